@@ -1,0 +1,104 @@
+"""Building and running the Telegram application.
+
+`run()` is the one start-up path: `python -m bot` calls it, and the end-to-end tests call
+it too (in-process, with their own stop event) so they exercise what users run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable
+from contextlib import suppress
+
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.constants import ParseMode
+
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.context import BotContext, Deps
+from bot.core.catalogue import CatalogueCache
+from bot.handlers import register_handlers
+from bot.i18n import Translations
+from bot.jobs import install_tracker
+from bot.logs import REDACTOR
+from bot.panel import PanelClient
+from bot.storage import Database, SqlitePersistence
+
+log = logging.getLogger(__name__)
+
+
+def build_application(deps: Deps) -> Application:
+    settings = deps.settings
+    application = (
+        Application.builder()
+        .token(settings.bot_token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.bot_base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .context_types(ContextTypes(context=BotContext))
+        # Queues and spaces outgoing messages within Telegram's flood limits, and waits out
+        # a 429's retry_after instead of failing the send.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(SqlitePersistence(deps.db))
+        # Updates of different users are handled concurrently; one slow panel call must not
+        # hold up everyone else. Per-user ordering is kept by the conversation handlers.
+        .concurrent_updates(True)
+        .get_updates_read_timeout(35)
+        .build()
+    )
+    application.bot_data["deps"] = deps
+    register_handlers(application)
+    install_tracker(application, deps)
+    return application
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None,
+              on_started: Callable[[Application], None] | None = None) -> None:
+    """Open storage, start long polling, and run until `stop` is set.
+
+    Without a `stop` event (as `python -m bot` runs it) SIGINT and SIGTERM stop the bot
+    gracefully: polling ends, pending updates finish, storage is closed.
+    """
+    REDACTOR.add(settings.bot_token)
+    REDACTOR.add(settings.encryption_key)
+    i18n = Translations.load()
+    db = await Database.open(settings.database_path, encryption_key=settings.encryption_key)
+    # An intent still "submitting" was cut off by a crash or a kill: its `add` may have
+    # reached the panel, so it becomes "outcome unknown" and is never resent.
+    await db.recover_submitting_intents(updated_before=time.time())
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
+    catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
+    deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
+    loop = asyncio.get_running_loop()
+    installed = []
+    if stop is None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+    try:
+        application = build_application(deps)
+        async with application:
+            await register_commands(application, i18n)
+            await application.start()
+            await application.updater.start_polling(
+                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
+                timeout=30,
+            )
+            log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
+            if on_started is not None:
+                on_started(application)
+            await stop.wait()
+            log.info("stopping")
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await panel.close()
+        await db.close()

@@ -1,0 +1,111 @@
+"""Settings read from the environment (and an optional `.env` file).
+
+Every setting is documented with its default in `.env.example`. A missing or malformed
+value raises `ConfigError` naming the setting; `bot.__main__` turns that into one line
+on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUPPORTED_LANGUAGES = ("en", "vi")
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message names the setting, never its value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str = field(repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org"
+    panel_api_url: str = "https://subpro.vn/api/v2"
+    database_path: Path = Path("data/bot.sqlite3")
+    encryption_key: str | None = field(default=None, repr=False)
+    default_language: str = "vi"
+    log_level: str = "INFO"
+    panel_timeout_seconds: float = 30.0
+    catalogue_ttl_seconds: int = 6 * 3600
+    track_interval_seconds: float = 60.0
+    track_first_check_seconds: float = 15.0
+    panel_max_concurrency: int = 4
+    panel_min_interval_seconds: float = 0.5
+
+    @property
+    def bot_base_url(self) -> str:
+        return f"{self.telegram_api_base_url}/bot"
+
+    @property
+    def bot_base_file_url(self) -> str:
+        return f"{self.telegram_api_base_url}/file/bot"
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ConfigError(f"{name} must be an http(s) URL, for example {default}")
+    return value.rstrip("/")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{name} must be {kind} (got a malformed value)") from None
+    if value < minimum or value != value:  # NaN check
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build `Settings` from `env` (default: `os.environ` after loading `.env`)."""
+    if env is None:
+        from dotenv import load_dotenv
+
+        # Real environment variables win over `.env`, as users expect.
+        load_dotenv(override=False)
+        env = os.environ
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env")
+    if not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed: it looks like 123456789:AA... (from @BotFather)")
+
+    language = env.get("DEFAULT_LANGUAGE", "").strip().lower() or "vi"
+    if language not in SUPPORTED_LANGUAGES:
+        raise ConfigError("DEFAULT_LANGUAGE must be one of: " + ", ".join(SUPPORTED_LANGUAGES))
+
+    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if not isinstance(logging.getLevelName(log_level), int):
+        raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+
+    db_raw = env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"
+    encryption_key = env.get("ENCRYPTION_KEY", "").strip() or None
+
+    return Settings(
+        bot_token=token,
+        telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+        panel_api_url=_url(env, "PANEL_API_URL", "https://subpro.vn/api/v2"),
+        database_path=Path(db_raw),
+        encryption_key=encryption_key,
+        default_language=language,
+        log_level=log_level,
+        panel_timeout_seconds=_number(env, "PANEL_TIMEOUT_SECONDS", 30.0, minimum=1),
+        catalogue_ttl_seconds=int(_number(env, "CATALOGUE_TTL_SECONDS", 6 * 3600, minimum=0, integer=True)),
+        track_interval_seconds=_number(env, "TRACK_INTERVAL_SECONDS", 60.0, minimum=0.05),
+        track_first_check_seconds=_number(env, "TRACK_FIRST_CHECK_SECONDS", 15.0, minimum=0),
+        panel_max_concurrency=int(_number(env, "PANEL_MAX_CONCURRENCY", 4, minimum=1, integer=True)),
+        panel_min_interval_seconds=_number(env, "PANEL_MIN_INTERVAL_SECONDS", 0.5, minimum=0),
+    )

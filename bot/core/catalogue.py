@@ -1,0 +1,151 @@
+"""A panel's catalogue, indexed for browsing and search, and its per-account cache.
+
+Browsing must not call the panel: the catalogue is fetched once, kept in the database (so
+a restart does not refetch it) and in memory (so a click does not re-parse megabytes of
+JSON), and refreshed when it is older than the configured TTL or the user asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from bot.panel import Service
+
+
+def category_key(name: str) -> str:
+    """A short id for a category that survives restarts and catalogue refreshes.
+
+    Callback data carries this (never the name, which may be long or odd); a category that
+    disappears simply no longer resolves, and the menu is reported out of date.
+    """
+    return hashlib.blake2s(name.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics so `luot xem` finds `Lượt xem`."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    name: str
+    services: tuple[Service, ...]
+
+
+@dataclass
+class Catalogue:
+    services: tuple[Service, ...]
+    fetched_at: float
+    categories: tuple[Category, ...] = field(init=False)
+    _by_id: dict[int, Service] = field(init=False, repr=False)
+    _by_key: dict[str, Category] = field(init=False, repr=False)
+    _search_index: list[tuple[str, Service]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        grouped: dict[str, list[Service]] = {}
+        for service in self.services:
+            grouped.setdefault(service.category or "—", []).append(service)
+        # Panels order their catalogue deliberately; keep their order of first appearance.
+        self.categories = tuple(Category(category_key(name), name, tuple(items)) for name, items in grouped.items())
+        self._by_id = {s.id: s for s in self.services}
+        self._by_key = {c.key: c for c in self.categories}
+        self._search_index = [(fold(f"{s.name} {s.category}"), s) for s in self.services]
+
+    def service(self, service_id: int) -> Service | None:
+        return self._by_id.get(service_id)
+
+    def category(self, key: str) -> Category | None:
+        return self._by_key.get(key)
+
+    def category_of(self, service: Service) -> Category | None:
+        return self._by_key.get(category_key(service.category or "—"))
+
+    def search(self, words: str, limit: int = 500) -> list[Service]:
+        """Services whose name or category contains every word (accents and case ignored)."""
+        terms = fold(words).split()
+        if not terms:
+            return []
+        found = []
+        for haystack, service in self._search_index:
+            if all(term in haystack for term in terms):
+                found.append(service)
+                if len(found) >= limit:
+                    break
+        return found
+
+
+def services_to_json(services: tuple[Service, ...] | list[Service]) -> str:
+    def encode(value: object) -> object:
+        if isinstance(value, Decimal):
+            return str(value)
+        raise TypeError(type(value).__name__)
+
+    return json.dumps([asdict(s) for s in services], default=encode, ensure_ascii=False)
+
+
+def services_from_json(payload: str) -> tuple[Service, ...]:
+    items = json.loads(payload)
+    return tuple(Service(**{**item, "rate": Decimal(item["rate"])}) for item in items)
+
+
+class CatalogueCache:
+    """Catalogues by account id: memory first, then the database, then the panel."""
+
+    def __init__(self, db, ttl_seconds: float, max_in_memory: int = 64) -> None:
+        self._db = db
+        self._ttl = ttl_seconds
+        self._max = max_in_memory
+        self._memory: OrderedDict[int, Catalogue] = OrderedDict()
+
+    def _remember(self, account_id: int, catalogue: Catalogue) -> Catalogue:
+        self._memory[account_id] = catalogue
+        self._memory.move_to_end(account_id)
+        while len(self._memory) > self._max:
+            self._memory.popitem(last=False)
+        return catalogue
+
+    def _fresh(self, catalogue: Catalogue) -> bool:
+        return time.time() - catalogue.fetched_at < self._ttl
+
+    async def get(self, account_id: int, api, *, refresh: bool = False) -> Catalogue:
+        """The account's catalogue; fetched from the panel only when missing, stale or asked.
+
+        Panel errors propagate (the caller tells the user); a stale copy is still served if
+        the panel fails while refreshing it automatically, because an old price list beats
+        no price list (the charge is confirmed by the panel at `add`).
+        """
+        if not refresh:
+            cached = self._memory.get(account_id)
+            if cached is None:
+                stored = await self._db.load_catalogue(account_id)
+                if stored is not None:
+                    cached = self._remember(account_id, Catalogue(services_from_json(stored.payload), stored.fetched_at))
+            if cached is not None and self._fresh(cached):
+                self._memory.move_to_end(account_id)
+                return cached
+        else:
+            cached = None
+        try:
+            services = tuple(await api.services())
+        except Exception:
+            if cached is not None:
+                return cached
+            raise
+        catalogue = Catalogue(services, time.time())
+        await self._db.save_catalogue(account_id, services_to_json(services), catalogue.fetched_at)
+        return self._remember(account_id, catalogue)
+
+    def cached(self, account_id: int) -> Catalogue | None:
+        return self._memory.get(account_id)
+
+    def forget(self, account_id: int) -> None:
+        self._memory.pop(account_id, None)

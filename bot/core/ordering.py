@@ -1,0 +1,218 @@
+"""Turning what a user typed into an order, and placing it exactly once.
+
+`add` has no idempotency key on any panel: sending it twice charges twice. So an order
+intent is stored (and claimed atomically) before the request leaves, and a second tap, an
+old confirmation card or a restart finds the intent instead of sending again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from urllib.parse import urlsplit
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
+
+log = logging.getLogger(__name__)
+
+MAX_LINK_LENGTH = 512
+MAX_COMMENTS = 10_000
+_HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.]{2,64}$")
+
+
+class OrderKind(str, Enum):
+    """What the bot asks for before an order, by the service's kind."""
+
+    DEFAULT = "default"  # link + quantity
+    PACKAGE = "package"  # link only
+    COMMENTS = "comments"  # link + one comment per line
+    UNSUPPORTED = "unsupported"  # shown, but ordered on the panel's website
+
+
+_KINDS = {
+    ServiceKind.DEFAULT: OrderKind.DEFAULT,
+    ServiceKind.PACKAGE: OrderKind.PACKAGE,
+    ServiceKind.CUSTOM_COMMENTS: OrderKind.COMMENTS,
+    ServiceKind.CUSTOM_COMMENTS_PACKAGE: OrderKind.COMMENTS,
+}
+
+
+def order_kind(service: Service) -> OrderKind:
+    return _KINDS.get(service.kind, OrderKind.UNSUPPORTED)
+
+
+def clean_link(text: str) -> str | None:
+    """The link as the panel should get it, or None when it cannot be a link or a handle."""
+    link = text.strip()
+    if not link or len(link) > MAX_LINK_LENGTH or any(ch.isspace() for ch in link):
+        return None
+    if link.lower().startswith(("http://", "https://")):
+        try:
+            host = urlsplit(link).hostname or ""
+        except ValueError:
+            return None
+        return link if "." in host.strip(".") else None
+    if _HANDLE_RE.match(link):
+        return link
+    # Bare domains people paste without the scheme (facebook.com/page).
+    if re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$", link):
+        return "https://" + link
+    return None
+
+
+def parse_quantity(text: str) -> int | None:
+    """Read what people type: 1000, 1.000, 1,000, 1 000, 1k. None when it is not a count."""
+    raw = text.strip().lower().replace("\u00a0", " ").replace("\u202f", " ")
+    if raw.endswith("k") and raw[:-1].strip().replace(".", "", 1).isdigit():
+        whole = raw[:-1].strip()
+        try:
+            value = Decimal(whole) * 1000
+        except ArithmeticError:
+            return None
+        return int(value) if value == value.to_integral_value() and value > 0 else None
+    compact = raw.replace(" ", "")
+    # Thousands separators only: groups of exactly three digits after a , or .
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", compact):
+        compact = compact.replace(",", "").replace(".", "")
+    if not compact.isdigit() or len(compact) > 12:
+        return None
+    value = int(compact)
+    return value if value > 0 else None
+
+
+class QuantityProblem(str, Enum):
+    BELOW_MIN = "below_min"
+    ABOVE_MAX = "above_max"
+    NOT_STEP = "not_step"
+
+
+def check_quantity(service: Service, quantity: int) -> QuantityProblem | None:
+    if quantity < service.min:
+        return QuantityProblem.BELOW_MIN
+    if service.max and quantity > service.max:
+        return QuantityProblem.ABOVE_MAX
+    if service.step and service.step > 1 and quantity % service.step:
+        return QuantityProblem.NOT_STEP
+    return None
+
+
+def comment_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def charge_for(service: Service, quantity: int | None) -> Decimal:
+    """What the panel will take: rate per 1000 items, or the price of one package."""
+    return service.charge_for(quantity or 1).normalize()
+
+
+@dataclass
+class Draft:
+    """An order being put together; lives in the user's persisted `user_data`."""
+
+    service_id: int
+    service_name: str
+    service_type: str
+    account_id: int
+    link: str | None = None
+    quantity: int | None = None
+    comments: str | None = None
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Draft":
+        return cls(**data)
+
+    def renew_token(self) -> None:
+        """A new confirmation card gets a new token, so edits never reuse a claimed one."""
+        self.token = secrets.token_urlsafe(9)
+
+
+class Outcome(str, Enum):
+    PLACED = "placed"  # we placed it now
+    ALREADY_PLACED = "already_placed"  # a tap on a card whose order exists
+    IN_FLIGHT = "in_flight"  # another tap is placing it right now
+    FAILED = "failed"  # the panel said no; nothing was charged
+    UNKNOWN = "unknown"  # we cannot tell whether the panel placed it
+
+
+@dataclass
+class PlaceResult:
+    outcome: Outcome
+    order: object | None = None  # storage Order when placed
+    panel_order_id: int | None = None
+    error: PanelError | None = None
+
+
+async def place_order(db, api, tg_id: int, draft: Draft, service: Service, currency: str | None,
+                      *, wait_for_other_tap: float = 5.0) -> PlaceResult:
+    """Place `draft` at most once, whatever is tapped twice or fails on the way."""
+    request = draft.as_dict()
+    claim = await db.begin_intent(tg_id, draft.account_id, draft.token, request)
+    if not claim.claimed:
+        return await _report_existing(db, tg_id, draft.token, claim.intent, wait_for_other_tap)
+
+    kind = order_kind(service)
+    try:
+        order_id = await api.add(
+            service.id,
+            draft.link,
+            None if kind is OrderKind.PACKAGE or kind is OrderKind.COMMENTS else draft.quantity,
+            comments=draft.comments if kind is OrderKind.COMMENTS else None,
+        )
+    except OutcomeUnknown as exc:
+        await db.intent_unknown(tg_id, draft.token)
+        return PlaceResult(Outcome.UNKNOWN, error=exc)
+    except PanelError as exc:
+        await db.intent_failed(tg_id, draft.token, exc.code)
+        return PlaceResult(Outcome.FAILED, error=exc)
+    except BaseException:
+        # Anything else (a bug, a cancelled task) after the claim: we cannot know whether the
+        # request left, so the intent must not be retried as if it had failed.
+        await asyncio.shield(db.intent_unknown(tg_id, draft.token))
+        raise
+
+    from bot.storage import NewOrder  # storage types; imported here to keep this module light
+
+    order = await db.intent_placed(
+        tg_id,
+        draft.token,
+        order_id,
+        NewOrder(
+            account_id=draft.account_id,
+            panel_order_id=order_id,
+            service_id=service.id,
+            service_name=service.name,
+            service_type=service.type,
+            link=draft.link or "",
+            quantity=draft.quantity,
+            expected_charge=charge_for(service, draft.quantity),
+            currency=currency,
+            refill_allowed=service.refill,
+            cancel_allowed=service.cancel,
+        ),
+    )
+    return PlaceResult(Outcome.PLACED, order=order, panel_order_id=order_id)
+
+
+async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> PlaceResult:
+    from bot.storage import IntentState
+
+    # Two taps at the same moment: the other one is sending the order; wait briefly for it
+    # so this tap can answer with the order number instead of a vague "in progress".
+    deadline = asyncio.get_running_loop().time() + wait
+    while intent.state is IntentState.SUBMITTING and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+        intent = await db.get_intent(tg_id, token)
+    if intent.state is IntentState.PLACED:
+        return PlaceResult(Outcome.ALREADY_PLACED, panel_order_id=intent.panel_order_id)
+    if intent.state is IntentState.UNKNOWN:
+        return PlaceResult(Outcome.UNKNOWN)
+    return PlaceResult(Outcome.IN_FLIGHT)

@@ -1,0 +1,78 @@
+"""Checking orders and asking for refills and cancels: shared by the handlers and the tracker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.panel import ItemError, OrderStatus, PanelError
+
+
+async def store_status(db, tg_id: int, order, status: OrderStatus, *, shown_to_user: bool = False) -> bool:
+    """Record what the panel said about one of the user's stored orders; True if it changed.
+
+    `shown_to_user`: the user is looking at this status right now (a refresh they asked
+    for), so the tracker must not notify them about it again.
+    """
+    changed = await db.update_order_status(
+        tg_id,
+        order.id,
+        status=status.status.value,
+        charge=status.charge,
+        start_count=status.start_count,
+        remains=status.remains,
+        final=status.is_final,
+        checked_at=time.time(),
+    )
+    if shown_to_user:
+        await db.mark_order_told(order.id, status.status.value)
+    return changed
+
+
+async def refresh_orders(db, api, tg_id: int, orders: list) -> dict[int, OrderStatus | ItemError]:
+    """One batched status call (per 100) for `orders`, stored; returns the panel's answers."""
+    answers = await api.statuses([o.panel_order_id for o in orders])
+    for order in orders:
+        answer = answers.get(order.panel_order_id)
+        if isinstance(answer, OrderStatus):
+            await store_status(db, tg_id, order, answer, shown_to_user=True)
+    return answers
+
+
+def parse_ids(text: str, limit: int = 1000) -> list[int]:
+    """Order ids from `123,456 789` or `#123`; duplicates dropped, order kept."""
+    seen: dict[int, None] = {}
+    for chunk in text.replace(",", " ").replace(";", " ").split():
+        chunk = chunk.lstrip("#")
+        if chunk.isdigit() and 0 < len(chunk) <= 18:
+            seen.setdefault(int(chunk), None)
+        if len(seen) >= limit:
+            break
+    return list(seen)
+
+
+@dataclass
+class RefillAnswer:
+    order_id: int
+    refill_id: int | None = None
+    error: PanelError | None = None
+
+
+async def request_refills(db, api, tg_id: int, account, ids: Iterable[int]) -> list[RefillAnswer]:
+    """Ask for refills of `ids` and store each refill given for a tracked order."""
+    ids = list(ids)
+    answers = await api.refills(ids)
+    results = []
+    for order_id in ids:
+        answer = answers.get(order_id)
+        if isinstance(answer, ItemError):
+            results.append(RefillAnswer(order_id, error=answer.error))
+            continue
+        if answer is None:
+            continue
+        order = await db.get_order(tg_id, order_id, account_id=account.id)
+        if order is not None:
+            await db.record_refill(tg_id, account.id, order.id, int(answer))
+        results.append(RefillAnswer(order_id, refill_id=int(answer)))
+    return results

@@ -1,0 +1,81 @@
+"""The API key (asked, checked, stored encrypted, never shown again) and the balance."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+from bot.handlers import views
+from bot.handlers.common import STEP, answer, get_session, panel_error_text, panel_errors, show
+from bot.handlers.views import Texts
+from bot.panel import InvalidKey, PanelError
+
+log = logging.getLogger(__name__)
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_\-.=+/]{8,256}$")
+
+
+def looks_like_key(text: str) -> bool:
+    return bool(_KEY_RE.match(text.strip())) and any(c.isdigit() for c in text) and len(text.strip()) >= 16
+
+
+async def receive_key(update: Update, context: BotContext) -> None:
+    """The message in the key step: delete it at once, check it with a balance call, store it."""
+    session = await get_session(update, context)
+    tx = Texts(context.deps.i18n, session.lang)
+    message = update.effective_message
+    key = (message.text or "").strip()
+    try:
+        await message.delete()
+    except TelegramError:
+        log.warning("could not delete the message holding a key in chat %s", update.effective_chat.id)
+    if not _KEY_RE.match(key):
+        await update.effective_chat.send_message(tx("key.malformed"))
+        return
+    panel_url = context.deps.settings.panel_api_url
+    await update.effective_chat.send_chat_action("typing")
+    try:
+        balance = await context.deps.panel.account(panel_url, key).balance()
+    except InvalidKey:
+        await update.effective_chat.send_message(tx("key.invalid"))
+        return
+    except PanelError as error:
+        await update.effective_chat.send_message(tx("key.unchecked", reason=panel_error_text(session, context, error)))
+        return
+    account = await context.deps.db.save_account(session.tg_id, panel_url, key, balance.currency)
+    context.deps.catalogues.forget(account.id)
+    context.user_data.pop(STEP, None)
+    text, keyboard = views.main_menu(
+        tx, tx("key.saved", balance=tx.money(balance.amount, balance.currency or account.currency))
+    )
+    await update.effective_chat.send_message(text, reply_markup=keyboard)
+
+
+async def ask_for_key(update: Update, context: BotContext, session, reason_key: str = "key.ask") -> None:
+    tx = Texts(context.deps.i18n, session.lang)
+    context.user_data[STEP] = "key"
+    await answer(update)
+    await show(update, tx(reason_key, panel=context.deps.settings.panel_api_url), views.menu_keyboard(tx) if session.account else None)
+
+
+@panel_errors
+async def balance(update: Update, context: BotContext) -> None:
+    session = await get_session(update, context)
+    await answer(update)
+    if session.account is None:
+        await ask_for_key(update, context, session, "key.needed")
+        return
+    tx = Texts(context.deps.i18n, session.lang)
+    try:
+        result = await session.api(context).balance()
+    except InvalidKey:
+        await ask_for_key(update, context, session, "key.rejected_now")
+        return
+    currency = result.currency or session.account.currency
+    if result.currency and result.currency != session.account.currency:
+        await context.deps.db.set_account_currency(session.tg_id, session.account.id, result.currency)
+    await show(update, tx("balance.text", balance=tx.money(result.amount, currency)), views.menu_keyboard(tx))

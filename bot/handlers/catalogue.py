@@ -1,0 +1,142 @@
+"""Browsing and searching the catalogue: categories, services, a service's card."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.core.catalogue import Catalogue
+from bot.handlers import cbdata as cb
+from bot.handlers import views
+from bot.handlers.account import ask_for_key
+from bot.handlers.common import SEARCH, STEP, Session, answer, get_session, panel_errors, show
+from bot.handlers.start import stale_button
+from bot.handlers.views import Texts
+
+
+async def load_catalogue(update: Update, context: BotContext, session: Session, refresh: bool = False) -> Catalogue:
+    if context.deps.catalogues.cached(session.account.id) is None or refresh:
+        await update.effective_chat.send_chat_action("typing")
+    return await context.deps.catalogues.get(session.account.id, session.api(context), refresh=refresh)
+
+
+async def _session_with_account(update: Update, context: BotContext) -> Session | None:
+    session = await get_session(update, context)
+    if session.account is None:
+        await ask_for_key(update, context, session, "key.needed")
+        return None
+    return session
+
+
+@panel_errors
+async def categories(update: Update, context: BotContext) -> None:
+    session = await _session_with_account(update, context)
+    if session is None:
+        return
+    await answer(update)
+    context.user_data.pop(STEP, None)
+    catalogue = await load_catalogue(update, context, session)
+    page = cb.int_arg(update.callback_query.data) if update.callback_query else 0
+    await show(update, *views.categories_page(Texts(context.deps.i18n, session.lang), catalogue, page or 0))
+
+
+@panel_errors
+async def refresh_catalogue(update: Update, context: BotContext) -> None:
+    session = await _session_with_account(update, context)
+    if session is None:
+        return
+    tx = Texts(context.deps.i18n, session.lang)
+    await answer(update, tx("catalogue.refreshed"))
+    catalogue = await load_catalogue(update, context, session, refresh=True)
+    await show(update, *views.categories_page(tx, catalogue, 0))
+
+
+@panel_errors
+async def category(update: Update, context: BotContext) -> None:
+    session = await _session_with_account(update, context)
+    if session is None:
+        return
+    parts = cb.args(update.callback_query.data)
+    catalogue = await load_catalogue(update, context, session)
+    found = catalogue.category(parts[0]) if parts else None
+    if found is None:
+        await stale_button(update, context)
+        return
+    await answer(update)
+    page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    tx = Texts(context.deps.i18n, session.lang)
+    await show(update, *views.category_page(tx, found, page, session.account.currency))
+
+
+async def show_service(update: Update, context: BotContext, session: Session, service_id: int) -> None:
+    tx = Texts(context.deps.i18n, session.lang)
+    catalogue = await load_catalogue(update, context, session)
+    service = catalogue.service(service_id)
+    if service is None:
+        if update.callback_query:
+            await stale_button(update, context)
+        else:
+            await update.effective_chat.send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
+        return
+    await answer(update)
+    category = catalogue.category_of(service)
+    await show(update, *views.service_card(tx, service, session.account.currency, category.key if category else None))
+
+
+@panel_errors
+async def service(update: Update, context: BotContext) -> None:
+    session = await _session_with_account(update, context)
+    if session is None:
+        return
+    service_id = cb.int_arg(update.callback_query.data)
+    if service_id is None:
+        await stale_button(update, context)
+        return
+    await show_service(update, context, session, service_id)
+
+
+async def search(update: Update, context: BotContext, session: Session, words: str, page: int = 0) -> None:
+    """Search names and categories; a bare number opens that service id."""
+    tx = Texts(context.deps.i18n, session.lang)
+    words = words.strip()
+    if words.lstrip("#").isdigit():
+        await show_service(update, context, session, int(words.lstrip("#")))
+        return
+    catalogue = await load_catalogue(update, context, session)
+    context.user_data[SEARCH] = words
+    found = catalogue.search(words)
+    await answer(update)
+    await show(update, *views.search_page(tx, words, found, page, session.account.currency))
+
+
+@panel_errors
+async def search_page(update: Update, context: BotContext) -> None:
+    session = await _session_with_account(update, context)
+    if session is None:
+        return
+    words = context.user_data.get(SEARCH)
+    if not words:
+        await stale_button(update, context)
+        return
+    await search(update, context, session, words, cb.int_arg(update.callback_query.data) or 0)
+
+
+async def search_hint(update: Update, context: BotContext) -> None:
+    session = await get_session(update, context)
+    tx = Texts(context.deps.i18n, session.lang)
+    await answer(update)
+    context.user_data.pop(STEP, None)
+    await show(update, tx("search.hint"), views.menu_keyboard(tx))
+
+
+@panel_errors
+async def services_command(update: Update, context: BotContext) -> None:
+    """`/services` shows the categories; `/services words` searches."""
+    session = await _session_with_account(update, context)
+    if session is None:
+        return
+    context.user_data.pop(STEP, None)
+    if context.args:
+        await search(update, context, session, " ".join(context.args))
+    else:
+        await categories(update, context)

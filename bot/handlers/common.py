@@ -1,0 +1,131 @@
+"""What every handler needs: the user's session, safe message editing, panel-error texts."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.i18n import Html, language_for
+from bot.panel import PanelError
+
+log = logging.getLogger(__name__)
+
+# user_data keys. The step says what the next plain text message means.
+STEP = "step"
+DRAFT = "draft"
+SEARCH = "search"
+TRACK_OFFER = "track_offer"
+
+
+@dataclass
+class Session:
+    tg_id: int
+    lang: str
+    user: object  # storage User
+    account: object | None  # storage Account (active), None before a key is set
+
+    def t(self, context: BotContext, key: str, **values: object) -> Html:
+        return context.deps.i18n.t(self.lang, key, **values)
+
+    def api(self, context: BotContext):
+        return context.deps.panel.account(self.account.panel_url, self.account.api_key)
+
+
+async def get_session(update: Update, context: BotContext) -> Session:
+    """Load (or create) the user; any update from a user who had blocked the bot unblocks them."""
+    tg_user = update.effective_user
+    db = context.deps.db
+    user = await db.ensure_user(tg_user.id, language_for(tg_user.language_code, context.deps.settings.default_language))
+    if user.blocked:
+        await db.set_blocked(tg_user.id, False)
+    account = await db.active_account(tg_user.id)
+    return Session(tg_id=tg_user.id, lang=user.language, user=user, account=account)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def html_to_plain(text: str) -> str:
+    return html.unescape(_TAG_RE.sub("", text))
+
+
+def _same_markup(a: InlineKeyboardMarkup | None, b: InlineKeyboardMarkup | None) -> bool:
+    return (a.to_dict() if a else None) == (b.to_dict() if b else None)
+
+
+async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Edit the menu the user tapped in place, or send a new message for a typed command.
+
+    An edit with nothing new is skipped: Telegram refuses it ("message is not modified").
+    """
+    query = update.callback_query
+    if query is not None and query.message is not None and isinstance(query.message, Message):
+        message = query.message
+        if html_to_plain(text).strip() == (message.text or "").strip() and _same_markup(markup, message.reply_markup):
+            return message
+        try:
+            result = await query.edit_message_text(text, reply_markup=markup)
+            return result if isinstance(result, Message) else message
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return message
+            if "can't be edited" not in str(exc) and "not found" not in str(exc):
+                raise
+            # Too old to edit (48 h) or deleted: fall through to a new message.
+    return await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the callback query (every one must be answered, once)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)
+
+
+def panel_error_text(session: Session, context: BotContext, error: PanelError) -> Html:
+    """The user's explanation of a panel error, with what to do next."""
+    code = getattr(error, "code", "unrecognised")
+    values: dict[str, object] = {"text": getattr(error, "panel_text", "") or ""}
+    bound = getattr(error, "bound", None)
+    values["bound"] = bound if bound is not None else "?"
+    key = f"error.panel.{code}"
+    if key not in context.deps.i18n.keys(session.lang):
+        key = "error.panel.unrecognised"
+    return session.t(context, key, **values)
+
+
+Handler = Callable[[Update, BotContext], Awaitable[object]]
+
+
+def panel_errors(handler: Handler) -> Handler:
+    """Tell the user, in their language, when the panel refuses or fails inside `handler`."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> object:
+        try:
+            return await handler(update, context)
+        except PanelError as error:
+            session = await get_session(update, context)
+            text = panel_error_text(session, context, error)
+            log.info("panel error for user %s: %s", session.tg_id, getattr(error, "code", type(error).__name__))
+            # Callback queries were answered when the handler started; the explanation is a
+            # message of its own so it stays readable next to the menu.
+            await update.effective_chat.send_message(text)
+            return None
+
+    return wrapper

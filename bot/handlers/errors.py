@@ -1,0 +1,38 @@
+"""The global error handler: log it (secrets are redacted by the log filter), tell the user."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.context import BotContext
+from bot.i18n import language_for
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, Forbidden):
+        return  # the user blocked the bot: there is nobody to tell
+    lang = language_for(update.effective_user.language_code if update.effective_user else None,
+                        context.deps.settings.default_language)
+    try:
+        user = await context.deps.db.get_user(update.effective_user.id) if update.effective_user else None
+        if user is not None:
+            lang = user.language
+    except Exception:  # the database may be what failed
+        pass
+    try:
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                pass  # already answered
+        await update.effective_chat.send_message(context.deps.i18n.t(lang, "error.generic"))
+    except TelegramError:
+        log.warning("could not tell the user about the error")

@@ -1,0 +1,247 @@
+"""Orders: the list, an order's card, /status, refills and cancels."""
+
+from __future__ import annotations
+
+import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.core.tracking import parse_ids, refresh_orders, request_refills, store_status
+from bot.handlers import cbdata as cb
+from bot.handlers import views
+from bot.handlers.account import ask_for_key
+from bot.handlers.common import STEP, TRACK_OFFER, Session, answer, get_session, panel_error_text, panel_errors, show
+from bot.handlers.start import stale_button
+from bot.handlers.views import Html, Texts
+from bot.panel import ItemError, OrderStatus, PanelError
+
+MAX_IDS = 1000  # one /status message; 10 panel requests at most
+
+
+async def _with_account(update: Update, context: BotContext) -> Session | None:
+    session = await get_session(update, context)
+    if session.account is None:
+        await ask_for_key(update, context, session, "key.needed")
+        return None
+    return session
+
+
+def _tx(context: BotContext, session: Session) -> Texts:
+    return Texts(context.deps.i18n, session.lang)
+
+
+@panel_errors
+async def orders_list(update: Update, context: BotContext) -> None:
+    """`/orders` and its pages; `ol:<page>:r` refreshes the visible page with one batched call."""
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    tx = _tx(context, session)
+    context.user_data.pop(STEP, None)
+    parts = cb.args(update.callback_query.data) if update.callback_query else []
+    page = int(parts[0]) if parts and parts[0].isdigit() else 0
+    refresh = len(parts) > 1 and parts[1] == "r"
+    await answer(update, tx("orders.refreshing") if refresh else None)
+    db = context.deps.db
+    total = await db.count_orders(session.tg_id, account_id=session.account.id)
+    pages = max(1, -(-total // views.ORDERS_PER_PAGE))
+    page = max(0, min(page, pages - 1))
+    orders = await db.list_orders(session.tg_id, account_id=session.account.id, offset=page * views.ORDERS_PER_PAGE, limit=views.ORDERS_PER_PAGE)
+    if refresh and orders:
+        await refresh_orders(db, session.api(context), session.tg_id, orders)
+        orders = await db.list_orders(session.tg_id, account_id=session.account.id, offset=page * views.ORDERS_PER_PAGE, limit=views.ORDERS_PER_PAGE)
+    await show(update, *views.orders_page(tx, orders, page, total))
+
+
+@panel_errors
+async def order_card(update: Update, context: BotContext) -> None:
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    tx = _tx(context, session)
+    parts = cb.args(update.callback_query.data)
+    order = await context.deps.db.get_order_by_pk(session.tg_id, int(parts[0])) if parts and parts[0].isdigit() else None
+    if order is None:
+        await stale_button(update, context)
+        return
+    refresh = len(parts) > 1 and parts[1] == "r"
+    await answer(update, tx("orders.refreshing") if refresh else None)
+    note = None
+    if refresh:
+        status = await session.api(context).status(order.panel_order_id)
+        await store_status(context.deps.db, session.tg_id, order, status, shown_to_user=True)
+        order = await context.deps.db.get_order_by_pk(session.tg_id, order.id)
+        note = tx("order.checked_at", time=time.strftime("%H:%M:%S"))
+    await show(update, *views.order_card(tx, order, note))
+
+
+def _status_line(tx: Texts, order_id: int, answer_: OrderStatus | ItemError | None, session: Session, context: BotContext) -> Html:
+    if isinstance(answer_, OrderStatus):
+        return tx(
+            "status.line",
+            id=order_id,
+            status=views.status_name(tx, answer_.status.value),
+            remains=tx.number(answer_.remains),
+            charge=tx.money(answer_.charge, answer_.currency or session.account.currency),
+        )
+    if isinstance(answer_, ItemError):
+        return tx("status.line_error", id=order_id, reason=panel_error_text(session, context, answer_.error))
+    return tx("status.line_missing", id=order_id)
+
+
+async def check_status_ids(update: Update, context: BotContext, session: Session, text: str) -> None:
+    tx = _tx(context, session)
+    ids = parse_ids(text, MAX_IDS)
+    if not ids:
+        context.user_data[STEP] = "status_ids"
+        await update.effective_chat.send_message(tx("status.ask_ids"), reply_markup=views.menu_keyboard(tx))
+        return
+    context.user_data.pop(STEP, None)
+    await update.effective_chat.send_chat_action("typing")
+    db = context.deps.db
+    answers = await session.api(context).statuses(ids)
+    tracked = await db.tracked_order_ids(session.tg_id, session.account.id, ids)
+    for order_id in tracked:
+        answer_ = answers.get(order_id)
+        if isinstance(answer_, OrderStatus):
+            order = await db.get_order(session.tg_id, order_id, account_id=session.account.id)
+            if order is not None:
+                await store_status(db, session.tg_id, order, answer_, shown_to_user=True)
+    lines = [tx("status.title", count=tx.number(len(ids)))] + [_status_line(tx, i, answers.get(i), session, context) for i in ids]
+    untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
+    rows = []
+    if untracked:
+        context.user_data[TRACK_OFFER] = untracked[:MAX_IDS]
+        lines += ["", tx("status.offer_track", count=tx.number(len(untracked)))]
+        rows.append([InlineKeyboardButton(tx.plain("button.track"), callback_data=cb.TRACK)])
+    rows.append(views.back_to_menu(tx))
+    chunks = _chunks(lines)
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await update.effective_chat.send_message(Html(chunk), reply_markup=InlineKeyboardMarkup(rows) if last else None)
+
+
+def _chunks(lines: list[str], limit: int = 3800) -> list[str]:
+    """Split a long report into messages under Telegram's 4096-character limit, on line breaks."""
+    chunks, current = [], ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    chunks.append(current)
+    return chunks
+
+
+@panel_errors
+async def status_command(update: Update, context: BotContext) -> None:
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    await check_status_ids(update, context, session, " ".join(context.args or []))
+
+
+async def ask_ids(update: Update, context: BotContext) -> None:
+    """Menu buttons "Check status" / "Refill": the next message holds the ids."""
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    tx = _tx(context, session)
+    await answer(update)
+    is_refill = update.callback_query.data == cb.REFILL_ASK
+    context.user_data[STEP] = "refill_ids" if is_refill else "status_ids"
+    await show(update, tx("refill.ask_ids" if is_refill else "status.ask_ids"), views.menu_keyboard(tx))
+
+
+@panel_errors
+async def track(update: Update, context: BotContext) -> None:
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    tx = _tx(context, session)
+    ids = context.user_data.pop(TRACK_OFFER, None)
+    if not ids:
+        await stale_button(update, context)
+        return
+    await answer(update)
+    from bot.storage import NewOrder
+
+    for order_id in ids:
+        await context.deps.db.track_order(
+            session.tg_id,
+            NewOrder(account_id=session.account.id, panel_order_id=order_id, service_id=None, service_name=None,
+                     service_type=None, link="", quantity=None, expected_charge=None, currency=session.account.currency,
+                     refill_allowed=False, cancel_allowed=False),
+        )
+    await show(update, tx("status.tracking", count=tx.number(len(ids))), views.menu_keyboard(tx))
+
+
+async def refill_ids(update: Update, context: BotContext, session: Session, ids: list[int]) -> None:
+    tx = _tx(context, session)
+    if not ids:
+        context.user_data[STEP] = "refill_ids"
+        await update.effective_chat.send_message(tx("refill.ask_ids"), reply_markup=views.menu_keyboard(tx))
+        return
+    context.user_data.pop(STEP, None)
+    results = await request_refills(context.deps.db, session.api(context), session.tg_id, session.account, ids)
+    lines = [tx("refill.title")]
+    for result in results:
+        if result.refill_id is not None:
+            lines.append(tx("refill.line_ok", id=result.order_id, refill=result.refill_id))
+        else:
+            lines.append(tx("refill.line_error", id=result.order_id, reason=panel_error_text(session, context, result.error)))
+    if any(r.refill_id is not None for r in results):
+        context.deps.on_refill_requested(context)
+    await show(update, Html("\n".join(lines)), views.menu_keyboard(tx))
+
+
+@panel_errors
+async def refill_command(update: Update, context: BotContext) -> None:
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    await refill_ids(update, context, session, parse_ids(" ".join(context.args or []), MAX_IDS))
+
+
+@panel_errors
+async def refill_button(update: Update, context: BotContext) -> None:
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    order_pk = cb.int_arg(update.callback_query.data)
+    order = await context.deps.db.get_order_by_pk(session.tg_id, order_pk) if order_pk is not None else None
+    if order is None:
+        await stale_button(update, context)
+        return
+    await answer(update)
+    await refill_ids(update, context, session, [order.panel_order_id])
+
+
+@panel_errors
+async def cancel_order(update: Update, context: BotContext) -> None:
+    """Cancel asks once more; `cy:` is the confirmed tap."""
+    session = await _with_account(update, context)
+    if session is None:
+        return
+    tx = _tx(context, session)
+    order_pk = cb.int_arg(update.callback_query.data)
+    order = await context.deps.db.get_order_by_pk(session.tg_id, order_pk) if order_pk is not None else None
+    if order is None:
+        await stale_button(update, context)
+        return
+    await answer(update)
+    if update.callback_query.data.startswith(cb.CANCEL_ORDER + ":"):
+        keyboard = InlineKeyboardMarkup([
+            [InlineKeyboardButton(tx.plain("button.cancel_yes"), callback_data=cb.data(cb.CANCEL_ORDER_YES, order.id))],
+            [InlineKeyboardButton(tx.plain("button.back"), callback_data=cb.data(cb.ORDER, order.id))],
+        ])
+        await show(update, tx("cancel_order.ask", id=order.panel_order_id), keyboard)
+        return
+    answers = await session.api(context).cancel([order.panel_order_id])
+    result = answers.get(order.panel_order_id)
+    if isinstance(result, ItemError):
+        note = tx("cancel_order.refused", reason=panel_error_text(session, context, result.error))
+    else:
+        note = tx("cancel_order.requested")
+    await show(update, *views.order_card(tx, order, note))

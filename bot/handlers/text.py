@@ -1,0 +1,50 @@
+"""Plain text messages: what they mean depends on the step the user is at.
+
+The step lives in the persisted `user_data`, so a user halfway through an order is still
+there after a restart. Without a step, text searches the catalogue (a number opens that
+service id).
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.core.tracking import parse_ids
+from bot.handlers import account, catalogue, ordering, orders
+from bot.handlers.common import STEP, get_session, panel_errors
+from bot.handlers.views import Texts
+
+
+@panel_errors
+async def private_text(update: Update, context: BotContext) -> None:
+    session = await get_session(update, context)
+    step = context.user_data.get(STEP)
+    if step == "key" or session.account is None:
+        await account.receive_key(update, context)
+        return
+    text = update.effective_message.text or ""
+    if step == "link":
+        await ordering.receive_link(update, context, session)
+    elif step == "quantity":
+        await ordering.receive_quantity(update, context, session)
+    elif step == "comments":
+        await ordering.receive_comments(update, context, session)
+    elif step == "status_ids":
+        await orders.check_status_ids(update, context, session, text)
+    elif step == "refill_ids":
+        await orders.refill_ids(update, context, session, parse_ids(text, orders.MAX_IDS))
+    else:
+        if step == "confirm":
+            context.user_data.pop(STEP, None)  # typing instead of tapping: browse on
+        await catalogue.search(update, context, session, text)
+
+
+async def group_text(update: Update, context: BotContext) -> None:
+    """Groups: never read keys. If someone pastes what looks like one, warn them (once per message)."""
+    text = (update.effective_message.text or "").strip()
+    if not account.looks_like_key(text):
+        return
+    session = await get_session(update, context)
+    tx = Texts(context.deps.i18n, session.lang)
+    await update.effective_message.reply_text(tx("group.key_warning"))

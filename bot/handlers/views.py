@@ -1,0 +1,347 @@
+"""Message texts and inline keyboards for every screen, built from `locales/`.
+
+Views take plain data and return `(html, keyboard)`; they never call Telegram, the panel or
+storage, so the tracker's notifications and the handlers render orders the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Keyboard
+
+from bot.core.catalogue import Catalogue, Category
+from bot.core.ordering import OrderKind, charge_for, order_kind
+from bot.handlers import cbdata as cb
+from bot.i18n import Html, Translations, format_int, format_money, format_rate
+from bot.panel import Service
+
+CATEGORIES_PER_PAGE = 10
+SERVICES_PER_PAGE = 8
+ORDERS_PER_PAGE = 8
+BUTTON_TEXT_MAX = 48
+NAME_IN_TEXT_MAX = 120
+DESCRIPTION_MAX = 1500
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The translations for one user's language."""
+
+    i18n: Translations
+    lang: str
+
+    def __call__(self, key: str, **values: object) -> Html:
+        return self.i18n.t(self.lang, key, **values)
+
+    def plain(self, key: str) -> str:
+        return self.i18n.raw(self.lang, key)
+
+    def money(self, amount: Decimal | None, currency: str | None) -> str:
+        return "—" if amount is None else format_money(amount, currency, self.lang)
+
+    def number(self, value: int | None) -> str:
+        return "—" if value is None else format_int(value, self.lang)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut `text` to `limit` characters on a word boundary when one is near, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def _button(text: str, data: str) -> Button:
+    return Button(shorten(text, BUTTON_TEXT_MAX), callback_data=data)
+
+
+def _pager(tx: Texts, page: int, pages: int, make) -> list[Button]:
+    row = []
+    if page > 0:
+        row.append(Button(tx.plain("button.prev"), callback_data=make(page - 1)))
+    if pages > 1:
+        row.append(Button(f"{page + 1}/{pages}", callback_data=make(page)))
+    if page + 1 < pages:
+        row.append(Button(tx.plain("button.next"), callback_data=make(page + 1)))
+    return row
+
+
+def _clamp(page: int, pages: int) -> int:
+    return max(0, min(page, pages - 1))
+
+
+def main_menu(tx: Texts, greeting: Html | None = None) -> tuple[Html, Keyboard]:
+    text = greeting or tx("menu.title")
+    keyboard = Keyboard(
+        [
+            [_button(tx.plain("menu.new_order"), cb.CATEGORIES + ":0"), _button(tx.plain("menu.search"), cb.SEARCH_HINT)],
+            [_button(tx.plain("menu.orders"), cb.ORDERS + ":0"), _button(tx.plain("menu.balance"), cb.BALANCE)],
+            [_button(tx.plain("menu.status"), cb.STATUS_ASK), _button(tx.plain("menu.refill"), cb.REFILL_ASK)],
+            [_button(tx.plain("menu.settings"), cb.SETTINGS), _button(tx.plain("menu.help"), cb.HELP)],
+        ]
+    )
+    return text, keyboard
+
+
+def back_to_menu(tx: Texts) -> list[Button]:
+    return [_button(tx.plain("button.menu"), cb.MAIN)]
+
+
+def menu_keyboard(tx: Texts) -> Keyboard:
+    return Keyboard([back_to_menu(tx)])
+
+
+# --- catalogue --------------------------------------------------------------------------
+
+def categories_page(tx: Texts, catalogue: Catalogue, page: int) -> tuple[Html, Keyboard]:
+    categories = catalogue.categories
+    pages = max(1, math.ceil(len(categories) / CATEGORIES_PER_PAGE))
+    page = _clamp(page, pages)
+    shown = categories[page * CATEGORIES_PER_PAGE : (page + 1) * CATEGORIES_PER_PAGE]
+    rows = [[_button(f"{c.name} ({len(c.services)})", cb.data(cb.CATEGORY, c.key, 0))] for c in shown]
+    rows.append(_pager(tx, page, pages, lambda p: cb.data(cb.CATEGORIES, p)))
+    rows.append([_button(tx.plain("button.search"), cb.SEARCH_HINT), _button(tx.plain("button.refresh"), cb.CATALOGUE_REFRESH)])
+    rows.append(back_to_menu(tx))
+    text = tx("catalogue.categories", count=tx.number(len(catalogue.services)), categories=tx.number(len(categories)))
+    return text, Keyboard([r for r in rows if r])
+
+
+def _service_line(tx: Texts, service: Service, currency: str | None) -> Html:
+    return tx(
+        "catalogue.service_line",
+        id=service.id,
+        name=shorten(service.name, NAME_IN_TEXT_MAX),
+        price=format_rate(service.rate, currency, tx.lang),
+        min=tx.number(service.min),
+        max=tx.number(service.max),
+    )
+
+
+def services_page(tx: Texts, title: Html, services: list[Service] | tuple[Service, ...], page: int, currency: str | None,
+                  make_page, back: Button) -> tuple[Html, Keyboard]:
+    pages = max(1, math.ceil(len(services) / SERVICES_PER_PAGE))
+    page = _clamp(page, pages)
+    shown = services[page * SERVICES_PER_PAGE : (page + 1) * SERVICES_PER_PAGE]
+    lines = [title, ""] + [_service_line(tx, s, currency) for s in shown]
+    rows = [[_button(f"{s.id} · {s.name}", cb.data(cb.SERVICE, s.id))] for s in shown]
+    rows.append(_pager(tx, page, pages, make_page))
+    rows.append([back, _button(tx.plain("button.menu"), cb.MAIN)])
+    return Html("\n".join(lines)), Keyboard([r for r in rows if r])
+
+
+def category_page(tx: Texts, category: Category, page: int, currency: str | None) -> tuple[Html, Keyboard]:
+    title = tx("catalogue.category_title", name=shorten(category.name, NAME_IN_TEXT_MAX), count=tx.number(len(category.services)))
+    back = _button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))
+    return services_page(tx, title, category.services, page, currency, lambda p: cb.data(cb.CATEGORY, category.key, p), back)
+
+
+def search_page(tx: Texts, words: str, found: list[Service], page: int, currency: str | None) -> tuple[Html, Keyboard]:
+    if not found:
+        text = tx("search.nothing", words=shorten(words, 100))
+        return text, Keyboard([[_button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))], back_to_menu(tx)])
+    title = tx("search.title", words=shorten(words, 100), count=tx.number(len(found)))
+    back = _button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))
+    return services_page(tx, title, found, page, currency, lambda p: cb.data(cb.SEARCH_PAGE, p), back)
+
+
+def _yes_no(tx: Texts, value: bool) -> str:
+    return tx.plain("common.yes") if value else tx.plain("common.no")
+
+
+def service_card(tx: Texts, service: Service, currency: str | None, category_key: str | None) -> tuple[Html, Keyboard]:
+    kind = order_kind(service)
+    price_key = "service.price_package" if kind is OrderKind.PACKAGE else "service.price"
+    parts = [
+        tx("service.title", id=service.id, name=shorten(service.name, 300)),
+        tx("service.category", category=shorten(service.category or "—", 200)),
+        tx("service.type", type=service.type or "Default"),
+        tx(price_key, price=format_rate(service.rate, currency, tx.lang)),
+    ]
+    if kind is not OrderKind.PACKAGE:
+        parts.append(tx("service.limits", min=tx.number(service.min), max=tx.number(service.max)))
+        if service.step and service.step > 1:
+            parts.append(tx("service.step", step=tx.number(service.step)))
+    parts.append(tx("service.refill", value=_yes_no(tx, service.refill)))
+    parts.append(tx("service.cancel", value=_yes_no(tx, service.cancel)))
+    if service.description:
+        parts.append("")
+        parts.append(tx("service.description", text=shorten(service.description, DESCRIPTION_MAX)))
+    if kind is OrderKind.UNSUPPORTED:
+        parts.append("")
+        parts.append(tx("service.unsupported"))
+    rows = []
+    if kind is not OrderKind.UNSUPPORTED:
+        rows.append([_button(tx.plain("button.order"), cb.data(cb.ORDER_SERVICE, service.id))])
+    back_row = []
+    if category_key:
+        back_row.append(_button(tx.plain("button.back"), cb.data(cb.CATEGORY, category_key, 0)))
+    back_row.append(_button(tx.plain("button.menu"), cb.MAIN))
+    rows.append(back_row)
+    return Html("\n".join(parts)), Keyboard(rows)
+
+
+# --- ordering ---------------------------------------------------------------------------
+
+def quantity_prompt(tx: Texts, service: Service) -> tuple[Html, Keyboard]:
+    text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
+    if service.step and service.step > 1:
+        text = Html(text + "\n" + tx("service.step", step=tx.number(service.step)))
+    buttons = [_button(tx.number(service.min), cb.data(cb.QUANTITY, service.min))]
+    if service.max and service.max != service.min:
+        buttons.append(_button(tx.number(service.max), cb.data(cb.QUANTITY, service.max)))
+    return text, Keyboard([buttons])
+
+
+def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | None, comments_count: int | None,
+                      balance: Decimal | None, currency: str | None, token: str) -> tuple[Html, Keyboard]:
+    charge = charge_for(service, quantity)
+    parts = [
+        tx("confirm.title"),
+        tx("confirm.service", id=service.id, name=shorten(service.name, 200)),
+        tx("confirm.link", link=link),
+    ]
+    if quantity is not None and order_kind(service) is not OrderKind.PACKAGE:
+        parts.append(tx("confirm.quantity", quantity=tx.number(quantity)))
+    if comments_count is not None:
+        parts.append(tx("confirm.comments", count=tx.number(comments_count)))
+    parts.append(tx("confirm.charge", charge=tx.money(charge, currency)))
+    if balance is not None:
+        parts.append(tx("confirm.balance", balance=tx.money(balance, currency)))
+        if balance < charge:
+            parts.append(tx("confirm.not_enough", missing=tx.money(charge - balance, currency)))
+    rows = [
+        [_button(tx.plain("button.confirm"), cb.data(cb.CONFIRM, token))],
+        [_button(tx.plain("button.edit"), cb.data(cb.EDIT, token)), _button(tx.plain("button.abort"), cb.data(cb.ABORT, token))],
+    ]
+    return Html("\n".join(parts)), Keyboard(rows)
+
+
+# --- orders -----------------------------------------------------------------------------
+
+def status_name(tx: Texts, status: str | None) -> str:
+    if not status:
+        return tx.plain("status.unknown")
+    key = "status." + status.lower().replace(" ", "_")
+    text = tx.i18n.raw(tx.lang, key)
+    return status if text == key else text
+
+
+def order_summary(tx: Texts, order) -> Html:
+    """The lines that describe an order: used on its card and in notifications."""
+    parts = [
+        tx("order.title", id=order.panel_order_id, status=status_name(tx, order.status)),
+        tx("order.service", name=shorten(order.service_name or "—", 200)),
+    ]
+    if order.link:
+        parts.append(tx("order.link", link=shorten(order.link, 300)))
+    if order.quantity:
+        parts.append(tx("order.quantity", quantity=tx.number(order.quantity)))
+    if order.start_count is not None:
+        parts.append(tx("order.start_count", value=tx.number(order.start_count)))
+    if order.remains is not None:
+        parts.append(tx("order.remains", value=tx.number(order.remains)))
+    charge = order.charge if order.charge is not None else order.expected_charge
+    if charge is not None:
+        parts.append(tx("order.charge", charge=tx.money(charge, order.currency)))
+    return Html("\n".join(parts))
+
+
+def order_buttons(tx: Texts, order, *, with_refresh: bool = True) -> list[list[Button]]:
+    rows = []
+    first = []
+    if with_refresh:
+        first.append(_button(tx.plain("button.refresh"), cb.data(cb.ORDER, order.id, "r")))
+    if order.refill_allowed and (order.status or "").lower() in ("completed", "partial"):
+        first.append(_button(tx.plain("button.refill"), cb.data(cb.REFILL, order.id)))
+    if order.cancel_allowed and not order.final:
+        first.append(_button(tx.plain("button.cancel_order"), cb.data(cb.CANCEL_ORDER, order.id)))
+    if first:
+        rows.append(first)
+    if order.service_id:
+        rows.append([_button(tx.plain("button.again"), cb.data(cb.AGAIN, order.id))])
+    return rows
+
+
+def order_card(tx: Texts, order, note: Html | None = None) -> tuple[Html, Keyboard]:
+    text = order_summary(tx, order)
+    if note:
+        text = Html(text + "\n\n" + note)
+    rows = order_buttons(tx, order)
+    rows.append([_button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0)), _button(tx.plain("button.menu"), cb.MAIN)])
+    return text, Keyboard(rows)
+
+
+def orders_page(tx: Texts, orders: list, page: int, total: int) -> tuple[Html, Keyboard]:
+    pages = max(1, math.ceil(total / ORDERS_PER_PAGE))
+    if not orders:
+        return tx("orders.none"), Keyboard([[_button(tx.plain("menu.new_order"), cb.data(cb.CATEGORIES, 0))], back_to_menu(tx)])
+    lines = [tx("orders.title", total=tx.number(total))]
+    for order in orders:
+        lines.append(tx("orders.line", id=order.panel_order_id, status=status_name(tx, order.status),
+                        name=shorten(order.service_name or "—", 60)))
+    rows = [[_button(f"#{o.panel_order_id} · {status_name(tx, o.status)}", cb.data(cb.ORDER, o.id))] for o in orders]
+    rows.append(_pager(tx, page, pages, lambda p: cb.data(cb.ORDERS, p)))
+    rows.append([_button(tx.plain("button.refresh"), cb.data(cb.ORDERS, page, "r")), _button(tx.plain("button.menu"), cb.MAIN)])
+    return Html("\n".join(lines)), Keyboard([r for r in rows if r])
+
+
+# --- settings ---------------------------------------------------------------------------
+
+def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
+    notify = str(getattr(user.notify, "value", user.notify))
+    parts = [
+        tx("settings.title"),
+        tx("settings.language", value=tx.plain(f"language.{tx.lang}")),
+        tx("settings.notify", value=tx.plain(f"notify.{notify}")),
+    ]
+    if account is not None:
+        parts.append(tx("settings.account", url=account.panel_url))
+    else:
+        parts.append(tx("settings.no_account"))
+
+    def mark(selected: bool, label: str) -> str:
+        return ("✅ " if selected else "") + label
+
+    rows = [
+        [_button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.data(cb.LANGUAGE, lang)) for lang in ("vi", "en")],
+        [_button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.data(cb.NOTIFY, mode)) for mode in ("all", "final", "off")],
+        [_button(tx.plain("settings.change_key"), cb.CHANGE_KEY)],
+        [_button(tx.plain("settings.delete"), cb.DELETE_DATA)],
+        back_to_menu(tx),
+    ]
+    return Html("\n".join(parts)), Keyboard(rows)
+
+
+# --- notifications (the tracker) --------------------------------------------------------
+
+def refill_line(tx: Texts, refill) -> Html:
+    return tx("notify.refill_line", refill=refill.refill_id, id=refill.panel_order_id, status=status_name(tx, refill.status))
+
+
+def notification(tx: Texts, orders: list, refills: list, limit: int = 3800) -> list[tuple[Html, Keyboard | None]]:
+    """One message for all of a user's changes in a cycle (split only past Telegram's size)."""
+    blocks = [order_summary(tx, o) for o in orders] + [refill_line(tx, r) for r in refills]
+    messages: list[tuple[Html, Keyboard | None]] = []
+    header = tx("notify.title")
+    current = header
+    for block in blocks:
+        if len(current) + len(block) + 2 > limit:
+            messages.append((Html(current), None))
+            current = header
+        current = f"{current}\n\n{block}"
+    if len(orders) == 1 and not refills:
+        rows = order_buttons(tx, orders[0], with_refresh=True)
+    else:
+        refillable = [o for o in orders if o.refill_allowed and (o.status or "").lower() in ("completed", "partial")]
+        rows = [[_button(f"{tx.plain('button.refill')} #{o.panel_order_id}", cb.data(cb.REFILL, o.id))] for o in refillable[:20]]
+        rows.append([_button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0))])
+    messages.append((Html(current), Keyboard(rows) if rows else None))
+    return messages
