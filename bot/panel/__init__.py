@@ -1,0 +1,66 @@
+"""SMM panel API v2 client: typed models, one error hierarchy, tolerant parsing.
+
+    async with PanelClient() as client:
+        api = client.account("https://subpro.vn/api/v2", key)
+        order_id = await api.add(1, "https://facebook.com/post/1", 500)
+"""
+
+from bot.panel.client import MAX_IDS_PER_REQUEST, PanelAccountApi, PanelClient
+from bot.panel.errors import (
+    BadLink,
+    BadRequest,
+    CancelNotAllowed,
+    DuplicateActiveOrder,
+    InvalidKey,
+    NotEnoughFunds,
+    OutcomeUnknown,
+    PanelError,
+    PanelUnavailable,
+    QuantityOutOfRange,
+    RateLimited,
+    RefillNotAllowed,
+    UnknownOrder,
+    UnknownService,
+    UnrecognisedError,
+    classify_error_text,
+)
+from bot.panel.models import (
+    Balance,
+    ItemError,
+    OrderState,
+    OrderStatus,
+    RefillState,
+    RefillStatus,
+    Service,
+    ServiceKind,
+)
+
+__all__ = [
+    "MAX_IDS_PER_REQUEST",
+    "BadLink",
+    "BadRequest",
+    "Balance",
+    "CancelNotAllowed",
+    "DuplicateActiveOrder",
+    "InvalidKey",
+    "ItemError",
+    "NotEnoughFunds",
+    "OrderState",
+    "OrderStatus",
+    "OutcomeUnknown",
+    "PanelAccountApi",
+    "PanelClient",
+    "PanelError",
+    "PanelUnavailable",
+    "QuantityOutOfRange",
+    "RateLimited",
+    "RefillNotAllowed",
+    "RefillState",
+    "RefillStatus",
+    "Service",
+    "ServiceKind",
+    "UnknownOrder",
+    "UnknownService",
+    "UnrecognisedError",
+    "classify_error_text",
+]

@@ -1,0 +1,408 @@
+"""Async client for SMM panel API v2 (subpro.vn and compatible panels).
+
+One `PanelClient` per process owns one pooled aiohttp session; `client.account(url, key)`
+returns a cheap bound `PanelAccountApi` per user. Read-only actions retry transient failures
+with exponential backoff and full jitter; `add`, `refill` and `cancel` are sent exactly once
+because the API has no idempotency key.
+
+The API key travels only in the POST body. It is never logged, never put in an exception
+message, and is scrubbed from any panel text we keep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+
+from bot.panel.errors import (
+    CancelNotAllowed,
+    InvalidKey,
+    OutcomeUnknown,
+    PanelError,
+    PanelUnavailable,
+    RateLimited,
+    RefillNotAllowed,
+    UnknownOrder,
+    UnrecognisedError,
+    classify_error_text,
+)
+from bot.panel.models import Balance, ItemError, OrderStatus, RefillStatus, Service
+from bot.panel.parsing import (
+    MalformedAnswer,
+    NotJson,
+    decode_body,
+    error_text,
+    parse_add,
+    parse_balance,
+    parse_cancel_batch,
+    parse_order_status,
+    parse_refill_batch,
+    parse_refill_state,
+    parse_refill_status_batch,
+    parse_services,
+    parse_statuses_batch,
+)
+
+__all__ = ["MAX_IDS_PER_REQUEST", "PanelAccountApi", "PanelClient"]
+
+log = logging.getLogger("bot.panel")
+
+MAX_IDS_PER_REQUEST = 100
+DEFAULT_USER_AGENT = "smm-panel-bot/0.1 (+telegram)"
+# Waiting longer than this inside one user-facing call is worse than reporting RateLimited.
+_MAX_RETRY_AFTER_WAIT = 10.0
+_MAX_BACKOFF = 8.0
+_UNEXPECTED = "unexpected answer"
+_NO_JSON = "no JSON answer"
+_MASK = "***"
+
+T = TypeVar("T")
+
+
+class _Kind(enum.Enum):
+    READ = "read"  # safe to repeat: retried
+    ADD = "add"  # places an order: never retried, lost answers are OutcomeUnknown
+    WRITE = "write"  # refill / cancel: never retried, lost answers are PanelUnavailable
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+_NOT_JSON = object()
+# Answers bigger than this (catalogues of big panels: megabytes) are decoded and parsed in a
+# worker thread so that other users' updates keep flowing meanwhile.
+_BIG_BODY_BYTES = 256 * 1024
+_BIG_CATALOGUE = 500
+
+
+async def _decode(body: bytes) -> Any:
+    try:
+        if len(body) > _BIG_BODY_BYTES:
+            return await asyncio.to_thread(decode_body, body)
+        return decode_body(body)
+    except NotJson:
+        return _NOT_JSON
+
+
+def _unique_ids(ids: Iterable[int | str]) -> list[int]:
+    unique: dict[int, None] = {}
+    for raw in ids:
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+            raise TypeError("ids must be whole numbers")
+        value = int(raw)
+        if value <= 0:
+            raise ValueError("ids must be positive")
+        unique.setdefault(value, None)
+    return list(unique)
+
+
+def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+class PanelClient:
+    """Process-wide owner of the HTTP session. Use `account(url, key)` for calls."""
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 10,
+        total_timeout: float = 30,
+        read_retries: int = 3,
+        backoff_base: float = 0.5,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> None:
+        self.connect_timeout = connect_timeout
+        self.total_timeout = total_timeout
+        self.read_retries = max(0, read_retries)
+        self.backoff_base = backoff_base
+        self.user_agent = user_agent
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"PanelClient(total_timeout={self.total_timeout}, read_retries={self.read_retries})"
+
+    async def __aenter__(self) -> PanelClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def account(self, url: str, key: str) -> PanelAccountApi:
+        return PanelAccountApi(self, url, key)
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        # Created lazily: an aiohttp session must be born inside the loop that uses it.
+        loop = asyncio.get_running_loop()
+        if self._session is not None and not self._session.closed:
+            if self._loop is not loop:
+                raise RuntimeError("PanelClient is bound to another event loop; create one per loop")
+            return self._session
+        timeout = aiohttp.ClientTimeout(
+            total=self.total_timeout, connect=self.connect_timeout, sock_connect=self.connect_timeout
+        )
+        self._session = aiohttp.ClientSession(
+            timeout=timeout,
+            headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=20, ttl_dns_cache=300),
+        )
+        self._loop = loop
+        return self._session
+
+    async def _post(self, url: str, form: Mapping[str, str]) -> tuple[int, float | None, bytes]:
+        """(HTTP status, Retry-After seconds, body). Transport errors propagate as aiohttp's."""
+        session = self._get_session()
+        # Redirects are refused: a 307/308 would resend the key to wherever it points.
+        async with session.post(url, data=dict(form), allow_redirects=False) as response:
+            body = await response.read()
+            return response.status, _retry_after_seconds(response.headers.get("Retry-After")), body
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: spreads retries of many users hitting one panel at the same moment.
+        return random.uniform(0, min(_MAX_BACKOFF, self.backoff_base * (2**attempt)))
+
+
+class PanelAccountApi:
+    """The API as seen with one key. Cheap to create; shares the client's session."""
+
+    __slots__ = ("_client", "_key", "url")
+
+    def __init__(self, client: PanelClient, url: str, key: str) -> None:
+        self._client = client
+        self.url = url
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"PanelAccountApi(url={self.url!r}, key={_MASK})"
+
+    # --- public actions ----------------------------------------------------------------------
+
+    async def services(self) -> list[Service]:
+        data = await self._call("services", {}, _Kind.READ)
+        if isinstance(data, list) and len(data) > _BIG_CATALOGUE:
+            try:
+                return await asyncio.to_thread(parse_services, data)
+            except MalformedAnswer:
+                raise PanelUnavailable(200, reason=_UNEXPECTED) from None
+        return self._parsed(parse_services, data, _Kind.READ)
+
+    async def add(
+        self,
+        service_id: int,
+        link: str,
+        quantity: int | None = None,
+        *,
+        comments: str | None = None,
+        runs: int | None = None,
+        interval: int | None = None,
+        **extra: Any,
+    ) -> int:
+        """Place an order; returns the panel's order id. Never retried (see OutcomeUnknown).
+
+        `extra` carries other order types' parameters (answer_number, usernames, groups...).
+        """
+        if {"key", "action"} & extra.keys():
+            raise ValueError("'key' and 'action' are set by the client")
+        params: dict[str, Any] = {"service": service_id, "link": link, "quantity": quantity}
+        params.update(comments=comments, runs=runs, interval=interval, **extra)
+        form = {name: str(value) for name, value in params.items() if value is not None}
+        data = await self._call("add", form, _Kind.ADD)
+        return self._parsed(parse_add, data, _Kind.ADD)
+
+    async def status(self, order_id: int) -> OrderStatus:
+        (order_id,) = _unique_ids([order_id])
+        data = await self._call("status", {"order": str(order_id)}, _Kind.READ, id_count=1)
+        if isinstance(data, Mapping) and "status" not in data and str(order_id) in data:
+            data = data[str(order_id)]  # a panel answering `order=` in the batch shape
+            text = error_text(data)
+            if text is not None:
+                raise self._classify(text)
+        return self._parsed(parse_order_status, data, _Kind.READ)
+
+    async def statuses(self, ids: Iterable[int]) -> dict[int, OrderStatus | ItemError]:
+        return await self._batch("status", "orders", ids, _Kind.READ, parse_statuses_batch)
+
+    async def balance(self) -> Balance:
+        data = await self._call("balance", {}, _Kind.READ)
+        return self._parsed(parse_balance, data, _Kind.READ)
+
+    async def refill(self, order_id: int) -> int:
+        (order_id,) = _unique_ids([order_id])
+        data = await self._call("refill", {"order": str(order_id)}, _Kind.WRITE, id_count=1)
+        parsed = self._parsed(lambda d: parse_refill_batch(d, [order_id], self._classify), data, _Kind.WRITE)
+        return self._single(parsed, order_id)
+
+    async def refills(self, ids: Iterable[int]) -> dict[int, int | ItemError]:
+        return await self._batch("refill", "orders", ids, _Kind.WRITE, parse_refill_batch)
+
+    async def refill_status(self, refill_id: int) -> RefillStatus:
+        (refill_id,) = _unique_ids([refill_id])
+        data = await self._call("refill_status", {"refill": str(refill_id)}, _Kind.READ, id_count=1)
+        if isinstance(data, Mapping) and "status" in data:
+            status = data["status"]
+            text = error_text(status)
+            if text is not None:
+                raise self._classify(text)
+            if isinstance(status, str):
+                return RefillStatus(state=parse_refill_state(status), raw=status.strip())
+        parsed = self._parsed(lambda d: parse_refill_status_batch(d, [refill_id], self._classify), data, _Kind.READ)
+        return self._single(parsed, refill_id)
+
+    async def refill_statuses(self, ids: Iterable[int]) -> dict[int, RefillStatus | ItemError]:
+        return await self._batch("refill_status", "refills", ids, _Kind.READ, parse_refill_status_batch)
+
+    async def cancel(self, ids: Iterable[int]) -> dict[int, bool | ItemError]:
+        return await self._batch("cancel", "orders", ids, _Kind.WRITE, parse_cancel_batch)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, _MASK) if len(self._key) >= 4 else text
+
+    def _classify(self, text: str) -> PanelError:
+        return classify_error_text(self._scrub(text))
+
+    def _parsed(self, parse: Callable[[Any], T], data: Any, kind: _Kind) -> T:
+        try:
+            return parse(data)
+        except MalformedAnswer:
+            if kind is _Kind.ADD:
+                raise OutcomeUnknown(200, reason=_UNEXPECTED) from None
+            raise PanelUnavailable(200, reason=_UNEXPECTED) from None
+
+    def _single(self, results: Mapping[int, T | ItemError], item_id: int) -> T:
+        result = results[item_id]
+        if isinstance(result, ItemError):
+            if result.error.panel_text is None and type(result.error) is UnrecognisedError:
+                raise PanelUnavailable(200, reason=_UNEXPECTED)
+            raise result.error
+        return result
+
+    async def _batch(
+        self,
+        action: str,
+        id_param: str,
+        ids: Iterable[int],
+        kind: _Kind,
+        parse: Callable[[Any, Sequence[int], Callable[[str], PanelError]], dict[int, Any]],
+    ) -> dict[int, Any]:
+        """Deduplicate, send chunks of at most 100 ids one after another, merge the answers.
+
+        A chunk that fails as a whole (panel unavailable, unrecognised error) marks its ids with
+        ItemError so that other chunks' results survive; if every chunk failed the first error
+        is raised. Errors about the key are raised at once.
+        """
+        unique = _unique_ids(ids)
+        results: dict[int, Any] = {}
+        failures: list[PanelError] = []
+        chunks = _chunks(unique, MAX_IDS_PER_REQUEST)
+        for chunk in chunks:
+            try:
+                data = await self._call(action, {id_param: ",".join(map(str, chunk))}, kind, id_count=len(chunk))
+                results.update(self._parsed(lambda d: parse(d, chunk, self._classify), data, kind))
+            except (UnknownOrder, RefillNotAllowed, CancelNotAllowed) as exc:
+                # A whole-answer error that is about the orders applies to each of them.
+                results.update({i: ItemError(exc) for i in chunk})
+            except (PanelUnavailable, UnrecognisedError) as exc:
+                failures.append(exc)
+                results.update({i: ItemError(exc) for i in chunk})
+        if chunks and len(failures) == len(chunks):
+            raise failures[0]
+        return {i: results[i] for i in unique}
+
+    async def _call(self, action: str, params: Mapping[str, str], kind: _Kind, *, id_count: int = 0) -> Any:
+        attempts = 1 + (self._client.read_retries if kind is _Kind.READ else 0)
+        for attempt in range(attempts):
+            try:
+                return await self._once(action, params, kind, id_count)
+            except PanelUnavailable as exc:
+                if kind is not _Kind.READ or attempt + 1 >= attempts or exc.reason == _UNEXPECTED:
+                    raise
+                delay = self._client._backoff(attempt)
+                if isinstance(exc, RateLimited) and exc.retry_after is not None:
+                    if exc.retry_after > _MAX_RETRY_AFTER_WAIT:
+                        raise
+                    delay = max(delay, exc.retry_after)
+                log.debug("panel %s: attempt %d failed (%s), retrying in %.2f s", action, attempt + 1, exc.code, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(self, action: str, params: Mapping[str, str], kind: _Kind, id_count: int) -> Any:
+        form = {**params, "key": self._key, "action": action}
+        started = time.monotonic()
+        try:
+            status, retry_after, body = await self._client._post(self.url, form)
+        except (asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
+            elapsed = (time.monotonic() - started) * 1000
+            log.debug("panel %s ids=%d -> %s after %.0f ms", action, id_count, type(exc).__name__, elapsed)
+            raise self._transport_error(exc, kind) from None
+        elapsed = (time.monotonic() - started) * 1000
+        log.debug("panel %s ids=%d -> HTTP %d in %.0f ms", action, id_count, status, elapsed)
+        data = await _decode(body)
+        return self._interpret(status, retry_after, data, kind)
+
+    @staticmethod
+    def _transport_error(exc: BaseException, kind: _Kind) -> PanelError:
+        # Only the exception's class name travels on: aiohttp messages may quote the request.
+        never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+        is_timeout = isinstance(exc, asyncio.TimeoutError)
+        reason = "timeout" if is_timeout and not never_sent else type(exc).__name__
+        if kind is _Kind.ADD and not never_sent:
+            return OutcomeUnknown(None, reason=reason)
+        return PanelUnavailable(None, reason=reason)
+
+    def _interpret(self, status: int, retry_after: float | None, data: Any, kind: _Kind) -> Any:
+        if data is _NOT_JSON:
+            if status == 429:
+                raise RateLimited(retry_after)
+            # A 5xx or a 2xx without JSON after `add` may hide a placed order; a 4xx page
+            # (Cloudflare block, wrong URL) means the panel never processed it.
+            if kind is _Kind.ADD and (status >= 500 or status < 400):
+                raise OutcomeUnknown(status, reason=_NO_JSON)
+            raise PanelUnavailable(status, reason=_NO_JSON)
+        text = error_text(data)
+        if status == 429:
+            raise RateLimited(retry_after, self._scrub(text) if text else None)
+        if text is not None:
+            error = self._classify(text)
+            if isinstance(error, UnrecognisedError):
+                if status >= 500:
+                    if kind is _Kind.ADD:
+                        raise OutcomeUnknown(status, reason="server error")
+                    raise PanelUnavailable(status, error.panel_text)
+                if status in (401, 403):
+                    raise InvalidKey(error.panel_text)
+            raise error
+        if status >= 400:
+            if kind is _Kind.ADD and status >= 500:
+                raise OutcomeUnknown(status, reason="server error")
+            raise PanelUnavailable(status, reason=_UNEXPECTED if status < 500 else None)
+        return data
