@@ -1,0 +1,40 @@
+"""Storage layer: SQLite (aiosqlite, WAL) with encrypted API keys and versioned migrations.
+
+`Database.open(path, encryption_key)` is the entry point; `SqlitePersistence` keeps
+python-telegram-bot's user data and conversation states in the same database.
+"""
+
+from .database import Database
+from .errors import NotFoundError, SchemaTooNewError, StorageError, StorageKeyError
+from .models import (
+    Account,
+    CachedCatalogue,
+    Intent,
+    IntentClaim,
+    IntentState,
+    NewOrder,
+    NotifyMode,
+    Order,
+    Refill,
+    User,
+)
+from .persistence import SqlitePersistence
+
+__all__ = [
+    "Account",
+    "CachedCatalogue",
+    "Database",
+    "Intent",
+    "IntentClaim",
+    "IntentState",
+    "NewOrder",
+    "NotFoundError",
+    "NotifyMode",
+    "Order",
+    "Refill",
+    "SchemaTooNewError",
+    "SqlitePersistence",
+    "StorageError",
+    "StorageKeyError",
+    "User",
+]

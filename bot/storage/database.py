@@ -1,0 +1,107 @@
+"""`Database`: the bot's whole storage API, opened once at start-up and shared by everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from .accounts import AccountsMixin
+from .catalogue import CatalogueMixin
+from .connection import Connection
+from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, wrong_key_error
+from .intents import IntentsMixin
+from .migrations import migrate, schema_version
+from .orders import OrdersMixin
+from .refills import RefillsMixin
+from .users import UsersMixin
+
+
+class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin):
+    """Every method that reads or changes a user's data takes that user's Telegram id and only
+    touches that user's rows; the few id-only methods are for the background tracker."""
+
+    def __init__(self, conn: Connection, cipher: ApiKeyCipher, clock: Callable[[], float]) -> None:
+        # Use Database.open(); this constructor assumes a migrated, key-checked connection.
+        self._conn = conn
+        self._cipher = cipher
+        self._clock = clock
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        encryption_key: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> Database:
+        """Open (creating folder and file if needed), check the encryption key, migrate.
+
+        Raises StorageKeyError for a malformed or wrong key (the database is left as it was),
+        SchemaTooNewError if a newer build migrated the file. `clock` stamps created/updated times.
+        """
+        path = Path(path)
+        if encryption_key is not None:
+            # A malformed key fails before any file is created.
+            cipher_from_key(encryption_key, source="ENCRYPTION_KEY")
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        conn = await Connection.open(path)
+        try:
+            # Check the key before migrating, so that a wrong key changes nothing at all.
+            check_value = await _stored_check_value(conn)
+            cipher = await asyncio.to_thread(
+                resolve_key, encryption_key, path, database_has_keys=check_value is not None
+            )
+            if check_value is not None and not cipher.matches(check_value):
+                raise wrong_key_error(encryption_key, path)
+            await migrate(conn)
+            if check_value is None:
+                async with conn.transaction() as session:
+                    await session.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                        (CHECK_META_KEY, cipher.make_check_value()),
+                    )
+                # Another process may have stored its check value first.
+                stored = await _stored_check_value(conn)
+                if stored is None or not cipher.matches(stored):
+                    raise wrong_key_error(encryption_key, path)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, cipher, clock)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def connection(self) -> Connection:
+        """For storage modules that keep their own tables on the same connection (persistence)."""
+        return self._conn
+
+    @property
+    def path(self) -> Path:
+        return self._conn.path
+
+    def __repr__(self) -> str:
+        return f"Database({str(self._conn.path)!r})"
+
+
+async def _stored_check_value(conn: Connection) -> str | None:
+    if await schema_version(conn) < 1:  # a new file: no meta table yet
+        return None
+    async with conn.reading() as session:
+        value = await session.scalar("SELECT value FROM meta WHERE key = ?", (CHECK_META_KEY,))
+    return None if value is None else str(value)

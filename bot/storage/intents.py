@@ -1,0 +1,135 @@
+"""Order intents: place each order exactly once although the panel has no idempotency key.
+
+The confirm button carries a token. `begin_intent` claims it atomically before the `add`
+request is sent; a second click (or a concurrent handler) sees the existing intent instead of
+ordering again. Only a definite failure (FAILED) frees the token for another attempt; a
+SUBMITTING or UNKNOWN intent means the order may exist on the panel and must not be resent.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from . import codec
+from .base import StoreBase, require_account
+from .connection import Session
+from .errors import NotFoundError
+from .models import Intent, IntentClaim, IntentState, NewOrder, Order
+from .orders import insert_order, select_order
+
+_COLUMNS = "token, tg_id, account_id, state, panel_order_id, request, error_code, created_at, updated_at"
+
+
+def _intent(row: sqlite3.Row) -> Intent:
+    return Intent(
+        token=row["token"],
+        tg_id=row["tg_id"],
+        account_id=row["account_id"],
+        state=IntentState(row["state"]),
+        panel_order_id=row["panel_order_id"],
+        request=codec.loads(row["request"]),
+        error_code=row["error_code"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def _select(session: Session, tg_id: int, token: str) -> Intent | None:
+    row = await session.one(f"SELECT {_COLUMNS} FROM intents WHERE tg_id = ? AND token = ?", (tg_id, token))
+    return None if row is None else _intent(row)
+
+
+class IntentsMixin(StoreBase):
+    async def begin_intent(self, tg_id: int, account_id: int, token: str, request: dict[str, Any]) -> IntentClaim:
+        """Claim `token` for one attempt to place an order.
+
+        claimed=True: the caller must send the order and then report intent_placed / intent_failed /
+        intent_unknown. claimed=False: the token is taken; `intent` tells its state and order id.
+        A FAILED intent is claimed again (with this request). Raises NotFoundError if the account
+        is not this user's.
+        """
+        request_json = codec.dumps(request)
+        now = self._clock()
+        async with self._conn.transaction() as session:
+            await require_account(session, tg_id, account_id)
+            existing = await _select(session, tg_id, token)
+            if existing is None:
+                await session.execute(
+                    """INSERT INTO intents (tg_id, token, account_id, state, request, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    (tg_id, token, account_id, IntentState.SUBMITTING.value, request_json, now, now),
+                )
+                claimed = True
+            elif existing.state is IntentState.FAILED:
+                await session.execute(
+                    """UPDATE intents SET state = ?, account_id = ?, request = ?, error_code = NULL, updated_at = ?
+                       WHERE tg_id = ? AND token = ?""",
+                    (IntentState.SUBMITTING.value, account_id, request_json, now, tg_id, token),
+                )
+                claimed = True
+            else:
+                return IntentClaim(claimed=False, intent=existing)
+            intent = await _select(session, tg_id, token)
+        assert intent is not None
+        return IntentClaim(claimed=claimed, intent=intent)
+
+    async def intent_placed(self, tg_id: int, token: str, panel_order_id: int, order: NewOrder) -> Order:
+        """In one transaction: the intent becomes PLACED with the panel's order id, and the order is
+        stored (so a crash cannot leave one without the other). Raises NotFoundError for an unknown
+        token and ValueError if `order` does not describe that panel order on the intent's account."""
+        if int(order.panel_order_id) != int(panel_order_id):
+            raise ValueError("order.panel_order_id differs from panel_order_id")
+        now = self._clock()
+        async with self._conn.transaction() as session:
+            intent = await _select(session, tg_id, token)
+            if intent is None:
+                raise NotFoundError("order intent not found for this user")
+            if intent.account_id != order.account_id:
+                raise ValueError("order.account_id differs from the intent's account")
+            await session.execute(
+                """UPDATE intents SET state = ?, panel_order_id = ?, error_code = NULL, updated_at = ?
+                   WHERE tg_id = ? AND token = ?""",
+                (IntentState.PLACED.value, int(panel_order_id), now, tg_id, token),
+            )
+            await insert_order(session, tg_id, order, now)
+            stored = await select_order(session, tg_id, order.account_id, int(panel_order_id))
+        assert stored is not None
+        return stored
+
+    async def intent_failed(self, tg_id: int, token: str, error_code: str) -> bool:
+        """The panel definitely refused the order: the token may be claimed again.
+        Never overrides PLACED. Returns True if the intent changed."""
+        return await self._settle(tg_id, token, IntentState.FAILED, error_code)
+
+    async def intent_unknown(self, tg_id: int, token: str) -> bool:
+        """No definite answer (timeout, connection lost): the order may exist, so the token stays
+        taken. Only a SUBMITTING intent becomes UNKNOWN. Returns True if the intent changed."""
+        return await self._settle(tg_id, token, IntentState.UNKNOWN, None)
+
+    async def _settle(self, tg_id: int, token: str, state: IntentState, error_code: str | None) -> bool:
+        # A FAILED verdict may also settle an UNKNOWN intent (e.g. after checking the panel).
+        allowed_from = [IntentState.SUBMITTING.value]
+        if state is IntentState.FAILED:
+            allowed_from.append(IntentState.UNKNOWN.value)
+        marks = ", ".join("?" * len(allowed_from))
+        async with self._conn.transaction() as session:
+            changed = await session.execute(
+                f"""UPDATE intents SET state = ?, error_code = ?, updated_at = ?
+                    WHERE tg_id = ? AND token = ? AND state IN ({marks})""",
+                (state.value, error_code, self._clock(), tg_id, token, *allowed_from),
+            )
+        return changed > 0
+
+    async def get_intent(self, tg_id: int, token: str) -> Intent | None:
+        async with self._conn.reading() as session:
+            return await _select(session, tg_id, token)
+
+    async def recover_submitting_intents(self, updated_before: float) -> int:
+        """At start-up: intents left SUBMITTING by a process that died mid-request become UNKNOWN
+        (the order may or may not exist on the panel). Returns how many."""
+        async with self._conn.transaction() as session:
+            return await session.execute(
+                "UPDATE intents SET state = ?, updated_at = ? WHERE state = ? AND updated_at < ?",
+                (IntentState.UNKNOWN.value, self._clock(), IntentState.SUBMITTING.value, updated_before),
+            )

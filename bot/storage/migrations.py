@@ -1,0 +1,186 @@
+"""Forward-only schema migrations, numbered 1..N, tracked in `PRAGMA user_version`.
+
+Never edit a step that has shipped: add a new one. Each step runs in its own transaction
+together with the version bump, so a crash leaves the database at a whole version.
+
+Ownership is enforced by the schema itself: orders, refills and intents reference their
+account through (account id, Telegram user id), so a row can never point at another user's
+account even if a caller passes a guessed id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .connection import Connection, Session
+from .errors import SchemaTooNewError
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    summary: str
+    statements: tuple[str, ...]
+
+
+_V1_CORE = Migration(
+    1,
+    "core tables: users, panel accounts, catalogue cache, order intents, orders, refills",
+    (
+        """CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE users (
+            tg_id      INTEGER PRIMARY KEY,
+            language   TEXT    NOT NULL,
+            notify     TEXT    NOT NULL DEFAULT 'all' CHECK (notify IN ('all', 'final', 'off')),
+            blocked    INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+            created_at REAL    NOT NULL
+        )""",
+        """CREATE TABLE accounts (
+            id          INTEGER PRIMARY KEY,
+            tg_id       INTEGER NOT NULL REFERENCES users (tg_id) ON DELETE CASCADE,
+            panel_url   TEXT    NOT NULL,
+            api_key_enc TEXT    NOT NULL,
+            currency    TEXT,
+            label       TEXT,
+            active      INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+            paused      INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+            created_at  REAL    NOT NULL,
+            UNIQUE (tg_id, panel_url),
+            UNIQUE (id, tg_id)
+        )""",
+        "CREATE UNIQUE INDEX accounts_one_active ON accounts (tg_id) WHERE active = 1",
+        """CREATE TABLE catalogue_cache (
+            account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+            payload    TEXT NOT NULL,
+            fetched_at REAL NOT NULL
+        )""",
+        """CREATE TABLE intents (
+            tg_id          INTEGER NOT NULL,
+            token          TEXT    NOT NULL,
+            account_id     INTEGER NOT NULL,
+            state          TEXT    NOT NULL
+                CHECK (state IN ('submitting', 'placed', 'failed', 'unknown')),
+            panel_order_id INTEGER,
+            request        TEXT    NOT NULL,
+            error_code     TEXT,
+            created_at     REAL    NOT NULL,
+            updated_at     REAL    NOT NULL,
+            PRIMARY KEY (tg_id, token),
+            FOREIGN KEY (account_id, tg_id) REFERENCES accounts (id, tg_id) ON DELETE CASCADE
+        )""",
+        """CREATE TABLE orders (
+            id              INTEGER PRIMARY KEY,
+            tg_id           INTEGER NOT NULL,
+            account_id      INTEGER NOT NULL,
+            panel_order_id  INTEGER NOT NULL,
+            service_id      INTEGER,
+            service_name    TEXT,
+            service_type    TEXT,
+            link            TEXT,
+            quantity        INTEGER,
+            expected_charge TEXT,
+            currency        TEXT,
+            refill_allowed  INTEGER NOT NULL DEFAULT 0 CHECK (refill_allowed IN (0, 1)),
+            cancel_allowed  INTEGER NOT NULL DEFAULT 0 CHECK (cancel_allowed IN (0, 1)),
+            status          TEXT,
+            charge          TEXT,
+            start_count     INTEGER,
+            remains         INTEGER,
+            checked_at      REAL,
+            told_status     TEXT,
+            final           INTEGER NOT NULL DEFAULT 0 CHECK (final IN (0, 1)),
+            created_at      REAL    NOT NULL,
+            UNIQUE (account_id, panel_order_id),
+            UNIQUE (id, account_id, tg_id),
+            FOREIGN KEY (account_id, tg_id) REFERENCES accounts (id, tg_id) ON DELETE CASCADE
+        )""",
+        """CREATE TABLE refills (
+            id          INTEGER PRIMARY KEY,
+            tg_id       INTEGER NOT NULL,
+            account_id  INTEGER NOT NULL,
+            order_id    INTEGER NOT NULL,
+            refill_id   INTEGER NOT NULL,
+            status      TEXT,
+            checked_at  REAL,
+            told_status TEXT,
+            final       INTEGER NOT NULL DEFAULT 0 CHECK (final IN (0, 1)),
+            created_at  REAL    NOT NULL,
+            UNIQUE (account_id, refill_id),
+            FOREIGN KEY (order_id, account_id, tg_id)
+                REFERENCES orders (id, account_id, tg_id) ON DELETE CASCADE
+        )""",
+    ),
+)
+
+_V2_INDEXES = Migration(
+    2,
+    "indexes for the tracker (open and not-yet-told rows) and for a user's order list",
+    (
+        # Partial indexes: the tracker only ever walks rows that are not final / not told,
+        # so these stay small however many finished orders pile up.
+        "CREATE INDEX orders_open ON orders (account_id, id) WHERE final = 0",
+        "CREATE INDEX orders_untold ON orders (id) WHERE status IS NOT told_status",
+        "CREATE INDEX orders_by_user ON orders (tg_id, id)",
+        "CREATE INDEX refills_open ON refills (account_id, id) WHERE final = 0",
+        "CREATE INDEX refills_untold ON refills (id) WHERE status IS NOT told_status",
+        "CREATE INDEX refills_by_order ON refills (order_id)",
+    ),
+)
+
+_V3_PERSISTENCE = Migration(
+    3,
+    "tables for python-telegram-bot persistence (user/chat/bot data, callback data, conversations)",
+    (
+        "CREATE TABLE ptb_user_data (user_id INTEGER PRIMARY KEY, data TEXT NOT NULL)",
+        "CREATE TABLE ptb_chat_data (chat_id INTEGER PRIMARY KEY, data TEXT NOT NULL)",
+        "CREATE TABLE ptb_bot_data (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)",
+        "CREATE TABLE ptb_callback_data (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)",
+        """CREATE TABLE ptb_conversations (
+            name  TEXT NOT NULL,
+            key   TEXT NOT NULL,  -- JSON array: the conversation key tuple
+            state TEXT NOT NULL,  -- JSON (bot.storage.codec)
+            PRIMARY KEY (name, key)
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1_CORE, _V2_INDEXES, _V3_PERSISTENCE)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be 1..N"
+
+
+async def _user_version(session: Session) -> int:
+    return int(await session.scalar("PRAGMA user_version"))
+
+
+async def schema_version(conn: Connection) -> int:
+    async with conn.reading() as session:
+        return await _user_version(session)
+
+
+async def migrate(conn: Connection, target: int = LATEST_VERSION) -> int:
+    """Apply every step above the current version up to `target`; returns the version reached.
+
+    `target` below the latest is for tests that build databases as older builds left them.
+    """
+    current = await schema_version(conn)
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"the database at {conn.path} has schema version {current}, but this build of the bot "
+            f"only knows versions up to {LATEST_VERSION}: run a newer build"
+        )
+    for migration in MIGRATIONS:
+        if migration.version > target:
+            break
+        async with conn.transaction() as session:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            if await _user_version(session) >= migration.version:
+                continue
+            for statement in migration.statements:
+                await session.execute(statement)
+            await session.execute(f"PRAGMA user_version = {migration.version}")
+    return await schema_version(conn)

@@ -1,0 +1,130 @@
+"""Rows the storage layer hands out. Frozen dataclasses: callers never mutate storage by accident."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class NotifyMode(StrEnum):
+    ALL = "all"  # every status change
+    FINAL = "final"  # only when an order or refill reaches a final status
+    OFF = "off"
+
+
+class IntentState(StrEnum):
+    SUBMITTING = "submitting"  # claimed; the `add` request may be in flight
+    PLACED = "placed"  # the panel answered with an order id
+    FAILED = "failed"  # the panel definitely refused; the same token may be retried
+    UNKNOWN = "unknown"  # no definite answer (timeout, crash): never resend blindly
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    tg_id: int
+    language: str
+    notify: NotifyMode
+    blocked: bool
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    tg_id: int
+    panel_url: str
+    # Decrypted; kept out of repr so that logging an Account never leaks it.
+    api_key: str = field(repr=False)
+    currency: str | None
+    label: str | None
+    active: bool
+    paused: bool
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CachedCatalogue:
+    payload: str
+    fetched_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    token: str
+    tg_id: int
+    account_id: int
+    state: IntentState
+    panel_order_id: int | None
+    request: dict[str, Any]
+    error_code: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class IntentClaim:
+    claimed: bool  # True: the caller owns this attempt and must send the order to the panel
+    intent: Intent
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order to remember: placed through the bot, or made on the website and tracked.
+
+    Orders tracked from the website only have what the panel's `status` answer tells, so
+    the service details are optional.
+    """
+
+    account_id: int
+    panel_order_id: int
+    service_id: int | None = None
+    service_name: str | None = None
+    service_type: str | None = None
+    link: str | None = None
+    quantity: int | None = None
+    expected_charge: Decimal | None = None
+    currency: str | None = None
+    refill_allowed: bool = False
+    cancel_allowed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: int  # our primary key ("order_pk"); the panel's id is panel_order_id
+    tg_id: int
+    account_id: int
+    panel_order_id: int
+    service_id: int | None
+    service_name: str | None
+    service_type: str | None
+    link: str | None
+    quantity: int | None
+    expected_charge: Decimal | None
+    currency: str | None
+    refill_allowed: bool
+    cancel_allowed: bool
+    status: str | None
+    charge: Decimal | None
+    start_count: int | None
+    remains: int | None
+    checked_at: float | None
+    told_status: str | None  # the status the user was last told about
+    final: bool
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Refill:
+    id: int  # our primary key ("refill_pk"); the panel's id is refill_id
+    tg_id: int
+    account_id: int
+    order_id: int  # Order.id
+    panel_order_id: int
+    refill_id: int
+    status: str | None
+    final: bool
+    checked_at: float | None
+    told_status: str | None
+    created_at: float

@@ -1,0 +1,108 @@
+"""Refill requests of the user's orders, and the tracker's paged queries over them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+
+from .base import StoreBase, pages_by_account
+from .errors import NotFoundError
+from .models import Refill
+
+_FIELDS = (
+    "id", "tg_id", "account_id", "order_id", "refill_id", "status", "final", "checked_at", "told_status", "created_at",
+)  # fmt: skip
+# Every query joins the order for its panel id, which notifications show.
+_SELECT = (
+    "SELECT " + ", ".join(f"r.{name}" for name in _FIELDS) + ", o.panel_order_id"
+    " FROM refills r JOIN orders o ON o.id = r.order_id"
+)
+
+
+def _refill(row: sqlite3.Row) -> Refill:
+    return Refill(
+        id=row["id"],
+        tg_id=row["tg_id"],
+        account_id=row["account_id"],
+        order_id=row["order_id"],
+        panel_order_id=row["panel_order_id"],
+        refill_id=row["refill_id"],
+        status=row["status"],
+        final=bool(row["final"]),
+        checked_at=row["checked_at"],
+        told_status=row["told_status"],
+        created_at=row["created_at"],
+    )
+
+
+class RefillsMixin(StoreBase):
+    async def record_refill(self, tg_id: int, account_id: int, order_pk: int, refill_id: int) -> Refill:
+        """Remember a refill the panel accepted; recording the same panel refill id again returns the
+        stored one. Raises NotFoundError unless the order is this user's, on that account."""
+        async with self._conn.transaction() as session:
+            if (
+                await session.one(
+                    "SELECT 1 FROM orders WHERE id = ? AND account_id = ? AND tg_id = ?", (order_pk, account_id, tg_id)
+                )
+                is None
+            ):
+                raise NotFoundError(f"order {order_pk} not found for this user and account")
+            await session.execute(
+                """INSERT INTO refills (tg_id, account_id, order_id, refill_id, created_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (account_id, refill_id) DO NOTHING""",
+                (tg_id, account_id, order_pk, int(refill_id), self._clock()),
+            )
+            row = await session.one(
+                f"{_SELECT} WHERE r.account_id = ? AND r.refill_id = ? AND r.tg_id = ?",
+                (account_id, int(refill_id), tg_id),
+            )
+        assert row is not None
+        return _refill(row)
+
+    async def list_refills(self, tg_id: int, order_pk: int | None = None) -> list[Refill]:
+        """The user's refills (of one order if given), newest first."""
+        where, params = ("r.tg_id = ?", (tg_id,)) if order_pk is None else (
+            "r.tg_id = ? AND r.order_id = ?", (tg_id, order_pk)
+        )  # fmt: skip
+        async with self._conn.reading() as session:
+            rows = await session.all(f"{_SELECT} WHERE {where} ORDER BY r.id DESC", params)
+        return [_refill(row) for row in rows]
+
+    async def update_refill_status(self, refill_pk: int, status: str, final: bool, checked_at: float) -> bool:
+        """Tracker: store what the panel reported; True if status or final changed."""
+        async with self._conn.transaction() as session:
+            changed = await session.execute(
+                """UPDATE refills SET status = ?, final = ?
+                   WHERE id = ? AND (status IS NOT ? OR final != ?)""",
+                (status, int(final), refill_pk, status, int(final)),
+            )
+            await session.execute("UPDATE refills SET checked_at = ? WHERE id = ?", (checked_at, refill_pk))
+        return changed > 0
+
+    async def mark_refill_told(self, refill_pk: int, status: str) -> bool:
+        async with self._conn.transaction() as session:
+            changed = await session.execute(
+                "UPDATE refills SET told_status = ? WHERE id = ? AND told_status IS NOT ?", (status, refill_pk, status)
+            )
+        return changed > 0
+
+    async def iter_open_refills(self, page_size: int = 500) -> AsyncIterator[list[Refill]]:
+        """Tracker: non-final refills of non-blocked users on non-paused accounts, by (account_id, id),
+        keyset-paginated like iter_open_orders."""
+        select = f"""{_SELECT}
+                     JOIN accounts a ON a.id = r.account_id
+                     JOIN users u ON u.tg_id = r.tg_id"""
+        where = "r.final = 0 AND a.paused = 0 AND u.blocked = 0"
+        async for rows in pages_by_account(self._conn, select, where, "r", {}, page_size):
+            yield [_refill(row) for row in rows]
+
+    async def untold_refills(self, limit: int = 500, after_pk: int = 0) -> list[Refill]:
+        """Tracker: refills whose status the user has not been told yet (blocked users excluded)."""
+        async with self._conn.reading() as session:
+            rows = await session.all(
+                f"""{_SELECT} JOIN users u ON u.tg_id = r.tg_id
+                    WHERE r.status IS NOT r.told_status AND r.id > ? AND u.blocked = 0
+                    ORDER BY r.id LIMIT ?""",
+                (after_pk, limit),
+            )
+        return [_refill(row) for row in rows]

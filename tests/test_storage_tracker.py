@@ -1,0 +1,123 @@
+"""The background tracker's queries: paged walks over open orders/refills and due notifications."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.storage import NewOrder
+
+pytest_plugins = ["tests.storage_fixtures"]
+
+
+def status(value: str, *, final: bool = False, checked_at: float = 1.0) -> dict[str, object]:
+    return dict(status=value, charge=Decimal("1"), start_count=0, remains=0, final=final, checked_at=checked_at)
+
+
+async def test_open_orders_are_walked_once_each_in_pages(db, make_account) -> None:
+    # 5 users x 2 panels; one account paused, one user blocked, some orders final.
+    accounts = [
+        await make_account(tg_id, panel_url=url)
+        for tg_id in range(1, 6)
+        for url in ("https://a.example/api/v2", "https://b.example/api/v2")
+    ]
+    sizes = [700, 3, 0, 450, 1, 520, 299, 1, 400, 126]  # 2,500 orders, uneven per account
+    for account, size in zip(accounts, sizes, strict=True):
+        await db.track_orders(account.tg_id, [NewOrder(account.id, n) for n in range(size)])
+    assert sum(sizes) == 2500
+
+    paused = accounts[3]  # 450 orders
+    await db.set_account_paused(paused.id, True)
+    await db.set_blocked(4, True)  # accounts[6] and [7]: 300 orders
+    final_ids = set()
+    for order in (await db.list_orders(1, account_id=accounts[0].id, limit=50))[::5]:
+        await db.update_order_status(1, order.id, **status("Completed", final=True))
+        final_ids.add(order.id)
+    assert len(final_ids) == 10
+
+    batches = [batch async for batch in db.iter_open_orders(page_size=200)]
+    walked = [order for batch in batches for order in batch]
+    expected = 2500 - 450 - 300 - 10
+    assert len(walked) == expected == len({o.id for o in walked})
+    assert all(len(batch) <= 200 for batch in batches) and len(batches) == -(-expected // 200)
+    assert [(o.account_id, o.id) for o in walked] == sorted((o.account_id, o.id) for o in walked)
+    excluded_accounts = {paused.id, accounts[6].id, accounts[7].id}
+    assert not {o.account_id for o in walked} & excluded_accounts
+    assert not {o.id for o in walked} & final_ids
+
+    for batch in batches:  # each batch names accounts the tracker can load
+        for account_id in {o.account_id for o in batch}:
+            account = await db.get_account_for_tracking(account_id)
+            assert account is not None and not account.paused and account.api_key
+
+
+async def test_orders_added_during_a_walk_on_later_accounts_are_reached(db, make_account) -> None:
+    first = await make_account(1)
+    await db.track_orders(1, [NewOrder(first.id, n) for n in range(10)])
+    walk = db.iter_open_orders(page_size=4)
+    seen = [o.panel_order_id for o in await anext(walk)]
+    later = await make_account(2)
+    await db.track_order(2, NewOrder(later.id, 99))
+    seen += [o.panel_order_id async for batch in walk for o in batch]
+    assert seen == [*range(10), 99]
+
+
+async def test_checked_before_skips_recently_checked_orders(db, make_account) -> None:
+    account = await make_account(1)
+    orders = [await db.track_order(1, NewOrder(account.id, n)) for n in range(3)]
+    await db.update_order_status(1, orders[0].id, **status("Pending", checked_at=100.0))
+    await db.update_order_status(1, orders[1].id, **status("Pending", checked_at=200.0))
+    due = [o.id async for batch in db.iter_open_orders(checked_before=150.0) for o in batch]
+    assert due == [orders[0].id, orders[2].id]
+
+
+async def test_untold_orders_until_the_user_is_told(db, make_account) -> None:
+    alice = await make_account(1)
+    bob = await make_account(2)
+    a_orders = [await db.track_order(1, NewOrder(alice.id, n)) for n in range(5)]
+    b_order = await db.track_order(2, NewOrder(bob.id, 1))
+    assert await db.untold_orders() == []  # nothing reported yet
+
+    for order in a_orders:
+        await db.update_order_status(1, order.id, **status("In progress"))
+    await db.update_order_status(2, b_order.id, **status("Completed", final=True))
+    await db.set_blocked(2, True)  # a user who blocked the bot is not due anything
+    assert [o.id for o in await db.untold_orders()] == [o.id for o in a_orders]
+
+    first_page = await db.untold_orders(limit=2)
+    second_page = await db.untold_orders(limit=2, after_pk=first_page[-1].id)
+    assert [o.id for o in first_page + second_page] == [o.id for o in a_orders[:4]]
+
+    assert await db.mark_order_told(a_orders[0].id, "In progress") is True
+    assert await db.mark_order_told(a_orders[0].id, "In progress") is False
+    # The status moved on while the message was being sent: still due.
+    await db.update_order_status(1, a_orders[1].id, **status("Completed", final=True))
+    await db.mark_order_told(a_orders[1].id, "In progress")
+    assert [o.id for o in await db.untold_orders()] == [o.id for o in a_orders[1:]]
+    assert (await db.untold_orders())[0].status == "Completed"
+
+    await db.set_blocked(2, False)
+    assert b_order.id in [o.id for o in await db.untold_orders()]
+
+
+async def test_open_and_untold_refills(db, make_account) -> None:
+    alice = await make_account(1)
+    paused = await make_account(1, panel_url="https://b.example/api/v2")
+    order = await db.track_order(1, NewOrder(alice.id, 1))
+    other = await db.track_order(1, NewOrder(paused.id, 2))
+    refills = [await db.record_refill(1, alice.id, order.id, n) for n in range(1, 6)]
+    hidden = await db.record_refill(1, paused.id, other.id, 9)
+    await db.set_account_paused(paused.id, True)
+    await db.update_order_status(1, order.id, **status("Completed", final=True))  # refills of final orders still run
+    await db.update_refill_status(refills[0].id, "Completed", True, 5.0)
+
+    walked = [r.id async for batch in db.iter_open_refills(page_size=2) for r in batch]
+    assert walked == [r.id for r in refills[1:]]
+
+    await db.update_refill_status(refills[1].id, "Pending", False, 5.0)
+    await db.update_refill_status(hidden.id, "Rejected", True, 5.0)
+    untold = await db.untold_refills()
+    assert [r.id for r in untold] == [refills[0].id, refills[1].id, hidden.id]
+    assert untold[0].panel_order_id == 1 and untold[0].status == "Completed"
+    await db.mark_refill_told(refills[0].id, "Completed")
+    assert [r.id for r in await db.untold_refills(after_pk=refills[0].id)] == [refills[1].id, hidden.id]
+    assert [r.id for r in await db.untold_refills(limit=1)] == [refills[1].id]
