@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -149,15 +150,24 @@ class PlaceResult:
     order: object | None = None  # storage Order when placed
     panel_order_id: int | None = None
     error: PanelError | None = None
+    owned: bool = True  # this call claimed the order (False: another tap or an earlier card did)
 
 
 async def place_order(db, api, tg_id: int, draft: Draft, service: Service, currency: str | None,
-                      *, wait_for_other_tap: float = 5.0) -> PlaceResult:
-    """Place `draft` at most once, whatever is tapped twice or fails on the way."""
+                      *, before_sending: Callable[[], Awaitable[object]] | None = None,
+                      wait_for_other_tap: float = 5.0) -> PlaceResult:
+    """Place `draft` at most once, whatever is tapped twice or fails on the way.
+
+    `before_sending` runs once this call owns the order (e.g. to say "placing…"); a call that
+    does not own it returns what became of the order instead (ALREADY_PLACED / IN_FLIGHT /
+    UNKNOWN), waiting up to `wait_for_other_tap` seconds for a concurrent tap to finish.
+    """
     request = draft.as_dict()
     claim = await db.begin_intent(tg_id, draft.account_id, draft.token, request)
     if not claim.claimed:
         return await _report_existing(db, tg_id, draft.token, claim.intent, wait_for_other_tap)
+    if before_sending is not None:
+        await before_sending()
 
     kind = order_kind(service)
     try:
@@ -212,7 +222,7 @@ async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> P
         await asyncio.sleep(0.1)
         intent = await db.get_intent(tg_id, token)
     if intent.state is IntentState.PLACED:
-        return PlaceResult(Outcome.ALREADY_PLACED, panel_order_id=intent.panel_order_id)
+        return PlaceResult(Outcome.ALREADY_PLACED, panel_order_id=intent.panel_order_id, owned=False)
     if intent.state is IntentState.UNKNOWN:
-        return PlaceResult(Outcome.UNKNOWN)
-    return PlaceResult(Outcome.IN_FLIGHT)
+        return PlaceResult(Outcome.UNKNOWN, owned=False)
+    return PlaceResult(Outcome.IN_FLIGHT, owned=False)

@@ -141,8 +141,13 @@ async def receive_link(update: Update, context: BotContext, session: Session) ->
     else:
         context.user_data[STEP] = "quantity"
         text, keyboard = views.quantity_prompt(tx, service)
-        keyboard = InlineKeyboardMarkup(list(keyboard.inline_keyboard) + list(_abort_keyboard(tx, draft.token).inline_keyboard))
-        await update.effective_chat.send_message(text, reply_markup=keyboard)
+        await update.effective_chat.send_message(text, reply_markup=_quantity_keyboard(tx, service, draft.token))
+
+
+def _quantity_keyboard(tx: Texts, service: Service, token: str) -> InlineKeyboardMarkup:
+    """Quick buttons for the minimum and maximum, and Cancel."""
+    _, quick = views.quantity_prompt(tx, service)
+    return InlineKeyboardMarkup(list(quick.inline_keyboard) + list(_abort_keyboard(tx, token).inline_keyboard))
 
 
 async def _catalogue_changed(update: Update, context: BotContext, tx: Texts) -> None:
@@ -164,7 +169,8 @@ async def _accept_quantity(update: Update, context: BotContext, session: Session
     await answer(update)
     limits = {"min": tx.number(service.min), "max": tx.number(service.max), "step": tx.number(service.step or 1)}
     if quantity is None:
-        await update.effective_chat.send_message(tx("order.quantity_not_number", **limits), reply_markup=_abort_keyboard(tx, draft.token))
+        await update.effective_chat.send_message(tx("order.quantity_not_number", **limits),
+                                                 reply_markup=_quantity_keyboard(tx, service, draft.token))
         return
     problem = check_quantity(service, quantity)
     if problem is not None:
@@ -173,7 +179,7 @@ async def _accept_quantity(update: Update, context: BotContext, session: Session
             QuantityProblem.ABOVE_MAX: "order.quantity_above_max",
             QuantityProblem.NOT_STEP: "order.quantity_not_step",
         }[problem]
-        await update.effective_chat.send_message(tx(key, **limits), reply_markup=_abort_keyboard(tx, draft.token))
+        await update.effective_chat.send_message(tx(key, **limits), reply_markup=_quantity_keyboard(tx, service, draft.token))
         return
     draft.quantity = quantity
     context.user_data[DRAFT] = draft.as_dict()
@@ -249,8 +255,8 @@ async def confirm(update: Update, context: BotContext) -> None:
         await answer(update)
         await _catalogue_changed(update, context, tx)
         return
-    await answer(update, tx("confirm.placing"))
-    result = await place_order(context.deps.db, session.api(context), session.tg_id, draft, service, session.account.currency)
+    result = await place_order(context.deps.db, session.api(context), session.tg_id, draft, service,
+                               session.account.currency, before_sending=lambda: answer(update, tx("confirm.placing")))
     if result.outcome is Outcome.PLACED:
         context.user_data.pop(DRAFT, None)
         context.user_data.pop(STEP, None)
@@ -262,37 +268,42 @@ async def confirm(update: Update, context: BotContext) -> None:
         text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity,
                                                  draft.quantity if draft.comments else None, None, session.account.currency, draft.token)
         await show(update, views.Html(text + "\n\n" + tx("order.failed", reason=note)), keyboard)
+    elif result.owned:  # our own `add` got no definite answer
+        context.user_data.pop(DRAFT, None)
+        context.user_data.pop(STEP, None)
+        await show(update, tx("order.unknown"), views.menu_keyboard(tx))
     else:
         await _report(update, context, session, result.outcome, result.panel_order_id)
 
 
 async def _report(update: Update, context: BotContext, session: Session, outcome: Outcome, order_id: int | None) -> None:
+    """A tap that did not place the order (a double tap, an old card): say what became of it.
+
+    The answer is an alert on the tap itself; the card it was tapped on is left as it is,
+    since it may already show the placed order.
+    """
     tx = Texts(context.deps.i18n, session.lang)
     if outcome is Outcome.ALREADY_PLACED:
-        await show(update, tx("order.already_placed", id=order_id), views.menu_keyboard(tx))
+        await answer(update, tx("order.already_placed", id=order_id), alert=True)
     elif outcome is Outcome.UNKNOWN:
         context.user_data.pop(DRAFT, None)
         context.user_data.pop(STEP, None)
-        await show(update, tx("order.unknown"), views.menu_keyboard(tx))
+        await answer(update, tx("order.unknown"), alert=True)
     else:
-        await show(update, tx("order.in_flight"), views.menu_keyboard(tx))
+        await answer(update, tx("order.in_flight"), alert=True)
 
 
 async def _old_card(update: Update, context: BotContext, session: Session, token: str) -> None:
     """A tap on a confirmation card that is not the current draft's."""
-    intent = await context.deps.db.get_intent(session.tg_id, token) if token else None
-    if intent is None:
-        await stale_button(update, context)
-        return
-    await answer(update)
     from bot.storage import IntentState
 
+    intent = await context.deps.db.get_intent(session.tg_id, token) if token else None
     outcome = {
         IntentState.PLACED: Outcome.ALREADY_PLACED,
         IntentState.UNKNOWN: Outcome.UNKNOWN,
         IntentState.SUBMITTING: Outcome.IN_FLIGHT,
-    }.get(intent.state)
-    if outcome is None:  # failed earlier and since replaced by a newer card
+    }.get(intent.state) if intent is not None else None
+    if outcome is None:  # never confirmed, or failed and since replaced by a newer card
         await stale_button(update, context)
         return
     await _report(update, context, session, outcome, intent.panel_order_id)

@@ -1,0 +1,122 @@
+"""Suite-wide fixtures: the fake Bot API, the panel simulator, storage, and the whole bot.
+
+`bot` starts the real application through `bot.app.run()` (the path `python -m bot` takes)
+against the fake Bot API and the simulator over loopback, with a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest_asyncio
+from telegram.ext import Application
+
+from bot.app import run
+from bot.config import Settings
+from bot.simulator import PanelSimulator
+from tests.fakebot.driver import FakeUser
+from tests.fakebot.server import FakeBotApi
+
+pytest_plugins = ["tests.fakebot.fixtures", "tests.panel_fixtures", "tests.storage_fixtures"]
+
+# PTB 22 warns that RetryAfter.retry_after becomes a timedelta; opt in to the new behaviour.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+TEST_KEY = "test-key-alpha"
+ENCRYPTION_KEY = "Yk3zN0m6bqz2i6Yj0ZfQm2VZ8m1b4Ck6G9x3aYb5fQ8="
+
+
+@dataclass
+class RunningBot:
+    fake: FakeBotApi
+    sim: PanelSimulator
+    settings: Settings
+    app: Application
+
+    @property
+    def deps(self):
+        return self.app.bot_data["deps"]
+
+    @property
+    def db(self):
+        return self.deps.db
+
+    @property
+    def tracker(self):
+        return self.app.bot_data["tracker"]
+
+    def user(self, user_id: int = 1001, language_code: str = "en", **kwargs) -> FakeUser:
+        return self.fake.user(user_id=user_id, language_code=language_code, **kwargs)
+
+    async def onboarded(self, user_id: int = 1001, language_code: str = "en", key: str = TEST_KEY) -> FakeUser:
+        """A user who has sent /start and a valid key."""
+        user = self.user(user_id, language_code)
+        await user.send("/start")
+        await user.send(key)
+        return user
+
+
+def make_settings(fake: FakeBotApi, sim: PanelSimulator, tmp_path: Path, **overrides) -> Settings:
+    settings = Settings(
+        bot_token=fake.token,
+        telegram_api_base_url=fake.url,
+        panel_api_url=sim.url,
+        database_path=tmp_path / "data" / "bot.sqlite3",
+        encryption_key=ENCRYPTION_KEY,
+        default_language="en",
+        panel_timeout_seconds=1.0,
+        # The tracker's repeating job stays out of the way; tests run cycles themselves.
+        track_interval_seconds=3600,
+        track_first_check_seconds=3600,
+        panel_min_interval_seconds=0,
+    )
+    return replace(settings, **overrides)
+
+
+class BotRunner:
+    """Starts and stops the bot (more than once, for restart tests) on one database."""
+
+    def __init__(self, fake: FakeBotApi, sim: PanelSimulator, tmp_path: Path) -> None:
+        self.fake, self.sim, self.tmp_path = fake, sim, tmp_path
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+
+    async def start(self, **overrides) -> RunningBot:
+        settings = make_settings(self.fake, self.sim, self.tmp_path, **overrides)
+        started: asyncio.Future[Application] = asyncio.get_running_loop().create_future()
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(run(settings, self._stop, on_started=started.set_result))
+        done, _ = await asyncio.wait({self._task, started}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            self._task.result()  # start-up failed: raise its error
+        assert started in done, "the bot did not start within 15 s"
+        return RunningBot(self.fake, self.sim, settings, started.result())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._stop.set()
+            await asyncio.wait_for(self._task, 15)
+            self._task = None
+
+
+@pytest_asyncio.fixture
+async def bot_runner(fake_bot: FakeBotApi, simulator: PanelSimulator, tmp_path: Path) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(fake_bot, simulator, tmp_path)
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(bot_runner: BotRunner) -> AsyncIterator[RunningBot]:
+    """The running bot. After the test, the fake Bot API must have refused nothing and every
+    callback query must have been answered."""
+    running = await bot_runner.start()
+    yield running
+    await bot_runner.stop()
+    running.fake.assert_clean()

@@ -1,0 +1,59 @@
+"""Settings: defaults, clear one-line errors with exit code 2, no secret in a message."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults():
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.panel_api_url == "https://subpro.vn/api/v2"
+    assert settings.telegram_api_base_url == "https://api.telegram.org"
+    assert settings.bot_base_url == "https://api.telegram.org/bot"
+    assert str(settings.database_path) == "data/bot.sqlite3"
+    assert settings.default_language == "vi"
+    assert settings.track_interval_seconds == 60
+    assert TOKEN not in repr(settings)
+
+
+@pytest.mark.parametrize("env, names", [
+    ({}, "TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_API_URL": "subpro.vn"}, "PANEL_API_URL"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "TRACK_INTERVAL_SECONDS": "soon"}, "TRACK_INTERVAL_SECONDS"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+])
+def test_bad_settings_name_the_setting(env, names):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    assert names in str(caught.value)
+
+
+def _run_bot(env_overrides: dict, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PANEL_", "DATABASE_", "ENCRYPTION_"))}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "-m", "bot"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_missing_token_exits_2_with_one_clear_line(tmp_path):
+    result = _run_bot({"TELEGRAM_BOT_TOKEN": "", "PYTHONPATH": str(ROOT)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_value_exits_2_without_echoing_secrets(tmp_path):
+    result = _run_bot({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_API_URL": "nope", "PYTHONPATH": str(ROOT)}, tmp_path)
+    assert result.returncode == 2
+    assert "PANEL_API_URL" in result.stderr
+    assert TOKEN not in result.stderr + result.stdout
