@@ -167,13 +167,11 @@ async def track(update: Update, context: BotContext) -> None:
     await answer(update)
     from bot.storage import NewOrder
 
-    for order_id in ids:
-        await context.deps.db.track_order(
-            session.tg_id,
-            NewOrder(account_id=session.account.id, panel_order_id=order_id, service_id=None, service_name=None,
-                     service_type=None, link="", quantity=None, expected_charge=None, currency=session.account.currency,
-                     refill_allowed=False, cancel_allowed=False),
-        )
+    # Orders made on the website: only what the panel's status tells is known about them.
+    await context.deps.db.track_orders(session.tg_id, [
+        NewOrder(account_id=session.account.id, panel_order_id=order_id, currency=session.account.currency)
+        for order_id in ids
+    ])
     await show(update, tx("status.tracking", count=tx.number(len(ids))), views.menu_keyboard(tx))
 
 
