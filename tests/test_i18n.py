@@ -60,3 +60,18 @@ def test_money_per_locale_and_currency():
     assert format_rate(Decimal("2.5"), "VND", "vi") == "2,5 VND"
     assert format_rate(Decimal("15000"), "VND", "vi") == "15.000 VND"
     assert format_money(Decimal("0.5"), "VND", "vi") == "0,5 VND"
+
+
+def test_every_text_is_valid_telegram_html_in_both_languages():
+    """Rendered with hostile values, every text parses as Telegram HTML (the fake's parser)."""
+    from tests.fakebot.html import parse_html
+
+    i18n = Translations.load()
+    hostile = "<b>&amp; x_y *z*</b> 🚀 & <"
+    for lang in LANGUAGES:
+        for key in i18n.keys(lang):
+            values = {name: hostile for name in placeholders(i18n.raw(lang, key))}
+            text = i18n.t(lang, key, **values)
+            plain, _ = parse_html(text)
+            if values:
+                assert hostile in plain, key
