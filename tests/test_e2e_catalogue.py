@@ -1,6 +1,5 @@
 """Browsing and searching the catalogue, with names that are hostile to HTML."""
 
-from decimal import Decimal
 
 
 async def test_browse_categories_services_and_a_card(bot):

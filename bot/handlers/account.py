@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.handlers import views
-from bot.handlers.common import STEP, answer, get_session, panel_error_text, panel_errors, show
+from bot.handlers.common import STEP, Session, answer, get_session, panel_error_text, panel_errors, show
 from bot.handlers.views import Texts
 from bot.panel import InvalidKey, PanelError
 
@@ -60,6 +60,15 @@ async def ask_for_key(update: Update, context: BotContext, session, reason_key: 
     context.user_data[STEP] = "key"
     await answer(update)
     await show(update, tx(reason_key, panel=context.deps.settings.panel_api_url), views.menu_keyboard(tx) if session.account else None)
+
+
+async def require_account(update: Update, context: BotContext) -> Session | None:
+    """The session of a user who has a key; otherwise ask for one and return None."""
+    session = await get_session(update, context)
+    if session.account is None:
+        await ask_for_key(update, context, session, "key.needed")
+        return None
+    return session
 
 
 @panel_errors

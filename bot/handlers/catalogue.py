@@ -8,7 +8,7 @@ from bot.context import BotContext
 from bot.core.catalogue import Catalogue
 from bot.handlers import cbdata as cb
 from bot.handlers import views
-from bot.handlers.account import ask_for_key
+from bot.handlers.account import require_account
 from bot.handlers.common import SEARCH, STEP, Session, answer, get_session, panel_errors, show
 from bot.handlers.start import stale_button
 from bot.handlers.views import Texts
@@ -20,17 +20,10 @@ async def load_catalogue(update: Update, context: BotContext, session: Session, 
     return await context.deps.catalogues.get(session.account.id, session.api(context), refresh=refresh)
 
 
-async def _session_with_account(update: Update, context: BotContext) -> Session | None:
-    session = await get_session(update, context)
-    if session.account is None:
-        await ask_for_key(update, context, session, "key.needed")
-        return None
-    return session
-
 
 @panel_errors
 async def categories(update: Update, context: BotContext) -> None:
-    session = await _session_with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     await answer(update)
@@ -42,7 +35,7 @@ async def categories(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def refresh_catalogue(update: Update, context: BotContext) -> None:
-    session = await _session_with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = Texts(context.deps.i18n, session.lang)
@@ -53,7 +46,7 @@ async def refresh_catalogue(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def category(update: Update, context: BotContext) -> None:
-    session = await _session_with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     parts = cb.args(update.callback_query.data)
@@ -85,7 +78,7 @@ async def show_service(update: Update, context: BotContext, session: Session, se
 
 @panel_errors
 async def service(update: Update, context: BotContext) -> None:
-    session = await _session_with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     service_id = cb.int_arg(update.callback_query.data)
@@ -111,7 +104,7 @@ async def search(update: Update, context: BotContext, session: Session, words: s
 
 @panel_errors
 async def search_page(update: Update, context: BotContext) -> None:
-    session = await _session_with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     words = context.user_data.get(SEARCH)
@@ -132,7 +125,7 @@ async def search_hint(update: Update, context: BotContext) -> None:
 @panel_errors
 async def services_command(update: Update, context: BotContext) -> None:
     """`/services` shows the categories; `/services words` searches."""
-    session = await _session_with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     context.user_data.pop(STEP, None)

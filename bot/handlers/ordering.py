@@ -21,7 +21,7 @@ from bot.core.ordering import (
 )
 from bot.handlers import cbdata as cb
 from bot.handlers import views
-from bot.handlers.account import ask_for_key
+from bot.handlers.account import require_account
 from bot.handlers.catalogue import categories, load_catalogue
 from bot.handlers.common import DRAFT, STEP, Session, answer, get_session, panel_error_text, panel_errors, show
 from bot.handlers.start import stale_button
@@ -61,18 +61,11 @@ async def start_order(update: Update, context: BotContext, session: Session, ser
     )
 
 
-async def _with_account(update: Update, context: BotContext) -> Session | None:
-    session = await get_session(update, context)
-    if session.account is None:
-        await ask_for_key(update, context, session, "key.needed")
-        return None
-    return session
-
 
 @panel_errors
 async def order_command(update: Update, context: BotContext) -> None:
     """`/order 123` starts ordering service 123; `/order` alone opens the catalogue."""
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     context.user_data.pop(STEP, None)
@@ -84,7 +77,7 @@ async def order_command(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def order_button(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     service_id = cb.int_arg(update.callback_query.data)
@@ -96,7 +89,7 @@ async def order_button(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def order_again(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     order_pk = cb.int_arg(update.callback_query.data)
@@ -192,7 +185,7 @@ async def receive_quantity(update: Update, context: BotContext, session: Session
 
 @panel_errors
 async def quantity_button(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     await _accept_quantity(update, context, session, cb.int_arg(update.callback_query.data))
@@ -241,14 +234,12 @@ async def show_confirmation(update: Update, context: BotContext, session: Sessio
 
 @panel_errors
 async def confirm(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = Texts(context.deps.i18n, session.lang)
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    draft = _draft(context)
-    if draft is None or draft.token != token:
-        await _old_card(update, context, session, token)
+    draft = await _card_draft(update, context, session)
+    if draft is None:
         return
     service = await _service(update, context, session, draft.service_id)
     if service is None:
@@ -293,6 +284,20 @@ async def _report(update: Update, context: BotContext, session: Session, outcome
         await answer(update, tx("order.in_flight"), alert=True)
 
 
+async def _card_draft(update: Update, context: BotContext, session: Session) -> Draft | None:
+    """The draft a confirmation card's button belongs to, if it is the current one.
+
+    A button of any other card (an older draft, a placed order) is answered here with what
+    became of that card's order, and None is returned.
+    """
+    token = (cb.args(update.callback_query.data) or [""])[0]
+    draft = _draft(context)
+    if draft is None or draft.token != token:
+        await _old_card(update, context, session, token)
+        return None
+    return draft
+
+
 async def _old_card(update: Update, context: BotContext, session: Session, token: str) -> None:
     """A tap on a confirmation card that is not the current draft's."""
     from bot.storage import IntentState
@@ -310,14 +315,12 @@ async def _old_card(update: Update, context: BotContext, session: Session, token
 
 
 async def edit(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = Texts(context.deps.i18n, session.lang)
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    draft = _draft(context)
-    if draft is None or draft.token != token:
-        await _old_card(update, context, session, token)
+    draft = await _card_draft(update, context, session)
+    if draft is None:
         return
     await answer(update)
     draft.link = draft.quantity = draft.comments = None
@@ -333,10 +336,8 @@ async def edit(update: Update, context: BotContext) -> None:
 async def abort(update: Update, context: BotContext) -> None:
     session = await get_session(update, context)
     tx = Texts(context.deps.i18n, session.lang)
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    draft = _draft(context)
-    if draft is None or draft.token != token:
-        await _old_card(update, context, session, token)
+    draft = await _card_draft(update, context, session)
+    if draft is None:
         return
     await answer(update)
     context.user_data.pop(DRAFT, None)

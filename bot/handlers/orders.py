@@ -10,21 +10,14 @@ from bot.context import BotContext
 from bot.core.tracking import parse_ids, refresh_orders, request_refills, store_status
 from bot.handlers import cbdata as cb
 from bot.handlers import views
-from bot.handlers.account import ask_for_key
-from bot.handlers.common import STEP, TRACK_OFFER, Session, answer, get_session, panel_error_text, panel_errors, show
+from bot.handlers.account import require_account
+from bot.handlers.common import STEP, TRACK_OFFER, Session, answer, panel_error_text, panel_errors, show
 from bot.handlers.start import stale_button
 from bot.handlers.views import Html, Texts
-from bot.panel import ItemError, OrderStatus, PanelError
+from bot.panel import ItemError, OrderStatus
 
 MAX_IDS = 1000  # one /status message; 10 panel requests at most
 
-
-async def _with_account(update: Update, context: BotContext) -> Session | None:
-    session = await get_session(update, context)
-    if session.account is None:
-        await ask_for_key(update, context, session, "key.needed")
-        return None
-    return session
 
 
 def _tx(context: BotContext, session: Session) -> Texts:
@@ -34,7 +27,7 @@ def _tx(context: BotContext, session: Session) -> Texts:
 @panel_errors
 async def orders_list(update: Update, context: BotContext) -> None:
     """`/orders` and its pages; `ol:<page>:r` refreshes the visible page with one batched call."""
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = _tx(context, session)
@@ -56,7 +49,7 @@ async def orders_list(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def order_card(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = _tx(context, session)
@@ -136,7 +129,7 @@ def _chunks(lines: list[str], limit: int = 3800) -> list[str]:
 
 @panel_errors
 async def status_command(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     await check_status_ids(update, context, session, " ".join(context.args or []))
@@ -144,7 +137,7 @@ async def status_command(update: Update, context: BotContext) -> None:
 
 async def ask_ids(update: Update, context: BotContext) -> None:
     """Menu buttons "Check status" / "Refill": the next message holds the ids."""
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = _tx(context, session)
@@ -156,7 +149,7 @@ async def ask_ids(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def track(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = _tx(context, session)
@@ -196,7 +189,7 @@ async def refill_ids(update: Update, context: BotContext, session: Session, ids:
 
 @panel_errors
 async def refill_command(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     await refill_ids(update, context, session, parse_ids(" ".join(context.args or []), MAX_IDS))
@@ -204,7 +197,7 @@ async def refill_command(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def refill_button(update: Update, context: BotContext) -> None:
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     order_pk = cb.int_arg(update.callback_query.data)
@@ -219,7 +212,7 @@ async def refill_button(update: Update, context: BotContext) -> None:
 @panel_errors
 async def cancel_order(update: Update, context: BotContext) -> None:
     """Cancel asks once more; `cy:` is the confirmed tap."""
-    session = await _with_account(update, context)
+    session = await require_account(update, context)
     if session is None:
         return
     tx = _tx(context, session)

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers import views
-from bot.handlers.common import DRAFT, STEP, answer, get_session, is_private, show
+from bot.handlers.common import DRAFT, STEP, answer, get_session, show
 from bot.handlers.views import Texts
 
 
@@ -74,7 +74,3 @@ async def group_command(update: Update, context: BotContext) -> None:
     link = f"https://t.me/{context.bot.username}?start=from_group"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(tx.plain("group.open_private"), url=link)]])
     await update.effective_message.reply_text(tx("group.private_only"), reply_markup=keyboard)
-
-
-def private_only(update: Update) -> bool:
-    return is_private(update)
