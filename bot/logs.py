@@ -55,3 +55,7 @@ def setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # At DEBUG python-telegram-bot logs whole updates and request parameters: a user's
+    # message holding their API key would be written to the log before the bot deletes it.
+    # Our own modules still log at DEBUG; the library never goes below INFO.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
