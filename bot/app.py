@@ -26,6 +26,7 @@ from bot.i18n import Translations
 from bot.jobs import install_tracker
 from bot.logs import REDACTOR
 from bot.panel import PanelClient
+from bot.update_processor import PerUserUpdateProcessor
 from bot.storage import Database, SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,8 @@ def build_application(deps: Deps) -> Application:
         # a 429's retry_after instead of failing the send.
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(SqlitePersistence(deps.db))
-        # Updates of different users are handled concurrently; one slow panel call must not
-        # hold up everyone else. Per-user ordering is kept by the conversation handlers.
-        .concurrent_updates(True)
+        # Users are served concurrently; each user's own updates in order (see the module).
+        .concurrent_updates(PerUserUpdateProcessor())
         .get_updates_read_timeout(35)
         .build()
     )

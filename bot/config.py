@@ -8,11 +8,13 @@ on stderr and exit code 2.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SUPPORTED_LANGUAGES = ("en", "vi")
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -39,6 +41,12 @@ class Settings:
     panel_min_interval_seconds: float = 0.5
 
     @property
+    def panel_site(self) -> str:
+        """The panel's website (where users find their key), from its API URL."""
+        parts = urlsplit(self.panel_api_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def bot_base_url(self) -> str:
         return f"{self.telegram_api_base_url}/bot"
 
@@ -63,7 +71,7 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     except ValueError:
         kind = "a whole number" if integer else "a number"
         raise ConfigError(f"{name} must be {kind} (got a malformed value)") from None
-    if value < minimum or value != value:  # NaN check
+    if not math.isfinite(value) or value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
     return value
 
@@ -71,10 +79,11 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build `Settings` from `env` (default: `os.environ` after loading `.env`)."""
     if env is None:
-        from dotenv import load_dotenv
+        from dotenv import find_dotenv, load_dotenv
 
-        # Real environment variables win over `.env`, as users expect.
-        load_dotenv(override=False)
+        # The `.env` of the directory the bot is started in (not of the installed package);
+        # real environment variables win over it, as users expect.
+        load_dotenv(find_dotenv(usecwd=True), override=False)
         env = os.environ
 
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()

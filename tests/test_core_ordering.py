@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from bot.core.ordering import OrderKind, QuantityProblem, charge_for, check_quantity, clean_link, comment_lines, order_kind, parse_quantity
-from bot.core.tracking import parse_ids
+from bot.core.ids import parse_ids
 from bot.panel import Service
 
 
@@ -17,13 +17,13 @@ def service(**overrides) -> Service:
 
 @pytest.mark.parametrize("typed, expected", [
     ("1000", 1000), ("1.000", 1000), ("1,000", 1000), ("1 000", 1000), (" 25 ", 25), ("1.000.000", 1000000),
-    ("2k", 2000), ("1.5k", 1500), ("1\u00a0000", 1000),
+    ("2k", 2000), ("1.5k", 1500), ("1,5k", 1500), ("1\u00a0000", 1000),
 ])
 def test_quantities_people_type_are_understood(typed, expected):
     assert parse_quantity(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "-5", "0", "1.5", "10,5", "1e3", "12 apples", "9" * 13])
+@pytest.mark.parametrize("typed", ["", "abc", "-5", "0", "1.5", "10,5", "1e3", "12 apples", "9" * 13, "²", "1.2345k"])
 def test_what_is_not_a_count_is_refused(typed):
     assert parse_quantity(typed) is None
 
@@ -47,7 +47,8 @@ def test_links_and_handles_are_accepted(typed, expected):
     assert clean_link(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "two words", "https://", "http://nodot", "not a link!", "x" * 600, "ftp://a.b/c"])
+@pytest.mark.parametrize("typed", ["", "two words", "https://", "http://nodot", "not a link!", "x" * 600, "ftp://a.b/c",
+                                   "1000", "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"])
 def test_bad_links_are_refused(typed):
     assert clean_link(typed) is None
 
@@ -72,3 +73,4 @@ def test_comments_are_non_empty_lines():
 def test_ids_from_status_commands():
     assert parse_ids("123,456 789 #12 123 abc") == [123, 456, 789, 12]
     assert parse_ids("") == []
+    assert parse_ids("² ³ 99999999999999999999999 0 -4 7") == [7]

@@ -18,12 +18,20 @@ from decimal import Decimal
 from enum import Enum
 
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
+from bot.storage import IntentState, NewOrder
 
 log = logging.getLogger(__name__)
 
 MAX_LINK_LENGTH = 512
 MAX_COMMENTS = 10_000
-_HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.]{2,64}$")
+_HANDLE_RE = re.compile(r"^@?(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_.]{2,64}$")
+# API keys are long runs of letters and digits; a handle is short and readable.
+_KEY_SHAPE_RE = re.compile(r"^(?=(?:.*\d){4})(?=(?:.*[A-Za-z]){4})[A-Za-z0-9-]{24,128}$")
+
+
+def looks_like_key(text: str) -> bool:
+    """True for text shaped like a panel API key (so it is never searched for or ordered on)."""
+    return bool(_KEY_SHAPE_RE.match(text.strip()))
 
 
 class OrderKind(str, Enum):
@@ -58,7 +66,7 @@ def clean_link(text: str) -> str | None:
         except ValueError:
             return None
         return link if "." in host.strip(".") else None
-    if _HANDLE_RE.match(link):
+    if _HANDLE_RE.match(link) and not looks_like_key(link):
         return link
     # Bare domains people paste without the scheme (facebook.com/page).
     if re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$", link):
@@ -67,22 +75,21 @@ def clean_link(text: str) -> str | None:
 
 
 def parse_quantity(text: str) -> int | None:
-    """Read what people type: 1000, 1.000, 1,000, 1 000, 1k. None when it is not a count."""
-    raw = text.strip().lower().replace("\u00a0", " ").replace("\u202f", " ")
-    if raw.endswith("k") and raw[:-1].strip().replace(".", "", 1).isdigit():
-        whole = raw[:-1].strip()
-        try:
-            value = Decimal(whole) * 1000
-        except ArithmeticError:
-            return None
+    """Read what people type: 1000, 1.000, 1,000, 1 000, 1k, 1.5k, 1,5k. None when it is not a count."""
+    raw = text.strip().lower().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not raw.isascii():
+        return None  # "²" passes isdigit() but is no quantity
+    thousands = re.fullmatch(r"(\d{1,9})(?:[.,](\d{1,3}))?k", raw)
+    if thousands:
+        whole, fraction = thousands.groups()
+        value = Decimal(f"{whole}.{fraction or 0}") * 1000
         return int(value) if value == value.to_integral_value() and value > 0 else None
-    compact = raw.replace(" ", "")
     # Thousands separators only: groups of exactly three digits after a , or .
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", compact):
-        compact = compact.replace(",", "").replace(".", "")
-    if not compact.isdigit() or len(compact) > 12:
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", raw):
+        raw = raw.replace(",", "").replace(".", "")
+    if not raw.isdigit() or len(raw) > 12:
         return None
-    value = int(compact)
+    value = int(raw)
     return value if value > 0 else None
 
 
@@ -167,7 +174,10 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     if not claim.claimed:
         return await _report_existing(db, tg_id, draft.token, claim.intent, wait_for_other_tap)
     if before_sending is not None:
-        await before_sending()
+        try:
+            await before_sending()
+        except Exception:  # cosmetic (a "placing…" toast): it must not strand the claim
+            log.warning("before_sending failed; placing the order anyway", exc_info=True)
 
     kind = order_kind(service)
     try:
@@ -189,32 +199,33 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
         await asyncio.shield(db.intent_unknown(tg_id, draft.token))
         raise
 
-    from bot.storage import NewOrder  # storage types; imported here to keep this module light
-
-    order = await db.intent_placed(
-        tg_id,
-        draft.token,
-        order_id,
-        NewOrder(
-            account_id=draft.account_id,
-            panel_order_id=order_id,
-            service_id=service.id,
-            service_name=service.name,
-            service_type=service.type,
-            link=draft.link or "",
-            quantity=draft.quantity,
-            expected_charge=charge_for(service, draft.quantity),
-            currency=currency,
-            refill_allowed=service.refill,
-            cancel_allowed=service.cancel,
-        ),
-    )
+    try:
+        order = await db.intent_placed(tg_id, draft.token, order_id, _new_order(draft, order_id, service, currency))
+    except Exception:
+        # The panel took the order and charged for it: whatever failed here, the user must
+        # learn its number rather than order again.
+        log.exception("order %s was placed but could not be stored", order_id)
+        return PlaceResult(Outcome.PLACED, panel_order_id=order_id)
     return PlaceResult(Outcome.PLACED, order=order, panel_order_id=order_id)
 
 
-async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> PlaceResult:
-    from bot.storage import IntentState
+def _new_order(draft: Draft, order_id: int, service: Service, currency: str | None) -> NewOrder:
+    return NewOrder(
+        account_id=draft.account_id,
+        panel_order_id=order_id,
+        service_id=service.id,
+        service_name=service.name,
+        service_type=service.type,
+        link=draft.link or "",
+        quantity=draft.quantity,
+        expected_charge=charge_for(service, draft.quantity),
+        currency=currency,
+        refill_allowed=service.refill,
+        cancel_allowed=service.cancel,
+    )
 
+
+async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> PlaceResult:
     # Two taps at the same moment: the other one is sending the order; wait briefly for it
     # so this tap can answer with the order number instead of a vague "in progress".
     deadline = asyncio.get_running_loop().time() + wait
@@ -225,4 +236,6 @@ async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> P
         return PlaceResult(Outcome.ALREADY_PLACED, panel_order_id=intent.panel_order_id, owned=False)
     if intent.state is IntentState.UNKNOWN:
         return PlaceResult(Outcome.UNKNOWN, owned=False)
+    if intent.state is IntentState.FAILED:
+        return PlaceResult(Outcome.FAILED, owned=False)
     return PlaceResult(Outcome.IN_FLIGHT, owned=False)

@@ -40,18 +40,6 @@ async def refresh_orders(db, api, tg_id: int, orders: list) -> dict[int, OrderSt
     return answers
 
 
-def parse_ids(text: str, limit: int = 1000) -> list[int]:
-    """Order ids from `123,456 789` or `#123`; duplicates dropped, order kept."""
-    seen: dict[int, None] = {}
-    for chunk in text.replace(",", " ").replace(";", " ").split():
-        chunk = chunk.lstrip("#")
-        if chunk.isdigit() and 0 < len(chunk) <= 18:
-            seen.setdefault(int(chunk), None)
-        if len(seen) >= limit:
-            break
-    return list(seen)
-
-
 @dataclass
 class RefillAnswer:
     order_id: int

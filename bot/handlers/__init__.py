@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from bot.handlers import account, catalogue, ordering, orders, settings, start, text
 from bot.handlers import cbdata as cb
@@ -25,10 +25,13 @@ def register_handlers(application: Application) -> None:
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
-    # In groups every command gets the same answer: let's talk privately.
+    application.add_handler(MessageHandler(filters.COMMAND & private, text.unknown_command))
+    # In groups every command for this bot gets the same answer: let's talk privately.
     application.add_handler(MessageHandler(filters.COMMAND & ~private, start.group_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, text.private_text))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~private, text.group_text))
+    application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, text.not_text))
+    application.add_handler(ChatMemberHandler(start.membership, ChatMemberHandler.MY_CHAT_MEMBER))
 
     callbacks = {
         cb.MAIN: start.main_menu,

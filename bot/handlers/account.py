@@ -19,10 +19,6 @@ log = logging.getLogger(__name__)
 _KEY_RE = re.compile(r"^[A-Za-z0-9_\-.=+/]{8,256}$")
 
 
-def looks_like_key(text: str) -> bool:
-    return bool(_KEY_RE.match(text.strip())) and any(c.isdigit() for c in text) and len(text.strip()) >= 16
-
-
 async def receive_key(update: Update, context: BotContext) -> None:
     """The message in the key step: delete it at once, check it with a balance call, store it."""
     session = await get_session(update, context)
@@ -59,7 +55,7 @@ async def ask_for_key(update: Update, context: BotContext, session, reason_key: 
     tx = Texts(context.deps.i18n, session.lang)
     context.user_data[STEP] = "key"
     await answer(update)
-    await show(update, tx(reason_key, panel=context.deps.settings.panel_api_url), views.menu_keyboard(tx) if session.account else None)
+    await show(update, tx(reason_key, panel=context.deps.settings.panel_site), views.menu_keyboard(tx) if session.account else None)
 
 
 async def require_account(update: Update, context: BotContext) -> Session | None:

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.core.catalogue import Catalogue
+from bot.core.ids import parse_id
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
@@ -56,7 +57,7 @@ async def category(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     await answer(update)
-    page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    page = cb.int_arg(update.callback_query.data, 1) or 0
     tx = Texts(context.deps.i18n, session.lang)
     await show(update, *views.category_page(tx, found, page, session.account.currency))
 
@@ -92,8 +93,9 @@ async def search(update: Update, context: BotContext, session: Session, words: s
     """Search names and categories; a bare number opens that service id."""
     tx = Texts(context.deps.i18n, session.lang)
     words = words.strip()
-    if words.lstrip("#").isdigit():
-        await show_service(update, context, session, int(words.lstrip("#")))
+    service_id = parse_id(words)
+    if service_id is not None:
+        await show_service(update, context, session, service_id)
         return
     catalogue = await load_catalogue(update, context, session)
     context.user_data[SEARCH] = words

@@ -7,6 +7,8 @@ older version of the bot, is caught by the stale-menu handler.
 
 from __future__ import annotations
 
+from bot.core.ids import parse_id
+
 MAIN = "m"
 HELP = "h"
 CATEGORIES = "cs"  # cs:<page>
@@ -16,7 +18,7 @@ SEARCH_PAGE = "sp"  # sp:<page>
 CATALOGUE_REFRESH = "cr"
 SEARCH_HINT = "sh"
 ORDER_SERVICE = "o"  # o:<service id>
-QUANTITY = "q"  # q:<quantity>
+QUANTITY = "q"  # q:<draft token>:<quantity>
 CONFIRM = "cf"  # cf:<token>
 EDIT = "ed"  # ed:<token>
 ABORT = "ab"  # ab:<token>
@@ -56,6 +58,4 @@ def args(callback_data: str | None) -> list[str]:
 
 def int_arg(callback_data: str | None, index: int = 0) -> int | None:
     parts = args(callback_data)
-    if len(parts) > index and parts[index].isdigit():
-        return int(parts[index])
-    return None
+    return parse_id(parts[index]) if len(parts) > index else None

@@ -6,6 +6,7 @@ import functools
 import html
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Html, language_for
+from bot.handlers.views import shorten
 from bot.panel import PanelError
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,16 @@ async def get_session(update: Update, context: BotContext) -> Session:
         await db.set_blocked(tg_user.id, False)
     account = await db.active_account(tg_user.id)
     return Session(tg_id=tg_user.id, lang=user.language, user=user, account=account)
+
+
+async def language_of(update: Update, context: BotContext) -> str:
+    """The user's language without creating a user row (for group members who never wrote
+    to the bot in private)."""
+    tg_user = update.effective_user
+    user = await context.deps.db.get_user(tg_user.id) if tg_user else None
+    if user is not None:
+        return user.language
+    return language_for(tg_user.language_code if tg_user else None, context.deps.settings.default_language)
 
 
 def is_private(update: Update) -> bool:
@@ -89,18 +101,31 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     return await update.effective_chat.send_message(text, reply_markup=markup)
 
 
+_ANSWERED: OrderedDict[str, None] = OrderedDict()  # ids of callback queries already answered
+_ANSWERED_MAX = 10_000
+
+
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the callback query (every one must be answered, once)."""
+    """Answer the callback query: every one must be answered, and Telegram refuses a second
+    answer, so a call after the first does nothing (error paths can call it safely)."""
     query = update.callback_query
-    if query is None:
+    if query is None or query.id in _ANSWERED:
         return
+    _ANSWERED[query.id] = None
+    if len(_ANSWERED) > _ANSWERED_MAX:
+        _ANSWERED.popitem(last=False)
     await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)
+
+
+def capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def panel_error_text(session: Session, context: BotContext, error: PanelError) -> Html:
     """The user's explanation of a panel error, with what to do next."""
     code = getattr(error, "code", "unrecognised")
-    values: dict[str, object] = {"text": getattr(error, "panel_text", "") or ""}
+    # Panels can answer with whole HTML pages or stack traces: show a readable excerpt.
+    values: dict[str, object] = {"text": shorten(getattr(error, "panel_text", "") or "", 300)}
     bound = getattr(error, "bound", None)
     values["bound"] = bound if bound is not None else "?"
     key = f"error.panel.{code}"
@@ -121,11 +146,11 @@ def panel_errors(handler: Handler) -> Handler:
             return await handler(update, context)
         except PanelError as error:
             session = await get_session(update, context)
-            text = panel_error_text(session, context, error)
+            reason = panel_error_text(session, context, error)
             log.info("panel error for user %s: %s", session.tg_id, getattr(error, "code", type(error).__name__))
-            # Callback queries were answered when the handler started; the explanation is a
-            # message of its own so it stays readable next to the menu.
-            await update.effective_chat.send_message(text)
+            await answer(update)  # if the handler had not yet
+            # A message of its own, so it stays readable next to the menu.
+            await update.effective_chat.send_message(session.t(context, "error.panel.standalone", reason=Html(capitalize(reason))))
             return None
 
     return wrapper

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import BotContext
+from bot.handlers.common import answer
 from bot.i18n import language_for
 
 log = logging.getLogger(__name__)
@@ -28,11 +29,7 @@ async def on_error(update: object, context: BotContext) -> None:
     except Exception:  # the database may be what failed
         pass
     try:
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()
-            except TelegramError:
-                pass  # already answered
+        await answer(update)  # does nothing if the handler had answered
         await update.effective_chat.send_message(context.deps.i18n.t(lang, "error.generic"))
     except TelegramError:
         log.warning("could not tell the user about the error")

@@ -7,6 +7,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
+from bot.core.ids import parse_id
 from bot.core.ordering import (
     Draft,
     Outcome,
@@ -22,7 +23,7 @@ from bot.core.ordering import (
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
-from bot.handlers.catalogue import categories, load_catalogue
+from bot.handlers.catalogue import categories, load_catalogue, search
 from bot.handlers.common import DRAFT, STEP, Session, answer, get_session, panel_error_text, panel_errors, show
 from bot.handlers.start import stale_button
 from bot.handlers.views import Texts
@@ -51,7 +52,7 @@ async def start_order(update: Update, context: BotContext, session: Session, ser
         return
     await answer(update)
     if order_kind(service) is OrderKind.UNSUPPORTED:
-        await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_api_url), views.menu_keyboard(tx))
+        await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
         return
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.account.id)
     context.user_data[DRAFT] = draft.as_dict()
@@ -69,8 +70,11 @@ async def order_command(update: Update, context: BotContext) -> None:
     if session is None:
         return
     context.user_data.pop(STEP, None)
-    if context.args and context.args[0].lstrip("#").isdigit():
-        await start_order(update, context, session, int(context.args[0].lstrip("#")))
+    service_id = parse_id(context.args[0]) if context.args else None
+    if service_id is not None:
+        await start_order(update, context, session, service_id)
+    elif context.args:
+        await search(update, context, session, " ".join(context.args))  # /order tiktok views
     else:
         await categories(update, context)
 
@@ -133,14 +137,12 @@ async def receive_link(update: Update, context: BotContext, session: Session) ->
         )
     else:
         context.user_data[STEP] = "quantity"
-        text, keyboard = views.quantity_prompt(tx, service)
-        await update.effective_chat.send_message(text, reply_markup=_quantity_keyboard(tx, service, draft.token))
+        text, keyboard = views.quantity_prompt(tx, service, draft.token)
+        await update.effective_chat.send_message(text, reply_markup=keyboard)
 
 
 def _quantity_keyboard(tx: Texts, service: Service, token: str) -> InlineKeyboardMarkup:
-    """Quick buttons for the minimum and maximum, and Cancel."""
-    _, quick = views.quantity_prompt(tx, service)
-    return InlineKeyboardMarkup(list(quick.inline_keyboard) + list(_abort_keyboard(tx, token).inline_keyboard))
+    return views.quantity_prompt(tx, service, token)[1]
 
 
 async def _catalogue_changed(update: Update, context: BotContext, tx: Texts) -> None:
@@ -149,11 +151,15 @@ async def _catalogue_changed(update: Update, context: BotContext, tx: Texts) -> 
     await update.effective_chat.send_message(tx("order.service_gone"), reply_markup=views.menu_keyboard(tx))
 
 
-async def _accept_quantity(update: Update, context: BotContext, session: Session, quantity: int | None) -> None:
+async def _accept_quantity(update: Update, context: BotContext, session: Session, quantity: int | None,
+                           token: str | None = None) -> None:
     tx = Texts(context.deps.i18n, session.lang)
     draft = _draft(context)
-    if draft is None or context.user_data.get(STEP) != "quantity":
-        await stale_button(update, context) if update.callback_query else None
+    if draft is None or context.user_data.get(STEP) != "quantity" or (token is not None and token != draft.token):
+        if update.callback_query:  # a quick button of another (older) order
+            await stale_button(update, context)
+        else:
+            context.user_data.pop(STEP, None)
         return
     service = await _service(update, context, session, draft.service_id)
     if service is None:
@@ -188,7 +194,8 @@ async def quantity_button(update: Update, context: BotContext) -> None:
     session = await require_account(update, context)
     if session is None:
         return
-    await _accept_quantity(update, context, session, cb.int_arg(update.callback_query.data))
+    token = (cb.args(update.callback_query.data) or [""])[0]
+    await _accept_quantity(update, context, session, cb.int_arg(update.callback_query.data, 1), token)
 
 
 async def receive_comments(update: Update, context: BotContext, session: Session) -> None:
@@ -252,9 +259,12 @@ async def confirm(update: Update, context: BotContext) -> None:
         context.user_data.pop(DRAFT, None)
         context.user_data.pop(STEP, None)
         context.deps.on_order_placed(context, result.order)
-        text, keyboard = views.order_card(tx, result.order, tx("order.placed", id=result.panel_order_id))
-        await show(update, text, keyboard)
-    elif result.outcome is Outcome.FAILED:
+        if result.order is None:  # placed, but our own record of it failed: the number matters most
+            await show(update, tx("order.placed_unrecorded", id=result.panel_order_id), views.menu_keyboard(tx))
+        else:
+            text, keyboard = views.order_card(tx, result.order, tx("order.placed", id=result.panel_order_id))
+            await show(update, text, keyboard)
+    elif result.outcome is Outcome.FAILED and result.owned:
         note = panel_error_text(session, context, result.error)
         text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity,
                                                  draft.quantity if draft.comments else None, None, session.account.currency, draft.token)
@@ -280,6 +290,8 @@ async def _report(update: Update, context: BotContext, session: Session, outcome
         context.user_data.pop(DRAFT, None)
         context.user_data.pop(STEP, None)
         await answer(update, tx("order.unknown"), alert=True)
+    elif outcome is Outcome.FAILED:
+        await answer(update, tx("order.not_placed"), alert=True)
     else:
         await answer(update, tx("order.in_flight"), alert=True)
 

@@ -7,7 +7,8 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.core.tracking import parse_ids, refresh_orders, request_refills, store_status
+from bot.core.ids import parse_ids
+from bot.core.tracking import refresh_orders, request_refills, store_status
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
@@ -33,7 +34,7 @@ async def orders_list(update: Update, context: BotContext) -> None:
     tx = _tx(context, session)
     context.user_data.pop(STEP, None)
     parts = cb.args(update.callback_query.data) if update.callback_query else []
-    page = int(parts[0]) if parts and parts[0].isdigit() else 0
+    page = cb.int_arg(update.callback_query.data) or 0 if update.callback_query else 0
     refresh = len(parts) > 1 and parts[1] == "r"
     await answer(update, tx("orders.refreshing") if refresh else None)
     db = context.deps.db
@@ -54,7 +55,8 @@ async def order_card(update: Update, context: BotContext) -> None:
         return
     tx = _tx(context, session)
     parts = cb.args(update.callback_query.data)
-    order = await context.deps.db.get_order_by_pk(session.tg_id, int(parts[0])) if parts and parts[0].isdigit() else None
+    order_pk = cb.int_arg(update.callback_query.data)
+    order = await context.deps.db.get_order_by_pk(session.tg_id, order_pk) if order_pk else None
     if order is None:
         await stale_button(update, context)
         return
@@ -109,10 +111,15 @@ async def check_status_ids(update: Update, context: BotContext, session: Session
         lines += ["", tx("status.offer_track", count=tx.number(len(untracked)))]
         rows.append([InlineKeyboardButton(tx.plain("button.track"), callback_data=cb.TRACK)])
     rows.append(views.back_to_menu(tx))
+    await _send_report(update, lines, InlineKeyboardMarkup(rows))
+
+
+async def _send_report(update: Update, lines: list[str], keyboard: InlineKeyboardMarkup) -> None:
+    """A report of many lines as few messages as fit; the keyboard goes on the last one."""
     chunks = _chunks(lines)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await update.effective_chat.send_message(Html(chunk), reply_markup=InlineKeyboardMarkup(rows) if last else None)
+        await update.effective_chat.send_message(Html(chunk), reply_markup=keyboard if last else None)
 
 
 def _chunks(lines: list[str], limit: int = 3800) -> list[str]:
@@ -184,7 +191,7 @@ async def refill_ids(update: Update, context: BotContext, session: Session, ids:
             lines.append(tx("refill.line_error", id=result.order_id, reason=panel_error_text(session, context, result.error)))
     if any(r.refill_id is not None for r in results):
         context.deps.on_refill_requested(context)
-    await show(update, Html("\n".join(lines)), views.menu_keyboard(tx))
+    await _send_report(update, lines, views.menu_keyboard(tx))
 
 
 @panel_errors
@@ -233,6 +240,8 @@ async def cancel_order(update: Update, context: BotContext) -> None:
     result = answers.get(order.panel_order_id)
     if isinstance(result, ItemError):
         note = tx("cancel_order.refused", reason=panel_error_text(session, context, result.error))
-    else:
+    elif result:
         note = tx("cancel_order.requested")
+    else:  # the panel's answer did not mention this order
+        note = tx("cancel_order.unclear")
     await show(update, *views.order_card(tx, order, note))

@@ -44,7 +44,7 @@ async def set_notify(update: Update, context: BotContext) -> None:
 
 async def change_key(update: Update, context: BotContext) -> None:
     session = await get_session(update, context)
-    await ask_for_key(update, context, session, "key.ask_new")
+    await ask_for_key(update, context, session, "key.ask_new" if session.account else "key.ask")
 
 
 async def delete_data(update: Update, context: BotContext) -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.core.tracking import parse_ids
+from bot.core.ids import parse_ids
+from bot.core.ordering import looks_like_key
 from bot.handlers import account, catalogue, ordering, orders
-from bot.handlers.common import STEP, get_session, panel_errors
+from bot.handlers.common import STEP, get_session, language_of, panel_errors
+from bot.handlers import views
 from bot.handlers.views import Texts
 
 
@@ -20,10 +22,11 @@ from bot.handlers.views import Texts
 async def private_text(update: Update, context: BotContext) -> None:
     session = await get_session(update, context)
     step = context.user_data.get(STEP)
-    if step == "key" or session.account is None:
+    text = update.effective_message.text or ""
+    # A key pasted at any moment is taken as a new key: never searched for, echoed or kept.
+    if step == "key" or session.account is None or looks_like_key(text):
         await account.receive_key(update, context)
         return
-    text = update.effective_message.text or ""
     if step == "link":
         await ordering.receive_link(update, context, session)
     elif step == "quantity":
@@ -43,8 +46,21 @@ async def private_text(update: Update, context: BotContext) -> None:
 async def group_text(update: Update, context: BotContext) -> None:
     """Groups: never read keys. If someone pastes what looks like one, warn them (once per message)."""
     text = (update.effective_message.text or "").strip()
-    if not account.looks_like_key(text):
+    if not looks_like_key(text):
         return
+    tx = Texts(context.deps.i18n, await language_of(update, context))
+    await update.effective_message.reply_text(tx("group.key_warning"))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
     session = await get_session(update, context)
     tx = Texts(context.deps.i18n, session.lang)
-    await update.effective_message.reply_text(tx("group.key_warning"))
+    text, keyboard = views.main_menu(tx, tx("unknown.command"))
+    await update.effective_chat.send_message(text, reply_markup=keyboard)
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """Photos, stickers, files...: the bot reads text only; say so instead of staying silent."""
+    session = await get_session(update, context)
+    tx = Texts(context.deps.i18n, session.lang)
+    await update.effective_message.reply_text(tx("unknown.not_text"))

@@ -190,14 +190,15 @@ def service_card(tx: Texts, service: Service, currency: str | None, category_key
 
 # --- ordering ---------------------------------------------------------------------------
 
-def quantity_prompt(tx: Texts, service: Service) -> tuple[Html, Keyboard]:
+def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyboard]:
+    """Ask for the quantity; quick buttons for min and max, and Cancel, all tied to the draft."""
     text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
     if service.step and service.step > 1:
         text = Html(text + "\n" + tx("service.step", step=tx.number(service.step)))
-    buttons = [_button(tx.number(service.min), cb.data(cb.QUANTITY, service.min))]
+    buttons = [_button(tx.number(service.min), cb.data(cb.QUANTITY, token, service.min))]
     if service.max and service.max != service.min:
-        buttons.append(_button(tx.number(service.max), cb.data(cb.QUANTITY, service.max)))
-    return text, Keyboard([buttons])
+        buttons.append(_button(tx.number(service.max), cb.data(cb.QUANTITY, token, service.max)))
+    return text, Keyboard([buttons, [_button(tx.plain("button.abort"), cb.data(cb.ABORT, token))]])
 
 
 def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | None, comments_count: int | None,
