@@ -7,6 +7,7 @@ JSON), and refreshed when it is older than the configured TTL or the user asks.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -105,6 +106,8 @@ class CatalogueCache:
         self._ttl = ttl_seconds
         self._max = max_in_memory
         self._memory: OrderedDict[int, Catalogue] = OrderedDict()
+        # One fetch per account at a time: users opening a stale catalogue together share it.
+        self._fetching: dict[int, asyncio.Lock] = {}
 
     def _remember(self, account_id: int, catalogue: Catalogue) -> Catalogue:
         self._memory[account_id] = catalogue
@@ -123,6 +126,11 @@ class CatalogueCache:
         the panel fails while refreshing it automatically, because an old price list beats
         no price list (the charge is confirmed by the panel at `add`).
         """
+        lock = self._fetching.setdefault(account_id, asyncio.Lock())
+        async with lock:
+            return await self._get(account_id, api, refresh)
+
+    async def _get(self, account_id: int, api, refresh: bool) -> Catalogue:
         if not refresh:
             cached = self._memory.get(account_id)
             if cached is None:
@@ -146,6 +154,16 @@ class CatalogueCache:
 
     def cached(self, account_id: int) -> Catalogue | None:
         return self._memory.get(account_id)
+
+    async def invalidate(self, account_id: int) -> None:
+        """The account's key changed: prices may differ, so fetch anew on the next look.
+
+        The stored copy is kept but marked old, so it still serves if the panel is down.
+        """
+        self._memory.pop(account_id, None)
+        stored = await self._db.load_catalogue(account_id)
+        if stored is not None:
+            await self._db.save_catalogue(account_id, stored.payload, 0.0)
 
     def forget(self, account_id: int) -> None:
         self._memory.pop(account_id, None)

@@ -43,7 +43,7 @@ async def receive_key(update: Update, context: BotContext) -> None:
         await update.effective_chat.send_message(tx("key.unchecked", reason=panel_error_text(session, context, error)))
         return
     account = await context.deps.db.save_account(session.tg_id, panel_url, key, balance.currency)
-    context.deps.catalogues.forget(account.id)
+    await context.deps.catalogues.invalidate(account.id)
     context.user_data.pop(STEP, None)
     text, keyboard = views.main_menu(
         tx, tx("key.saved", balance=tx.money(balance.amount, balance.currency or account.currency))
