@@ -1,5 +1,7 @@
 """Orders: the list and its refresh, an order's card, /status, refills and cancels."""
 
+import asyncio
+
 from tests.conftest import TEST_KEY
 from tests.panel_fixtures import make_test_client
 
@@ -62,6 +64,12 @@ async def test_status_of_150_ids_costs_two_requests_and_reports_unknown_ids(bot)
     reply = await user.press("🔔 Follow them")
     assert "Following 148 more orders" in reply.text
     assert await bot.db.count_orders(1102) == 148
+    # What the user just saw is not announced again by the tracker.
+    for _ in range(50):
+        if (await bot.db.get_order(1102, ids[-1])).told_status == "pending":
+            break
+        await asyncio.sleep(0.1)
+    assert (await bot.db.get_order(1102, ids[-1])).told_status == "pending"
 
 
 async def test_status_from_the_menu_asks_for_ids(bot):

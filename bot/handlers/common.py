@@ -101,7 +101,9 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     return await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-_ANSWERED: OrderedDict[str, None] = OrderedDict()  # ids of callback queries already answered
+# Callback queries already answered, by object identity: one update's query object is the
+# same throughout its handling (the query object is kept so its id() is not reused).
+_ANSWERED: OrderedDict[int, object] = OrderedDict()
 _ANSWERED_MAX = 10_000
 
 
@@ -109,9 +111,9 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
     """Answer the callback query: every one must be answered, and Telegram refuses a second
     answer, so a call after the first does nothing (error paths can call it safely)."""
     query = update.callback_query
-    if query is None or query.id in _ANSWERED:
+    if query is None or id(query) in _ANSWERED:
         return
-    _ANSWERED[query.id] = None
+    _ANSWERED[id(query)] = query
     if len(_ANSWERED) > _ANSWERED_MAX:
         _ANSWERED.popitem(last=False)
     await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)

@@ -168,11 +168,16 @@ async def track(update: Update, context: BotContext) -> None:
     from bot.storage import NewOrder
 
     # Orders made on the website: only what the panel's status tells is known about them.
-    await context.deps.db.track_orders(session.tg_id, [
+    db = context.deps.db
+    await db.track_orders(session.tg_id, [
         NewOrder(account_id=session.account.id, panel_order_id=order_id, currency=session.account.currency)
         for order_id in ids
     ])
     await show(update, tx("status.tracking", count=tx.number(len(ids))), views.menu_keyboard(tx))
+    # Their statuses were just on screen: store them as told, so the tracker's first round
+    # does not announce them again.
+    orders = [o for o in [await db.get_order(session.tg_id, i, account_id=session.account.id) for i in ids] if o]
+    await refresh_orders(db, session.api(context), session.tg_id, orders)
 
 
 async def refill_ids(update: Update, context: BotContext, session: Session, ids: list[int]) -> None:

@@ -1,56 +1,68 @@
-"""Background jobs on python-telegram-bot's JobQueue: the order and refill tracker."""
+"""Background jobs on python-telegram-bot's JobQueue: the order and refill tracker.
+
+`install_tracker` adds a repeating job (every TRACK_INTERVAL_SECONDS) and sets the hooks that
+handlers call after placing an order or requesting a refill (`deps.on_order_placed`,
+`deps.on_refill_requested`): one extra cycle TRACK_FIRST_CHECK_SECONDS later.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Deps
-from bot.handlers.views import Texts
 from bot.jobs.notify import Notifier
-from bot.jobs.tracker import Tracker
+from bot.jobs.tracker import CycleStats, Tracker
+from bot.panel import PanelClient
+
+__all__ = ["CycleStats", "Notifier", "Tracker", "install_tracker"]
 
 log = logging.getLogger(__name__)
+
+REPEATING_JOB = "tracker"
+FIRST_CHECK_JOB = "tracker-first-check"
 
 
 def install_tracker(application: Application, deps: Deps) -> Tracker:
     settings = deps.settings
+    notifier = Notifier(deps.db, application.bot, deps.i18n, default_language=settings.default_language)
 
-    async def key_rejected(account) -> None:
-        user = await deps.db.get_user(account.tg_id)
-        tx = Texts(deps.i18n, user.language if user else settings.default_language)
-        try:
-            await application.bot.send_message(account.tg_id, tx("notify.key_rejected", panel=account.panel_url))
-        except TelegramError as error:
-            log.warning("could not tell user %s that their key was rejected: %s", account.tg_id, error)
+    def panel_client() -> PanelClient:
+        # No retries inside a cycle: the next cycle is the retry (see bot.jobs.tracker).
+        return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0)
 
     tracker = Tracker(
         deps.db,
-        deps.panel,
+        panel_client,
         concurrency=settings.panel_max_concurrency,
         min_interval=settings.panel_min_interval_seconds,
         backoff_base=settings.track_interval_seconds,
-        notifier=Notifier(deps.db, application.bot, deps.i18n),
-        on_key_rejected=key_rejected,
+        notify=notifier,
+        on_key_rejected=notifier.key_rejected,
     )
 
     async def run_cycle(_: ContextTypes.DEFAULT_TYPE) -> None:
-        await tracker.cycle()
+        try:
+            await tracker.cycle()
+        except Exception:
+            # Logged here rather than by the update error handler; the next cycle starts afresh.
+            log.exception("tracker cycle failed")
 
     queue = application.job_queue
     queue.run_repeating(
         run_cycle,
         interval=settings.track_interval_seconds,
         first=settings.track_interval_seconds,
-        name="tracker",
+        name=REPEATING_JOB,
         # A slow cycle must not stack up more cycles behind it.
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
 
     def check_soon(*_: object) -> None:
-        queue.run_once(run_cycle, settings.track_first_check_seconds, name="tracker-first-check")
+        # One pending early check covers every order placed before it runs.
+        if not queue.get_jobs_by_name(FIRST_CHECK_JOB):
+            queue.run_once(run_cycle, settings.track_first_check_seconds, name=FIRST_CHECK_JOB)
 
     deps.on_order_placed = check_soon
     deps.on_refill_requested = check_soon

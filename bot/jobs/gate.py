@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from collections.abc import AsyncIterator
 
 
 class PanelGate:
     """At most `concurrency` requests in flight to one panel, starting `min_interval` apart."""
 
     def __init__(self, concurrency: int, min_interval: float) -> None:
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self._semaphore = asyncio.Semaphore(max(1, concurrency))
         self._min_interval = min_interval
         self._spacing = asyncio.Lock()
-        self._last_start = 0.0
+        self._last_start = float("-inf")
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -30,23 +30,38 @@ class PanelGate:
 
 
 class Backoff:
-    """Exponential back-off per key (an account): a failing panel is skipped for a while
-    without slowing down the others, and retried later."""
+    """Exponential back-off per key (an account id): a failing account is skipped for a while
+    without slowing down the others, then tried again.
 
-    def __init__(self, base: float, cap: float = 3600.0) -> None:
-        self._base = base
-        self._cap = cap
-        self._state: dict[int, tuple[int, float]] = {}  # key -> (failures, retry at)
+    The first failure only waits for the next cycle (most failures are blips); after that
+    2, 4, 8... times `base` (the track interval), capped, with a little jitter so that
+    accounts that failed together do not all come back in the same cycle. Skipping an account
+    loses nothing: the panel keeps each order's latest status, and the next successful check
+    stores and tells whatever changed meanwhile.
 
-    def ready(self, key: int, now: float | None = None) -> bool:
+    `clock` (monotonic seconds) is public so that tests can move time instead of sleeping.
+    """
+
+    def __init__(self, base: float, cap: float = 3600.0, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.base = base
+        self.cap = cap
+        self.clock = clock
+        self._state: dict[int, tuple[int, float]] = {}  # key -> (consecutive failures, retry at)
+
+    def ready(self, key: int) -> bool:
         state = self._state.get(key)
-        return state is None or (now or time.monotonic()) >= state[1]
+        return state is None or self.clock() >= state[1]
+
+    def failures(self, key: int) -> int:
+        return self._state.get(key, (0, 0.0))[0]
 
     def failed(self, key: int) -> float:
-        failures = self._state.get(key, (0, 0.0))[0] + 1
-        # The first failure only waits for the next cycle; then 2, 4, 8... cycles, with jitter.
-        delay = 0.0 if failures == 1 else min(self._cap, self._base * 2 ** (failures - 1)) * random.uniform(0.8, 1.0)
-        self._state[key] = (failures, time.monotonic() + delay)
+        """Record one more failure; returns the seconds until the key may be tried again."""
+        failures = self.failures(key) + 1
+        delay = 0.0
+        if failures > 1:
+            delay = min(self.cap, self.base * 2 ** (failures - 1)) * random.uniform(0.8, 1.0)
+        self._state[key] = (failures, self.clock() + delay)
         return delay
 
     def succeeded(self, key: int) -> None:

@@ -1,91 +1,221 @@
-"""Telling users what the tracker found: one message per user per cycle, marked as told only
-after Telegram accepted it."""
+"""Telling users what the tracker found.
+
+All of a user's untold changes go into one message (split only past Telegram's size limit),
+whatever storage page they were read from. A change is marked as told only once Telegram
+accepted the message that shows it; changes the user's setting hides (final only / off) are
+marked as told without a message, so switching the setting back does not replay them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.handlers import views
 from bot.handlers.views import Texts
+from bot.i18n import Translations
+from bot.storage import NotifyMode
 
 log = logging.getLogger(__name__)
 
-PAGE = 2000
-SEND_CONCURRENCY = 30  # the rate limiter spaces them; this just keeps the pipe full
+PAGE = 2000  # untold rows read from storage at a time
+MAX_ROWS = 20_000  # untold rows held in memory at once; more users wait for another round
+SEND_CONCURRENCY = 30  # the bot's rate limiter spaces the sends; this only keeps the pipe full
 
-FINAL_ORDER = {"completed", "partial", "canceled"}
-FINAL_REFILL = {"completed", "rejected", "error"}
+
+@dataclass
+class _Changes:
+    tg_id: int
+    orders: list[Any] = field(default_factory=list)
+    refills: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    """One shown order or refill and the block of text that shows it."""
+
+    row: Any
+    is_order: bool
+    block: str
+
+
+@dataclass
+class _Result:
+    told: int = 0
+    messages: int = 0
 
 
 class Notifier:
-    def __init__(self, db, bot, i18n) -> None:
+    """`await notifier(stats)` tells everyone their untold changes (stats.told, stats.messages)."""
+
+    def __init__(self, db: Any, bot: Any, i18n: Translations, *, default_language: str = "en",
+                 page_size: int = PAGE, max_rows: int = MAX_ROWS) -> None:
         self._db = db
         self._bot = bot
         self._i18n = i18n
+        self._default_language = default_language
+        # Public so that tests can make pages small instead of storing thousands of rows.
+        self.page_size = page_size
+        self.max_rows = max_rows
 
-    async def __call__(self, stats) -> None:
-        after_order = after_refill = 0
+    async def __call__(self, stats: Any) -> None:
+        done: set[int] = set()
         while True:
-            orders = await self._db.untold_orders(limit=PAGE, after_pk=after_order)
-            refills = await self._db.untold_refills(limit=PAGE, after_pk=after_refill)
-            if not orders and not refills:
-                return
-            if orders:
-                after_order = orders[-1].id
-            if refills:
-                after_refill = refills[-1].id
-            by_user: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
-            for order in orders:
-                by_user[order.tg_id][0].append(order)
-            for refill in refills:
-                by_user[refill.tg_id][1].append(refill)
-            semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
+            changes, complete = await self._gather(done)
+            if changes:
+                semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
 
-            async def tell(tg_id: int, items: tuple[list, list]) -> int:
-                async with semaphore:
-                    return await self._tell_user(tg_id, *items)
+                async def tell(change: _Changes) -> _Result:
+                    async with semaphore:
+                        try:
+                            return await self._tell(change)
+                        except Exception:
+                            # Left untold: the next cycle tries again.
+                            log.exception("could not notify user %s", change.tg_id)
+                            return _Result()
 
-            sent = await asyncio.gather(*(tell(tg_id, items) for tg_id, items in by_user.items()))
-            stats.messages += sum(sent)
-            if len(orders) < PAGE and len(refills) < PAGE:
+                for result in await asyncio.gather(*(tell(change) for change in changes.values())):
+                    stats.told += result.told
+                    stats.messages += result.messages
+                # Whatever failed for these users waits for the next cycle, not another round.
+                done.update(changes)
+            if complete:
                 return
 
-    async def _tell_user(self, tg_id: int, orders: list, refills: list) -> int:
-        user = await self._db.get_user(tg_id)
-        if user is None:
-            return 0
-        mode = str(getattr(user.notify, "value", user.notify))
-        if mode == "off":
-            tell_orders, tell_refills = [], []
-        elif mode == "final":
-            tell_orders = [o for o in orders if (o.status or "").lower() in FINAL_ORDER]
-            tell_refills = [r for r in refills if (r.status or "").lower() in FINAL_REFILL]
-        else:
-            tell_orders, tell_refills = orders, refills
-        sent = 0
-        if tell_orders or tell_refills:
-            tx = Texts(self._i18n, user.language)
+    async def _gather(self, done: set[int]) -> tuple[dict[int, _Changes], bool]:
+        """Every untold change of the users not in `done`, admitting users while fewer than
+        `max_rows` rows are held (a user's rows are always taken together). `complete` is
+        False when some users were left for another round."""
+        changes: dict[int, _Changes] = {}
+        held = 0
+        complete = True
+
+        def entry_for(tg_id: int) -> _Changes | None:
+            nonlocal held, complete
+            if tg_id in done:
+                return None
+            entry = changes.get(tg_id)
+            if entry is None:
+                if held >= self.max_rows:
+                    complete = False
+                    return None
+                entry = changes[tg_id] = _Changes(tg_id)
+            held += 1
+            return entry
+
+        async for order in self._rows(self._db.untold_orders):
+            entry = entry_for(order.tg_id)
+            if entry is not None:
+                entry.orders.append(order)
+        async for refill in self._rows(self._db.untold_refills):
+            entry = entry_for(refill.tg_id)
+            if entry is not None:
+                entry.refills.append(refill)
+        return changes, complete
+
+    async def _rows(self, query: Callable[..., Awaitable[list[Any]]]) -> AsyncIterator[Any]:
+        after = 0
+        while True:
+            rows = await query(limit=self.page_size, after_pk=after)
+            for row in rows:
+                yield row
+            if len(rows) < self.page_size:
+                return
+            after = rows[-1].id
+
+    async def _tell(self, change: _Changes) -> _Result:
+        result = _Result()
+        user = await self._db.get_user(change.tg_id)
+        if user is None or user.blocked:
+            return result
+        mode = NotifyMode(user.notify)
+        shown_orders = [o for o in change.orders if _wanted(mode, o)]
+        shown_refills = [r for r in change.refills if _wanted(mode, r)]
+        hidden = [(o, True) for o in change.orders if not _wanted(mode, o)]
+        hidden += [(r, False) for r in change.refills if not _wanted(mode, r)]
+        for row, is_order in hidden:
+            await self._mark_told(row, is_order)
+        if not shown_orders and not shown_refills:
+            return result
+
+        tx = Texts(self._i18n, user.language)
+        messages = views.notification(tx, shown_orders, shown_refills)
+        items = [_Item(o, True, views.order_summary(tx, o)) for o in shown_orders]
+        items += [_Item(r, False, views.refill_line(tx, r)) for r in shown_refills]
+        for (text, keyboard), covered in zip(messages, _split(items, [text for text, _ in messages]), strict=True):
             try:
-                for text, keyboard in views.notification(tx, tell_orders, tell_refills):
-                    await self._bot.send_message(tg_id, text, reply_markup=keyboard)
-                    sent += 1
-            except Forbidden:
-                log.info("user %s blocked the bot; their orders are no longer checked", tg_id)
-                await self._db.set_blocked(tg_id, True)
-                return sent
+                await self._bot.send_message(change.tg_id, text, reply_markup=keyboard)
+            except Forbidden as error:
+                # Blocked (or deactivated): storage stops listing their orders until they are back.
+                log.info("user %s cannot be messaged (%s); their orders are no longer checked", change.tg_id, error)
+                await self._db.set_blocked(change.tg_id, True)
+                return result
             except BadRequest as error:
-                # The chat is gone (deleted account): telling again would fail forever.
-                log.warning("cannot notify user %s: %s", tg_id, error)
+                # Refused for good (the chat is gone, or the text is wrong): sending it again
+                # would fail every cycle, so it counts as told.
+                log.warning("notification to user %s refused by Telegram (%s); not sent again", change.tg_id, error)
             except TelegramError as error:
-                log.warning("notification to user %s not delivered, will retry next cycle: %s", tg_id, error)
-                return sent
-        # Everything shown, or silenced by the user's setting, is now told.
-        for order in orders:
-            await self._db.mark_order_told(order.id, order.status)
-        for refill in refills:
-            await self._db.mark_refill_told(refill.id, refill.status)
-        return sent
+                # The rate limiter already waited out 429s: this is a network problem or a
+                # Telegram outage. What is not marked as told is sent again next cycle.
+                log.warning("notification to user %s not delivered (%s); will retry next cycle", change.tg_id, error)
+                return result
+            else:
+                result.messages += 1
+                result.told += len(covered)
+            for item in covered:
+                await self._mark_told(item.row, item.is_order)
+        return result
+
+    async def _mark_told(self, row: Any, is_order: bool) -> None:
+        # The status that was read, not the current one: a change racing the message is still due.
+        if is_order:
+            await self._db.mark_order_told(row.id, row.status)
+        else:
+            await self._db.mark_refill_told(row.id, row.status)
+
+    async def key_rejected(self, account: Any) -> bool:
+        """Tell the owner that the panel refuses their key and how to set a new one.
+
+        True when done with (told, or there is nobody to tell); False when Telegram failed
+        for a passing reason and it should be tried again."""
+        user = await self._db.get_user(account.tg_id)
+        if user is not None and user.blocked:
+            return True
+        tx = Texts(self._i18n, user.language if user is not None else self._default_language)
+        try:
+            await self._bot.send_message(account.tg_id, tx("notify.key_rejected", panel=account.panel_url))
+        except Forbidden:
+            await self._db.set_blocked(account.tg_id, True)
+        except BadRequest as error:
+            log.warning("could not tell user %s that their key was rejected: %s", account.tg_id, error)
+        except TelegramError as error:
+            log.warning("could not tell user %s that their key was rejected (%s); will retry", account.tg_id, error)
+            return False
+        return True
+
+
+def _wanted(mode: NotifyMode, row: Any) -> bool:
+    if mode is NotifyMode.OFF:
+        return False
+    if mode is NotifyMode.FINAL:
+        return bool(row.final)
+    return True
+
+
+def _split(items: list[_Item], texts: list[str]) -> list[list[_Item]]:
+    """Which items each message shows: messages hold consecutive blocks, in order. Items not
+    found in any text go with the last message, so they are told once everything went out."""
+    covered: list[list[_Item]] = [[] for _ in texts]
+    position = 0
+    for index, text in enumerate(texts):
+        while position < len(items) and items[position].block in text:
+            covered[index].append(items[position])
+            position += 1
+    if texts:
+        covered[-1].extend(items[position:])
+    return covered

@@ -1,68 +1,118 @@
-"""The background tracker: batch status and refill checks, then tell users what changed.
+"""The background tracker: batched status and refill checks, then telling users what changed.
 
-One cycle:
-1. Read open orders page by page (ordered by account), collect each account's ids into
-   chunks of 100 and ask its panel with one `status` request per chunk; store the answers.
-   So the requests per cycle are exactly the sum over accounts of ceil(open / 100).
+One cycle (never two at once):
+1. Walk the open orders page by page (storage lists them by account), cut each account's ids
+   into chunks of at most 100 and ask the account's panel with one `status` request per
+   chunk; store every answer. Requests per cycle = sum over accounts of ceil(open / 100).
 2. The same for open refills with `refill_status`.
-3. Tell users: every order or refill whose stored status differs from the one the user was
-   last told about gets a message (one per user per cycle), and is marked as told only once
-   Telegram accepted it. A crash between 2 and 3 therefore re-sends at most that message and
-   never loses one.
+3. Tell users (`Notifier`) about every order or refill whose stored status differs from the
+   one they were last told about. A change is marked as told only once Telegram accepted the
+   message, so a failed send, a crash or a restart between 2 and 3 is caught up by a later
+   cycle: nothing is lost, and only a message accepted just before a crash can come twice.
+
+Politeness: requests to one panel go through its `PanelGate` (bounded concurrency, spacing).
+An account whose requests fail backs off exponentially (`Backoff`) while the others go on;
+after PANEL_DOWN_AFTER "unavailable" answers in a row from one panel, its remaining chunks
+wait for the next cycle instead of queueing up behind time-outs. The tracker uses a panel
+client of its own without retries inside a cycle: the next cycle is the retry, so a
+struggling panel is not asked four times over, and each cycle's request count stays exact.
+
+An account whose key the panel rejects is paused (storage then leaves its orders out) and its
+owner is told once; saving a new key un-pauses it and tracking picks up where it stopped.
+
+Ids the panel says it does not know ("Incorrect order ID": removed on the panel, or typed for
+another key) stay open and keep being asked inside their chunk, which costs no extra request;
+they are logged once per process, not every cycle. Storage has no "gone" state to retire them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.core.tracking import store_status
 from bot.jobs.gate import Backoff, PanelGate
-from bot.panel import InvalidKey, ItemError, OrderStatus, PanelError, RefillStatus
+from bot.jobs.kinds import ORDERS, REFILLS, CycleStats, Kind
+from bot.panel import MAX_IDS_PER_REQUEST, InvalidKey, ItemError, PanelClient, PanelError, PanelUnavailable
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # the panel's limit of ids per request
-PAGE = 1000  # rows read from storage at a time
+BATCH = MAX_IDS_PER_REQUEST  # the panel's limit of ids per request
+PANEL_DOWN_AFTER = 3  # "unavailable" answers in a row after which a panel waits for the next cycle
+QUEUED_CHUNKS_PER_SLOT = 4  # chunks prepared ahead of the panels, per concurrent request
+MAX_REMEMBERED_UNKNOWN_IDS = 100_000  # bounds the memory of "already logged" unknown ids
+
+
+class _NotAsked(enum.Enum):
+    """A chunk whose request was not made (its account or panel failed meanwhile)."""
+
+    NOT_ASKED = "not asked"
+
+
+_NOT_ASKED = _NotAsked.NOT_ASKED
 
 
 @dataclass
-class CycleStats:
-    orders_checked: int = 0
-    refills_checked: int = 0
-    requests: int = 0
-    changes: int = 0
-    messages: int = 0
-    accounts_failed: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class _Batch:
+class _Chunk:
     account_id: int
-    ids: list[int] = field(default_factory=list)
-    rows: dict[int, object] = field(default_factory=dict)  # panel id -> Order / Refill
+    rows: dict[int, Any] = field(default_factory=dict)  # panel id -> stored Order / Refill
+
+
+@dataclass
+class _Cycle:
+    """What one cycle learns as it goes."""
+
+    client: PanelClient
+    stats: CycleStats = field(default_factory=CycleStats)
+    accounts: dict[int, Any] = field(default_factory=dict)  # id -> Account (None: gone)
+    failed: dict[int, str] = field(default_factory=dict)  # account id -> why
+    succeeded: set[int] = field(default_factory=set)
+    paused: set[int] = field(default_factory=set)
+    unavailable_in_a_row: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def panel_down(self, url: str) -> bool:
+        return self.unavailable_in_a_row[url] >= PANEL_DOWN_AFTER
+
+
+KeyRejected = Callable[[Any], Awaitable[bool]]
+Notify = Callable[[CycleStats], Awaitable[None]]
 
 
 class Tracker:
-    """Polls the panels for open orders and refills. `notify` is called after each poll."""
+    """Polls the panels for open orders and refills, then calls `notify(stats)`.
 
-    def __init__(self, db, panel, *, concurrency: int, min_interval: float, backoff_base: float,
-                 notifier: "Callable[[CycleStats], Awaitable[None]] | None" = None,
-                 on_key_rejected: "Callable[[object], Awaitable[None]] | None" = None) -> None:
+    `client_factory` makes the panel client a cycle uses (closed when the cycle ends).
+    `on_key_rejected(account)` tells an owner that their key was refused; it returns False
+    when telling failed for a passing reason, and the next cycle then tries again.
+    """
+
+    def __init__(
+        self,
+        db: Any,
+        client_factory: Callable[[], PanelClient],
+        *,
+        concurrency: int,
+        min_interval: float,
+        backoff_base: float,
+        notify: Notify | None = None,
+        on_key_rejected: KeyRejected | None = None,
+    ) -> None:
         self._db = db
-        self._panel = panel
-        self._concurrency = concurrency
+        self._client_factory = client_factory
+        self._concurrency = max(1, concurrency)
         self._min_interval = min_interval
         self._gates: dict[str, PanelGate] = {}
         self.backoff = Backoff(backoff_base)
+        self.notify = notify
+        self.on_key_rejected = on_key_rejected
         self._lock = asyncio.Lock()
         self._again = False
-        self.notifier = notifier
-        self.on_key_rejected = on_key_rejected
+        self._unknown_logged: set[tuple[str, int, int]] = set()
 
     def _gate(self, url: str) -> PanelGate:
         gate = self._gates.get(url)
@@ -70,9 +120,14 @@ class Tracker:
             gate = self._gates[url] = PanelGate(self._concurrency, self._min_interval)
         return gate
 
+    @property
+    def running(self) -> bool:
+        return self._lock.locked()
+
     async def cycle(self) -> CycleStats | None:
-        """One cycle; never two at once. A cycle asked for while one runs runs right after it
-        (an order placed meanwhile may have been missed by the running one)."""
+        """Run one cycle; never two at once. Asked for while one runs (an order was placed
+        meanwhile, which the running walk may have passed), it returns None at once and
+        another cycle follows the running one."""
         if self._lock.locked():
             self._again = True
             return None
@@ -85,90 +140,154 @@ class Tracker:
 
     async def _cycle_once(self) -> CycleStats:
         started = time.monotonic()
-        stats = CycleStats()
-        failed: set[int] = set()
-        await self._poll(self._db.iter_open_orders(page_size=PAGE), self._check_orders, stats, failed)
-        await self._poll(self._db.iter_open_refills(page_size=PAGE), self._check_refills, stats, failed)
-        stats.accounts_failed = len(failed)
-        if self.notifier is not None:
-            await self.notifier(stats)
+        cycle = _Cycle(self._client_factory())
+        try:
+            await self._poll(ORDERS, cycle)
+            await self._poll(REFILLS, cycle)
+        finally:
+            await cycle.client.close()
+        self._settle_backoff(cycle)
+        stats = cycle.stats
+        if self.notify is not None:
+            await self.notify(stats)
         stats.seconds = time.monotonic() - started
         log.info(
-            "tracker cycle: %d orders and %d refills checked with %d requests, %d changes, %d messages, "
-            "%d accounts failing, %.2f s",
-            stats.orders_checked, stats.refills_checked, stats.requests, stats.changes, stats.messages,
-            stats.accounts_failed, stats.seconds,
+            "tracker cycle: %d orders and %d refills checked with %d requests; %d changes stored, "
+            "%d told in %d messages; %d accounts failing, %d paused, %d rows skipped; %.2f s",
+            stats.orders_checked, stats.refills_checked, stats.requests, stats.changes, stats.told,
+            stats.messages, stats.accounts_failed, stats.accounts_paused, stats.skipped, stats.seconds,
         )
         return stats
 
-    async def _poll(self, pages, check, stats: CycleStats, failed: set[int]) -> None:
-        """Stream rows into per-account chunks of 100 and check each full chunk concurrently."""
-        tasks: set[asyncio.Task] = set()
-        current: _Batch | None = None
+    # --- polling ---------------------------------------------------------------------------------
 
-        def flush(batch: _Batch | None) -> None:
-            if batch is not None and batch.ids:
-                task = asyncio.create_task(self._run_batch(batch, check, stats, failed))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+    def _may_ask(self, account_id: int, cycle: _Cycle) -> bool:
+        return account_id not in cycle.failed and account_id not in cycle.paused and self.backoff.ready(account_id)
 
-        async for page in pages:
-            for row in page:
-                if not self.backoff.ready(row.account_id) or row.account_id in failed:
-                    continue
-                if current is None or current.account_id != row.account_id or len(current.ids) >= BATCH:
-                    flush(current)
-                    current = _Batch(row.account_id)
-                panel_id = row.panel_order_id if check == self._check_orders else row.refill_id
-                current.ids.append(panel_id)
-                current.rows[panel_id] = row
-            # Do not let thousands of chunks pile up in memory ahead of the panels.
-            while len(tasks) > self._concurrency * 4:
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        flush(current)
-        if tasks:
-            await asyncio.gather(*tasks)
+    async def _poll(self, kind: Kind, cycle: _Cycle) -> None:
+        """Stream rows into per-account chunks of at most 100 ids; check chunks concurrently."""
+        tasks: set[asyncio.Task[None]] = set()
+        chunk: _Chunk | None = None
 
-    async def _run_batch(self, batch: _Batch, check, stats: CycleStats, failed: set[int]) -> None:
-        if batch.account_id in failed:
-            return
-        account = await self._db.get_account_for_tracking(batch.account_id)
-        if account is None or account.paused:
-            return
-        api = self._panel.account(account.panel_url, account.api_key)
+        def launch(ready: _Chunk) -> None:
+            task = asyncio.create_task(self._check_chunk(kind, ready, cycle))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
         try:
-            async with self._gate(account.panel_url).slot():
-                stats.requests += 1
-                await check(api, account, batch, stats)
-        except InvalidKey:
-            failed.add(account.id)
-            if await self._db.set_account_paused(account.id, True):
-                log.info("account %s paused: the panel rejects its key", account.id)
-                if self.on_key_rejected is not None:
-                    await self.on_key_rejected(account)
-        except PanelError as error:
-            failed.add(account.id)
-            delay = self.backoff.failed(account.id)
-            log.warning("account %s: panel failed (%s); retrying in %.0f s at the latest next cycle",
-                        account.id, type(error).__name__, delay)
-        else:
-            self.backoff.succeeded(account.id)
+            async for page in kind.pages(self._db):
+                for row in page:
+                    if chunk is not None and (chunk.account_id != row.account_id or len(chunk.rows) >= BATCH):
+                        launch(chunk)
+                        chunk = None
+                    if not self._may_ask(row.account_id, cycle):
+                        cycle.stats.skipped += 1
+                        continue
+                    if chunk is None:
+                        chunk = _Chunk(row.account_id)
+                    chunk.rows[kind.panel_id(row)] = row
+                # Do not prepare thousands of chunks ahead of the panels.
+                while len(tasks) >= self._concurrency * QUEUED_CHUNKS_PER_SLOT:
+                    await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
+            if chunk is not None:
+                launch(chunk)
+            if tasks:
+                await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
 
-    async def _check_orders(self, api, account, batch: _Batch, stats: CycleStats) -> None:
-        answers = await api.statuses(batch.ids)
-        stats.orders_checked += len(batch.ids)
-        for panel_id, order in batch.rows.items():
-            answer = answers.get(panel_id)
-            if isinstance(answer, OrderStatus) and await store_status(self._db, order.tg_id, order, answer):
-                stats.changes += 1
-            elif isinstance(answer, ItemError):
-                log.info("order %s of account %s: %s", panel_id, account.id, answer.error.code)
+    async def _account(self, account_id: int, cycle: _Cycle) -> Any:
+        if account_id not in cycle.accounts:
+            cycle.accounts[account_id] = await self._db.get_account_for_tracking(account_id)
+        return cycle.accounts[account_id]
 
-    async def _check_refills(self, api, account, batch: _Batch, stats: CycleStats) -> None:
-        answers = await api.refill_statuses(batch.ids)
-        stats.refills_checked += len(batch.ids)
-        for panel_id, refill in batch.rows.items():
-            answer = answers.get(panel_id)
-            if isinstance(answer, RefillStatus):
-                if await self._db.update_refill_status(refill.id, answer.state.value, answer.is_final, time.time()):
-                    stats.changes += 1
+    async def _check_chunk(self, kind: Kind, chunk: _Chunk, cycle: _Cycle) -> None:
+        try:
+            account = await self._account(chunk.account_id, cycle)
+            if account is None or account.paused:
+                return
+            answers = await self._ask(kind, account, chunk, cycle)
+            if answers is _NOT_ASKED:
+                cycle.stats.skipped += len(chunk.rows)
+                return
+            if answers is None:
+                return
+            kind.count(cycle.stats, len(chunk.rows))
+            for panel_id, row in chunk.rows.items():
+                answer = answers.get(panel_id)
+                if isinstance(answer, ItemError):
+                    self._log_item_error(kind, chunk.account_id, panel_id, answer)
+                elif await kind.store(self._db, row, answer):
+                    cycle.stats.changes += 1
+        except Exception:
+            # A bug or a storage error: this account waits (backs off); the others go on.
+            log.exception("tracker: checking %ss of account %s failed", kind.name, chunk.account_id)
+            cycle.failed.setdefault(chunk.account_id, "error")
+
+    async def _ask(
+        self, kind: Kind, account: Any, chunk: _Chunk, cycle: _Cycle
+    ) -> Mapping[int, object] | _NotAsked | None:
+        """One request for the chunk's ids: the answers, None if it failed, or _NOT_ASKED."""
+        url = account.panel_url
+        rejected = False
+        async with self._gate(url).slot():
+            # Checked again after waiting for the slot: the account or its panel may have
+            # failed meanwhile.
+            if account.id in cycle.failed or account.id in cycle.paused or cycle.panel_down(url):
+                return _NOT_ASKED
+            cycle.stats.requests += 1
+            try:
+                answers = await kind.ask(cycle.client.account(url, account.api_key), list(chunk.rows))
+            except InvalidKey:
+                rejected = True
+            except PanelError as error:
+                cycle.failed.setdefault(account.id, _describe(error))
+                if isinstance(error, PanelUnavailable):
+                    cycle.unavailable_in_a_row[url] += 1
+                return None
+        if rejected:
+            await self._pause(account, cycle)
+            return None
+        cycle.unavailable_in_a_row[url] = 0
+        cycle.succeeded.add(account.id)
+        return answers
+
+    async def _pause(self, account: Any, cycle: _Cycle) -> None:
+        if account.id in cycle.paused:
+            return
+        cycle.paused.add(account.id)
+        if not await self._db.set_account_paused(account.id, True):
+            return  # already paused: its owner has been told
+        cycle.stats.accounts_paused += 1
+        log.info("account %s paused: the panel rejects its key", account.id)
+        if self.on_key_rejected is not None and not await self.on_key_rejected(account):
+            # Not told (Telegram failed for a passing reason): un-pause, so that the next cycle
+            # meets the rejected key again and tells the owner then.
+            await self._db.set_account_paused(account.id, False)
+
+    def _settle_backoff(self, cycle: _Cycle) -> None:
+        for account_id, why in cycle.failed.items():
+            delay = self.backoff.failed(account_id)
+            log.warning("tracker: account %s failed (%s); next try in %.0f s at the earliest", account_id, why, delay)
+        for account_id in cycle.succeeded - cycle.failed.keys():
+            self.backoff.succeeded(account_id)
+        cycle.stats.accounts_failed = len(cycle.failed)
+        for url, in_a_row in cycle.unavailable_in_a_row.items():
+            if in_a_row >= PANEL_DOWN_AFTER:
+                log.warning("tracker: panel %s is unavailable; the rest of its accounts wait for the next cycle", url)
+
+    def _log_item_error(self, kind: Kind, account_id: int, panel_id: int, answer: ItemError) -> None:
+        key = (kind.name, account_id, panel_id)
+        if key in self._unknown_logged:
+            return
+        if len(self._unknown_logged) < MAX_REMEMBERED_UNKNOWN_IDS:
+            self._unknown_logged.add(key)
+        log.info("tracker: %s %s of account %s: the panel answers %s; still followed",
+                 kind.name, panel_id, account_id, answer.code)
+
+
+def _describe(error: PanelError) -> str:
+    """For logs: the error's code and HTTP status, never request data."""
+    status = getattr(error, "http_status", None)
+    return error.code if status is None else f"{error.code}, HTTP {status}"

@@ -1,0 +1,113 @@
+"""What each cycle costs the panel: one status request per account per 100 open orders."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from bot.storage import NewOrder
+from tests.test_tracker_support import add_panel_orders, notifications, status_requests, user_with_key
+
+
+async def test_250_open_orders_of_one_account_cost_3_status_requests_per_cycle(bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.jobs.tracker")
+    await user_with_key(bot, 7201)
+    await add_panel_orders(bot, 7201, 250)
+
+    for _ in range(2):
+        asked, batches = status_requests(bot), len(bot.sim.status_batches)
+        await bot.tracker.cycle()
+        assert status_requests(bot) - asked == 3
+        assert sorted(bot.sim.status_batches[batches:]) == [50, 100, 100]
+    # Every cycle logs what it did.
+    cycle_lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("tracker cycle:")]
+    assert len(cycle_lines) == 2
+    assert "250 orders and 0 refills checked with 3 requests" in cycle_lines[-1]
+    assert "changes stored" in cycle_lines[-1] and "told in" in cycle_lines[-1] and cycle_lines[-1].endswith(" s")
+
+
+async def test_three_accounts_of_50_open_orders_cost_3_status_requests(bot):
+    for tg_id, key in ((7202, "test-key-alpha"), (7203, "test-key-beta-0001"), (7204, "test-key-gamma-002")):
+        await user_with_key(bot, tg_id, key)
+        await add_panel_orders(bot, tg_id, 50)
+
+    asked, batches = status_requests(bot), len(bot.sim.status_batches)
+    await bot.tracker.cycle()
+    assert status_requests(bot) - asked == 3
+    assert bot.sim.status_batches[batches:] == [50, 50, 50]
+
+
+async def test_requests_are_the_sum_over_accounts_of_open_orders_per_100(bot):
+    sizes = {7205: 101, 7206: 100, 7207: 1}  # 2 + 1 + 1
+    for n, (tg_id, size) in enumerate(sizes.items()):
+        await user_with_key(bot, tg_id, f"test-key-sum-{n:04d}")
+        await add_panel_orders(bot, tg_id, size)
+    asked = status_requests(bot)
+    await bot.tracker.cycle()
+    assert status_requests(bot) - asked == 4
+
+    # Orders that end are no longer asked about: 101 - 2 = 99 fit in one request.
+    account = await bot.db.active_account(7205)
+    for order_id in [o for o, sim_order in bot.sim.orders.items() if sim_order.key == account.api_key][:2]:
+        bot.sim.complete_order(order_id)
+    await bot.tracker.cycle()
+    asked = status_requests(bot)
+    await bot.tracker.cycle()
+    assert status_requests(bot) - asked == 3
+
+
+async def test_an_order_id_the_panel_does_not_know_stays_followed_without_extra_requests_or_log_spam(bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.jobs.tracker")
+    user = await user_with_key(bot, 7208)
+    [known] = await add_panel_orders(bot, 7208, 1)
+    account = await bot.db.active_account(7208)
+    await bot.db.track_order(7208, NewOrder(account.id, 987654))  # e.g. typed for another key
+    bot.sim.complete_order(known)
+
+    for _ in range(3):
+        asked = status_requests(bot)
+        await bot.tracker.cycle()
+        assert status_requests(bot) - asked == 1  # both ids in one request
+    [message] = notifications(user)
+    assert f"Order #{known}: ✅ Completed" in message.plain_text and "987654" not in message.plain_text
+    unknown = await bot.db.get_order(7208, 987654)
+    assert not unknown.final and unknown.status is None
+    mentions = [r for r in caplog.records if "987654" in r.getMessage()]
+    assert len(mentions) == 1 and "unknown_order" in mentions[0].getMessage()
+
+
+async def test_requests_to_one_panel_are_spaced_and_limited_in_number_at_once(bot_runner):
+    bot = await bot_runner.start(panel_min_interval_seconds=0.05, panel_max_concurrency=4)
+    for n, tg_id in enumerate(range(7210, 7214)):
+        await user_with_key(bot, tg_id, f"test-key-polite-{n:03d}")
+        await add_panel_orders(bot, tg_id, 1)
+    started = time.monotonic()
+    stats = await bot.tracker.cycle()
+    assert stats.requests == 4
+    assert time.monotonic() - started >= 0.15  # 4 requests started 0.05 s apart
+    await bot_runner.stop()
+
+    bot = await bot_runner.start(panel_min_interval_seconds=0, panel_max_concurrency=2)
+    bot.sim.slow_seconds = 0.1
+    bot.sim.fail_next(4, "slow", action="status")  # every answer takes 0.1 s
+    started = time.monotonic()
+    stats = await bot.tracker.cycle()
+    assert stats.requests == 4 and stats.accounts_failed == 0
+    assert time.monotonic() - started >= 0.2  # two at a time: two rounds of 0.1 s
+    await bot_runner.stop()
+    bot.fake.assert_clean()
+
+
+async def test_cycles_never_overlap_and_asks_during_a_cycle_make_one_more(bot):
+    await user_with_key(bot, 7215)
+    await add_panel_orders(bot, 7215, 1)
+    bot.sim.slow_seconds = 0.1
+    bot.sim.fail_next(2, "slow", action="status")
+    asked = status_requests(bot)
+    started = time.monotonic()
+    results = await asyncio.gather(bot.tracker.cycle(), bot.tracker.cycle(), bot.tracker.cycle())
+    # One ran; the two asks that came while it ran were served by a single cycle after it.
+    assert [r is None for r in results] == [False, True, True]
+    assert status_requests(bot) - asked == 2
+    assert time.monotonic() - started >= 0.2  # one after the other, not side by side

@@ -1,0 +1,221 @@
+"""The tracker tells users what changed: one message per user per cycle, in their language,
+respecting their notification setting; refills are followed to the end."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.handlers import views
+from bot.handlers.views import Texts
+from bot.i18n import Translations
+from bot.jobs.notify import _Item, _split
+from bot.storage import Order
+from tests.test_tracker_support import (
+    add_panel_orders,
+    notifications,
+    status_requests,
+    told_texts,
+    user_with_key,
+    wait_until,
+)
+
+
+async def test_an_order_placed_in_the_chat_is_told_once_when_the_panel_completes_it(bot):
+    user = await bot.onboarded(7101)
+    await user.send("/order 1")
+    await user.send("https://facebook.com/post/1")
+    await user.send("1000")
+    placed = await user.press("Confirm")
+    order_id = max(bot.sim.orders)
+    assert f"Order #{order_id}" in placed.text
+
+    await bot.tracker.cycle()
+    assert notifications(user) == []  # "Pending" right after placing it is not news
+    bot.sim.set_order_status(order_id, "Completed", start_count=1234)
+    asked = status_requests(bot)
+    await bot.tracker.cycle()
+
+    [message] = notifications(user)
+    text = message.plain_text
+    assert f"Order #{order_id}: ✅ Completed" in text
+    assert "Service: Facebook views" in text and "Link: https://facebook.com/post/1" in text
+    assert "Start count: 1,234" in text and "Remains: 0" in text and "Charge: 2.5 VND" in text
+    assert {"♻️ Refill", "🔁 Order again"} <= set(message.buttons)
+    assert status_requests(bot) == asked + 1
+    stored = await bot.db.get_order(7101, order_id)
+    assert stored.final and stored.status == "completed" and stored.remains == 0
+
+    # A final order is no longer asked about, and not told again.
+    await bot.tracker.cycle()
+    assert status_requests(bot) == asked + 1
+    assert len(notifications(user)) == 1
+
+
+async def test_five_orders_of_one_user_finishing_together_make_one_message(bot):
+    user = await user_with_key(bot, 7102)
+    ids = await add_panel_orders(bot, 7102, 5)
+    await bot.tracker.cycle()
+    for order_id in ids[:4]:
+        bot.sim.complete_order(order_id)
+    bot.sim.complete_order(ids[4], "Partial", remains=400)
+
+    stats = await bot.tracker.cycle()
+
+    [message] = notifications(user)
+    for order_id in ids[:4]:
+        assert f"Order #{order_id}: ✅ Completed" in message.plain_text
+    assert f"Order #{ids[4]}: 🟡 Partial" in message.plain_text and "Remains: 400" in message.plain_text
+    # The refund of a partial order shows in its charge: 2.5 x 600/1000.
+    assert "Charge: 1.5 VND" in message.plain_text
+    assert [f"♻️ Refill #{i}" for i in ids] + ["📦 Orders"] == message.buttons
+    assert (stats.changes, stats.told, stats.messages) == (5, 5, 1)
+
+
+async def test_changes_read_from_several_storage_pages_still_make_one_message_per_user(bot):
+    english = await user_with_key(bot, 7103)
+    vietnamese = await user_with_key(bot, 7104, language="vi")
+    # Interleaved: each user's orders are spread over every storage page.
+    ids = {7103: [], 7104: []}
+    for _ in range(3):
+        for tg_id in ids:
+            ids[tg_id] += await add_panel_orders(bot, tg_id, 1)
+    await bot.tracker.cycle()
+    bot.tracker.notify.page_size = 2
+    bot.tracker.notify.max_rows = 1  # and users are gathered one round at a time
+    for order_id in ids[7103] + ids[7104]:
+        bot.sim.complete_order(order_id)
+
+    await bot.tracker.cycle()
+
+    [message] = notifications(english)
+    assert all(f"Order #{i}: ✅ Completed" in message.plain_text for i in ids[7103])
+    [tin] = notifications(vietnamese)
+    assert "Cập nhật đơn hàng" in tin.plain_text
+    assert all(f"Đơn #{i}: ✅ Hoàn thành" in tin.plain_text for i in ids[7104])
+
+
+async def test_notification_setting_final_only_then_off(bot):
+    user = await user_with_key(bot, 7105)
+    await user.send("/settings")
+    await user.press("final only")
+    first, second = await add_panel_orders(bot, 7105, 2)
+    await bot.tracker.cycle()
+
+    bot.sim.set_order_status(first, "In progress")
+    stats = await bot.tracker.cycle()
+    assert stats.changes == 1 and notifications(user) == []  # stored, not told
+
+    bot.sim.complete_order(first)
+    await bot.tracker.cycle()
+    [message] = notifications(user)
+    assert f"Order #{first}: ✅ Completed" in message.plain_text and f"#{second}" not in message.plain_text
+
+    await user.send("/settings")
+    await user.press("off")
+    bot.sim.complete_order(second, "Canceled")
+    stats = await bot.tracker.cycle()
+    assert stats.changes == 1 and len(notifications(user)) == 1
+    assert (await bot.db.get_order(7105, second)).final  # followed to the end all the same
+
+    # Back to every change: what happened while notifications were off is not replayed.
+    await user.send("/settings")
+    await user.press("every change")
+    await bot.tracker.cycle()
+    assert len(notifications(user)) == 1
+
+
+async def test_a_refill_is_followed_until_completed_with_a_message_for_each_change(bot):
+    user = await user_with_key(bot, 7106)
+    [order_id] = await add_panel_orders(bot, 7106, 1)
+    bot.sim.complete_order(order_id)
+    await bot.tracker.cycle()
+    [completed] = notifications(user)
+
+    reply = await user.press("♻️ Refill", message=completed)
+    refill_id = max(bot.sim.refills)
+    assert f"refill #{refill_id}" in reply.text
+    # (The refill answer replaces the notification it was asked from: see the report.)
+    shown = len(notifications(user))
+    await bot.tracker.cycle()
+    assert len(notifications(user)) == shown  # "Pending" right after asking is not news
+
+    bot.sim.set_refill_status(refill_id, "In progress")
+    await bot.tracker.cycle()
+    bot.sim.set_refill_status(refill_id, "Completed")
+    await bot.tracker.cycle()
+    progress, done = notifications(user)[shown:]
+    assert f"Refill #{refill_id} of order #{order_id}: 🚀 In progress" in progress.plain_text
+    assert f"Refill #{refill_id} of order #{order_id}: ✅ Completed" in done.plain_text
+
+    asked = bot.sim.requests["refill_status"]
+    await bot.tracker.cycle()
+    assert bot.sim.requests["refill_status"] == asked  # completed: no longer followed
+    assert len(notifications(user)) == shown + 2
+
+
+async def test_placing_an_order_brings_a_check_soon_after(bot_runner):
+    bot = await bot_runner.start(track_first_check_seconds=0.05)
+    bot.sim.pending_seconds = bot.sim.progress_seconds = 0  # the panel completes orders at once
+    user = await bot.onboarded(7107)
+    await user.send("/order 1")
+    await user.send("https://facebook.com/post/7")
+    await user.send("500")
+    await user.press("Confirm")
+    order_id = max(bot.sim.orders)
+
+    await wait_until(bot, lambda: bool(notifications(user)))  # no cycle called by the test
+    assert f"Order #{order_id}: ✅ Completed" in told_texts(user)
+    await bot_runner.stop()
+    bot.fake.assert_clean()
+
+
+async def test_the_repeating_job_checks_every_track_interval(bot_runner):
+    bot = await bot_runner.start(track_interval_seconds=0.1)
+    user = await user_with_key(bot, 7108)
+    [order_id] = await add_panel_orders(bot, 7108, 1)
+    bot.sim.complete_order(order_id)
+
+    await wait_until(bot, lambda: bool(notifications(user)))
+    await wait_until(bot, lambda: status_requests(bot) >= 1)
+    assert f"Order #{order_id}: ✅ Completed" in told_texts(user)
+    await bot_runner.stop()
+    bot.fake.assert_clean()
+
+
+async def test_many_changes_at_once_are_split_only_past_telegrams_size_and_each_told_once(bot):
+    user = await user_with_key(bot, 7109)
+    ids = await add_panel_orders(bot, 7109, 30)
+    await bot.tracker.cycle()
+    for order_id in ids:
+        bot.sim.complete_order(order_id)
+    bot.fake.fail_next("sendMessage", chat_id=7109, error_code=500)  # Telegram hiccups once
+    await bot.tracker.cycle()
+    assert notifications(user) == []
+    assert [r.error_code for r in bot.fake.pop_rejections()] == [500]
+
+    await bot.tracker.cycle()
+    await bot.tracker.cycle()
+    messages = notifications(user)
+    assert len(messages) == 2 and all(len(m.plain_text) <= 4096 for m in messages)
+    texts = told_texts(user)
+    assert [texts.count(f"Order #{order_id}:") for order_id in ids] == [1] * 30
+
+
+def test_each_part_of_a_split_notification_accounts_for_exactly_the_changes_it_shows():
+    # If Telegram takes part 1 and then fails, only part 1's changes may count as told.
+    tx = Texts(Translations.load(), "en")
+    orders = [
+        Order(id=n, tg_id=1, account_id=1, panel_order_id=20000 + n, service_id=1, service_name="Facebook views",
+              service_type="Default", link=f"https://facebook.com/post/{n}", quantity=1000,
+              expected_charge=Decimal("2.5"), currency="VND", refill_allowed=True, cancel_allowed=False,
+              status="completed", charge=Decimal("2.5"), start_count=10, remains=0, checked_at=1.0,
+              told_status="pending", final=True, created_at=1.0)
+        for n in range(1, 41)
+    ]
+    messages = [text for text, _ in views.notification(tx, orders, [])]
+    parts = _split([_Item(o, True, views.order_summary(tx, o)) for o in orders], messages)
+    assert len(parts) == len(messages) >= 2
+    for text, part in zip(messages, parts, strict=True):
+        shown = {o.panel_order_id for o in orders if f"Order #{o.panel_order_id}</b>" in text}
+        assert {item.row.panel_order_id for item in part} == shown
+    assert sum(len(part) for part in parts) == len(orders)
