@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -75,6 +75,16 @@ def make_settings(fake: FakeBotApi, sim: PanelSimulator, tmp_path: Path, **overr
         panel_min_interval_seconds=0,
     )
     return replace(settings, **overrides)
+
+
+async def wait_until(bot: RunningBot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for something the bot does on its own (a job), waking on every Bot API call."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        remaining = deadline - loop.time()
+        assert remaining > 0, "the bot did not do it in time"
+        await bot.fake.wait_changed(min(remaining, 0.05))
 
 
 class BotRunner:

@@ -19,7 +19,6 @@ from telegram.ext import (
 )
 
 from tests.fakebot.driver import running_application
-from tests.fakebot.fixtures import fake_bot  # noqa: F401  (until conftest registers the plugin)
 from tests.fakebot.server import FakeBotApi
 
 KEYBOARD = InlineKeyboardMarkup(

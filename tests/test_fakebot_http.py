@@ -13,7 +13,6 @@ import pytest_asyncio
 import telegram
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from tests.fakebot.fixtures import fake_bot  # noqa: F401  (until conftest registers the plugin)
 from tests.fakebot.server import FakeBotApi
 
 NOT_MODIFIED = (

@@ -31,7 +31,6 @@ from bot.panel import (
 from bot.simulator import PanelSimulator, big_catalogue
 from tests.test_panel_errors import load_error_texts
 
-pytest_plugins = ["tests.panel_fixtures"]
 
 TEST_BALANCE = Decimal(1_000_000)  # the `simulator` fixture's key "test-key-alpha"
 SEEN_TEXTS = load_error_texts()

@@ -20,7 +20,6 @@ from bot.panel import (
 )
 from bot.simulator import PanelSimulator
 
-pytest_plugins = ["tests.panel_fixtures"]
 
 KEY = "test-key-alpha"
 LINK = "https://facebook.com/post/42"

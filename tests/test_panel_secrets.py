@@ -11,7 +11,6 @@ import pytest
 from bot.panel import PanelClient, PanelError
 from bot.simulator import PanelSimulator
 
-pytest_plugins = ["tests.panel_fixtures"]
 
 SECRET = "sk-live-7f3a9c2e51d84b06"
 LINK = "https://facebook.com/post/secret-test"

@@ -14,7 +14,6 @@ import pytest_asyncio
 
 from bot.simulator import ERRORS, SEED_SERVICES, PanelSimulator, big_catalogue, default_catalogue
 
-pytest_plugins = ["tests.panel_fixtures"]
 
 KEY = "test-key-alpha"
 DATA = Path(__file__).parent / "data" / "panel"

@@ -6,7 +6,6 @@ import pytest
 
 from bot.storage import NewOrder, NotFoundError, NotifyMode
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 URL_A = "https://a.example/api/v2"
 URL_B = "https://b.example/api/v2"

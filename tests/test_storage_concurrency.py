@@ -10,7 +10,6 @@ import pytest
 
 from bot.storage import Database, NewOrder
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 
 async def test_200_concurrent_writers_all_land(db, make_account) -> None:

@@ -13,7 +13,6 @@ from cryptography.fernet import Fernet
 from bot.storage import Database, StorageKeyError
 from bot.storage.crypto import KEY_FILE_NAME
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 PLAIN_KEY = "a1b2c3d4e5f6plaintextkey7890abcd"
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from bot.storage import Database, NewOrder, SqlitePersistence
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 USER_TABLES = {
     "users": "tg_id", "accounts": "tg_id", "orders": "tg_id", "refills": "tg_id", "intents": "tg_id",

@@ -15,7 +15,6 @@ from bot.storage.connection import Connection
 from bot.storage.crypto import CHECK_META_KEY, cipher_from_key
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate, schema_version
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 API_KEY = "old-build-api-key-0123456789"
 KEY = Fernet.generate_key().decode()

@@ -8,7 +8,6 @@ import pytest
 
 from bot.storage import IntentState, NewOrder, NotFoundError
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 REQUEST = {"service": 11, "link": "https://t.me/x", "quantity": 1000, "price": Decimal("12.3400")}
 

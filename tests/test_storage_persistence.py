@@ -22,7 +22,6 @@ from telegram.request import BaseRequest
 
 from bot.storage import Database, SqlitePersistence
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 USER_ID = 4242
 ASK_LINK, ASK_QUANTITY = 1, 2

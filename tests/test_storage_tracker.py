@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from bot.storage import NewOrder
 
-pytest_plugins = ["tests.storage_fixtures"]
 
 
 def status(value: str, *, final: bool = False, checked_at: float = 1.0) -> dict[str, object]:

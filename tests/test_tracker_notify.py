@@ -10,13 +10,13 @@ from bot.handlers.views import Texts
 from bot.i18n import Translations
 from bot.jobs.notify import _Item, _split
 from bot.storage import Order
+from tests.conftest import wait_until
 from tests.test_tracker_support import (
     add_panel_orders,
     notifications,
     status_requests,
     told_texts,
     user_with_key,
-    wait_until,
 )
 
 

@@ -11,10 +11,8 @@ user id shared with another test file could make a button press look already ans
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
-from collections.abc import Callable
 from decimal import Decimal
 
 from bot.simulator.state import money
@@ -86,13 +84,3 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-async def wait_until(bot: RunningBot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait for something the bot does on its own (a job), waking on every Bot API call."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        remaining = deadline - loop.time()
-        assert remaining > 0, "the bot did not do it in time"
-        await bot.fake.wait_changed(min(remaining, 0.05))
