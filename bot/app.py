@@ -28,6 +28,7 @@ from bot.logs import REDACTOR
 from bot.panel import PanelClient
 from bot.update_processor import PerUserUpdateProcessor
 from bot.storage import Database, SqlitePersistence
+from bot.storage.crypto import key_file_path, read_key_file
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     REDACTOR.add(settings.encryption_key)
     i18n = Translations.load()
     db = await Database.open(settings.database_path, encryption_key=settings.encryption_key)
+    if settings.encryption_key is None:  # generated into a file next to the database
+        REDACTOR.add(await asyncio.to_thread(read_key_file, key_file_path(settings.database_path)))
     # An intent still "submitting" was cut off by a crash or a kill: its `add` may have
     # reached the panel, so it becomes "outcome unknown" and is never resent.
     await db.recover_submitting_intents(updated_before=time.time())
