@@ -165,3 +165,11 @@ async def test_cancel_command_leaves_the_step(bot):
     assert "OK, cancelled." in reply.text
     reply = await user.send("tiktok")  # now a search, not a link
     assert "Tiktok views" in reply.text
+
+
+async def test_the_link_prompt_shows_an_example_of_the_services_platform(bot):
+    user = await bot.onboarded(911, "vi")
+    reply = await user.send("/order 301")
+    assert "https://www.instagram.com/p/" in reply.text
+    reply = await user.send("/order 1")
+    assert "https://www.facebook.com/" in reply.text

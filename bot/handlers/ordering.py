@@ -58,7 +58,7 @@ async def start_order(update: Update, context: BotContext, session: Session, ser
     context.user_data[DRAFT] = draft.as_dict()
     context.user_data[STEP] = "link"
     await update.effective_chat.send_message(
-        tx("order.ask_link", id=service.id, name=views.shorten(service.name, 200)), reply_markup=_abort_keyboard(tx, draft.token)
+        views.link_prompt(tx, service.id, service.name, service.category), reply_markup=_abort_keyboard(tx, draft.token)
     )
 
 
@@ -341,7 +341,7 @@ async def edit(update: Update, context: BotContext) -> None:
     context.user_data[STEP] = "link"
     await show(update, tx("order.editing"), None)
     await update.effective_chat.send_message(
-        tx("order.ask_link", id=draft.service_id, name=views.shorten(draft.service_name, 200)), reply_markup=_abort_keyboard(tx, draft.token)
+        views.link_prompt(tx, draft.service_id, draft.service_name), reply_markup=_abort_keyboard(tx, draft.token)
     )
 
 

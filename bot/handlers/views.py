@@ -190,6 +190,26 @@ def service_card(tx: Texts, service: Service, currency: str | None, category_key
 
 # --- ordering ---------------------------------------------------------------------------
 
+_LINK_EXAMPLES = (
+    ("tiktok", "https://www.tiktok.com/@user/video/123"),
+    ("facebook", "https://www.facebook.com/yourpage/posts/123"),
+    ("instagram", "https://www.instagram.com/p/AbC123/"),
+    ("youtube", "https://www.youtube.com/watch?v=abc123"),
+    ("telegram", "https://t.me/yourchannel"),
+    ("shopee", "https://shopee.vn/your-shop"),
+)
+
+
+def link_example(service_name: str, category: str = "") -> str:
+    """An example link of the service's platform, so users know what to paste."""
+    haystack = f"{service_name} {category}".lower()
+    return next((example for word, example in _LINK_EXAMPLES if word in haystack), "https://example.com/your-post")
+
+
+def link_prompt(tx: Texts, service_id: int, service_name: str, category: str = "") -> Html:
+    return tx("order.ask_link", id=service_id, name=shorten(service_name, 200), example=link_example(service_name, category))
+
+
 def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyboard]:
     """Ask for the quantity; quick buttons for min and max, and Cancel, all tied to the draft."""
     text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
