@@ -75,3 +75,11 @@ async def test_a_long_panel_error_is_cut_to_fit(bot):
     assert "did not take the order" in reply.text and "Database exploded" in reply.text
     assert len(reply.text) < 4096
     assert TEST_KEY not in reply.text
+
+
+async def test_buttons_of_an_older_search_page_through_their_own_results(bot):
+    user = await bot.onboarded(1307, "en")
+    first = (await user.send("o")).last  # matches most of the catalogue: several pages
+    await user.send("tiktok")
+    reply = await user.press("▶️", message=first)
+    assert "🔍 o:" in reply.text and any(b.startswith("2/") for b in user.buttons(reply.last))

@@ -10,7 +10,7 @@ from bot.core.ids import parse_id
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
-from bot.handlers.common import SEARCH, STEP, Session, answer, get_session, panel_errors, show
+from bot.handlers.common import SEARCHES, STEP, Session, answer, get_session, panel_errors, recall, remember, show
 from bot.handlers.start import stale_button
 from bot.handlers.views import Texts
 
@@ -89,7 +89,8 @@ async def service(update: Update, context: BotContext) -> None:
     await show_service(update, context, session, service_id)
 
 
-async def search(update: Update, context: BotContext, session: Session, words: str, page: int = 0) -> None:
+async def search(update: Update, context: BotContext, session: Session, words: str, page: int = 0,
+                 nonce: str | None = None) -> None:
     """Search names and categories; a bare number opens that service id."""
     tx = Texts(context.deps.i18n, session.lang)
     words = words.strip()
@@ -98,10 +99,10 @@ async def search(update: Update, context: BotContext, session: Session, words: s
         await show_service(update, context, session, service_id)
         return
     catalogue = await load_catalogue(update, context, session)
-    context.user_data[SEARCH] = words
+    nonce = nonce or remember(context, SEARCHES, words)
     found = catalogue.search(words)
     await answer(update)
-    await show(update, *views.search_page(tx, words, found, page, session.account.currency))
+    await show(update, *views.search_page(tx, words, found, page, session.account.currency, nonce))
 
 
 @panel_errors
@@ -109,11 +110,12 @@ async def search_page(update: Update, context: BotContext) -> None:
     session = await require_account(update, context)
     if session is None:
         return
-    words = context.user_data.get(SEARCH)
+    nonce = (cb.args(update.callback_query.data) or [""])[0]
+    words = recall(context, SEARCHES, nonce)
     if not words:
         await stale_button(update, context)
         return
-    await search(update, context, session, words, cb.int_arg(update.callback_query.data) or 0)
+    await search(update, context, session, words, cb.int_arg(update.callback_query.data, 1) or 0, nonce)
 
 
 async def search_hint(update: Update, context: BotContext) -> None:

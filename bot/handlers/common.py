@@ -6,6 +6,7 @@ import functools
 import html
 import logging
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,8 +25,27 @@ log = logging.getLogger(__name__)
 # user_data keys. The step says what the next plain text message means.
 STEP = "step"
 DRAFT = "draft"
-SEARCH = "search"
-TRACK_OFFER = "track_offer"
+SEARCHES = "searches"  # nonce -> words, for the pages of recent search results
+TRACK_OFFERS = "track_offers"  # nonce -> ids, for recent "follow these orders" offers
+_KEPT = 10
+
+
+def remember(context: BotContext, slot: str, value: object) -> str:
+    """Keep `value` for a button under a short nonce; only the last few are kept.
+
+    The button carries the nonce, so an older message's button finds its own value (or,
+    once forgotten, is reported out of date) instead of acting on the newest one.
+    """
+    kept: dict = context.user_data.setdefault(slot, {})
+    nonce = secrets.token_hex(3)
+    kept[nonce] = value
+    for old in list(kept)[:-_KEPT]:
+        del kept[old]
+    return nonce
+
+
+def recall(context: BotContext, slot: str, nonce: str | None) -> object | None:
+    return context.user_data.get(slot, {}).get(nonce or "")
 
 
 @dataclass

@@ -12,7 +12,17 @@ from bot.core.tracking import refresh_orders, request_refills, store_status
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
-from bot.handlers.common import STEP, TRACK_OFFER, Session, answer, panel_error_text, panel_errors, show
+from bot.handlers.common import (
+    STEP,
+    TRACK_OFFERS,
+    Session,
+    answer,
+    panel_error_text,
+    panel_errors,
+    recall,
+    remember,
+    show,
+)
 from bot.handlers.start import stale_button
 from bot.handlers.views import Html, Texts
 from bot.panel import ItemError, OrderStatus
@@ -107,9 +117,9 @@ async def check_status_ids(update: Update, context: BotContext, session: Session
     untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
     rows = []
     if untracked:
-        context.user_data[TRACK_OFFER] = untracked[:MAX_IDS]
+        nonce = remember(context, TRACK_OFFERS, untracked[:MAX_IDS])
         lines += ["", tx("status.offer_track", count=tx.number(len(untracked)))]
-        rows.append([InlineKeyboardButton(tx.plain("button.track"), callback_data=cb.TRACK)])
+        rows.append([InlineKeyboardButton(tx.plain("button.track"), callback_data=cb.data(cb.TRACK, nonce))])
     rows.append(views.back_to_menu(tx))
     await _send_report(update, lines, InlineKeyboardMarkup(rows))
 
@@ -160,7 +170,8 @@ async def track(update: Update, context: BotContext) -> None:
     if session is None:
         return
     tx = _tx(context, session)
-    ids = context.user_data.pop(TRACK_OFFER, None)
+    nonce = (cb.args(update.callback_query.data) or [""])[0]
+    ids = recall(context, TRACK_OFFERS, nonce)
     if not ids:
         await stale_button(update, context)
         return
@@ -173,6 +184,7 @@ async def track(update: Update, context: BotContext) -> None:
         NewOrder(account_id=session.account.id, panel_order_id=order_id, currency=session.account.currency)
         for order_id in ids
     ])
+    context.user_data[TRACK_OFFERS].pop(nonce, None)  # followed: the button is done
     await show(update, tx("status.tracking", count=tx.number(len(ids))), views.menu_keyboard(tx))
     # Their statuses were just on screen: store them as told, so the tracker's first round
     # does not announce them again.

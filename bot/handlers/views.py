@@ -143,13 +143,14 @@ def category_page(tx: Texts, category: Category, page: int, currency: str | None
     return services_page(tx, title, category.services, page, currency, lambda p: cb.data(cb.CATEGORY, category.key, p), back)
 
 
-def search_page(tx: Texts, words: str, found: list[Service], page: int, currency: str | None) -> tuple[Html, Keyboard]:
+def search_page(tx: Texts, words: str, found: list[Service], page: int, currency: str | None,
+                nonce: str) -> tuple[Html, Keyboard]:
     if not found:
         text = tx("search.nothing", words=shorten(words, 100))
         return text, Keyboard([[_button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))], back_to_menu(tx)])
     title = tx("search.title", words=shorten(words, 100), count=tx.number(len(found)))
     back = _button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))
-    return services_page(tx, title, found, page, currency, lambda p: cb.data(cb.SEARCH_PAGE, p), back)
+    return services_page(tx, title, found, page, currency, lambda p: cb.data(cb.SEARCH_PAGE, nonce, p), back)
 
 
 def _yes_no(tx: Texts, value: bool) -> str:
