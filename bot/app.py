@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import suppress
 
 from telegram import LinkPreviewOptions, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.constants import ParseMode
 
 from bot.commands import register_commands
@@ -26,6 +26,7 @@ from bot.i18n import Translations
 from bot.jobs import install_tracker
 from bot.logs import REDACTOR
 from bot.panel import PanelClient
+from bot.rate_limit import FloodLimiter
 from bot.update_processor import PerUserUpdateProcessor
 from bot.storage import Database, SqlitePersistence
 from bot.storage.crypto import key_file_path, read_key_file
@@ -42,9 +43,9 @@ def build_application(deps: Deps) -> Application:
         .base_file_url(settings.bot_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
-        # Queues and spaces outgoing messages within Telegram's flood limits, and waits out
-        # a 429's retry_after instead of failing the send.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Spaces outgoing messages within Telegram's flood limits, and waits out a 429's
+        # retry_after instead of failing the send (see bot/rate_limit.py).
+        .rate_limiter(FloodLimiter(max_retries=3))
         .persistence(SqlitePersistence(deps.db))
         # Users are served concurrently; each user's own updates in order (see the module).
         .concurrent_updates(PerUserUpdateProcessor())
