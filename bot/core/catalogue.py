@@ -72,16 +72,16 @@ class Catalogue:
 
     def search(self, words: str, limit: int = 500) -> list[Service]:
         """Services whose name or category contains every word (accents and case ignored)."""
-        terms = fold(words).split()
+        terms = sorted(set(fold(words).split()), key=len, reverse=True)
         if not terms:
             return []
-        found = []
-        for haystack, service in self._search_index:
-            if all(term in haystack for term in terms):
-                found.append(service)
-                if len(found) >= limit:
-                    break
-        return found
+        # The longest word first narrows the catalogue fastest; a list comprehension with a
+        # bare `in` is several times faster than a generator of all() over 5,000 strings.
+        first = terms[0]
+        found = [entry for entry in self._search_index if first in entry[0]]
+        for term in terms[1:]:
+            found = [entry for entry in found if term in entry[0]]
+        return [service for _, service in found[:limit]]
 
 
 def services_to_json(services: tuple[Service, ...] | list[Service]) -> str:
