@@ -44,8 +44,9 @@ def build_application(deps: Deps) -> Application:
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         # Spaces outgoing messages within Telegram's flood limits, and waits out a 429's
-        # retry_after instead of failing the send (see bot/rate_limit.py).
-        .rate_limiter(FloodLimiter(max_retries=3))
+        # retry_after instead of failing the send (see bot/rate_limit.py). 29/s, not 30: at
+        # exactly the limit every small burst earned a 429 and a pause (bench/RESULTS.md).
+        .rate_limiter(FloodLimiter(overall_max_rate=29, max_retries=3))
         .persistence(SqlitePersistence(deps.db))
         # Users are served concurrently; each user's own updates in order (see the module).
         .concurrent_updates(PerUserUpdateProcessor())
