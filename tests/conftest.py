@@ -87,6 +87,11 @@ async def wait_until(bot: RunningBot, condition: Callable[[], bool], timeout: fl
         await bot.fake.wait_changed(min(remaining, 0.05))
 
 
+def button_data(message, text: str) -> str:
+    """The callback data of the button called `text` on `message` (to press it again later)."""
+    return next(b["callback_data"] for row in message.reply_markup for b in row if b["text"] == text)
+
+
 class BotRunner:
     """Starts and stops the bot (more than once, for restart tests) on one database."""
 

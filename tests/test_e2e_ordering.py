@@ -3,11 +3,7 @@
 import asyncio
 from decimal import Decimal
 
-from tests.conftest import TEST_KEY
-
-
-def button_data(message, text):
-    return next(b["callback_data"] for row in message.reply_markup for b in row if b["text"] == text)
+from tests.conftest import TEST_KEY, button_data
 
 
 async def order_until_confirmation(user, service_id=1, link="https://facebook.com/post/1", quantity="1000"):

@@ -2,11 +2,7 @@
 
 import asyncio
 
-from tests.conftest import TEST_KEY
-
-
-def button_data(message, text):
-    return next(b["callback_data"] for row in message.reply_markup for b in row if b["text"] == text)
+from tests.conftest import TEST_KEY, button_data
 
 
 async def test_cancel_tapped_while_the_order_is_being_placed_does_not_lie(bot):
