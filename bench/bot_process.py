@@ -124,7 +124,7 @@ def cli() -> None:
     parser.add_argument("--overall-rate", type=float, metavar="N",
                         help="experiment: the rate limiter's overall_max_rate (the bot uses 30)")
     parser.add_argument("--catalogue-cache", type=int, metavar="N",
-                        help="experiment: CatalogueCache max_in_memory (the bot uses 64)")
+                        help="experiment: CatalogueCache max_services_in_memory (the bot uses 250,000)")
     args = parser.parse_args()
 
     from telegram.ext import BaseRateLimiter
@@ -139,7 +139,7 @@ def cli() -> None:
     if rates:
         patch_app_class(BaseRateLimiter, **rates)
     if args.catalogue_cache:
-        patch_app_class(CatalogueCache, max_in_memory=args.catalogue_cache)
+        patch_app_class(CatalogueCache, max_services_in_memory=args.catalogue_cache)
     if os.environ.get("BENCH_SQL_COUNTS"):
         count_sql(os.environ["BENCH_SQL_COUNTS"])
     with contextlib.suppress(KeyboardInterrupt):

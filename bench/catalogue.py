@@ -4,7 +4,7 @@ In process, no Telegram: what a tap costs once the catalogue is in memory. A cat
 is `Catalogue.category(key)` + `views.category_page`; a search is `Catalogue.search(words)` +
 `views.search_page`, as the handlers call them. For context it also times what a cache miss
 costs (building the index, and loading the stored JSON), which every tap pays when more
-accounts are active than the in-memory cache holds (CatalogueCache max_in_memory=64).
+accounts are active than the in-memory cache holds (CatalogueCache max_services_in_memory).
 """
 
 from __future__ import annotations

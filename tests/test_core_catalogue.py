@@ -40,3 +40,13 @@ async def test_cache_serves_from_memory_then_database_and_refetches_when_stale(d
     simulator.fail_next(10, "html_500")
     served = await restarted.get(account.id, panel_api)
     assert served.services == first.services
+
+
+async def test_memory_is_bounded_by_services_not_accounts(db, make_account, simulator, panel_api):
+    accounts = [await make_account(100 + i, panel_url=simulator.url) for i in range(3)]
+    size = len(await panel_api.services())
+    cache = CatalogueCache(db, ttl_seconds=3600, max_services_in_memory=2 * size)
+    for account in accounts:
+        await cache.get(account.id, panel_api)
+    assert cache.cached(accounts[0].id) is None  # the oldest made room
+    assert cache.cached(accounts[1].id) is not None and cache.cached(accounts[2].id) is not None

@@ -101,10 +101,12 @@ def services_from_json(payload: str) -> tuple[Service, ...]:
 class CatalogueCache:
     """Catalogues by account id: memory first, then the database, then the panel."""
 
-    def __init__(self, db, ttl_seconds: float, max_in_memory: int = 64) -> None:
+    def __init__(self, db, ttl_seconds: float, max_services_in_memory: int = 250_000) -> None:
         self._db = db
         self._ttl = ttl_seconds
-        self._max = max_in_memory
+        # Bounded by services, not accounts: many users of a small panel fit; a few huge
+        # catalogues do not crowd memory (about 1 KB per service once indexed).
+        self._max_services = max_services_in_memory
         self._memory: OrderedDict[int, Catalogue] = OrderedDict()
         # One fetch per account at a time: users opening a stale catalogue together share it.
         self._fetching: dict[int, asyncio.Lock] = {}
@@ -112,8 +114,10 @@ class CatalogueCache:
     def _remember(self, account_id: int, catalogue: Catalogue) -> Catalogue:
         self._memory[account_id] = catalogue
         self._memory.move_to_end(account_id)
-        while len(self._memory) > self._max:
-            self._memory.popitem(last=False)
+        total = sum(len(c.services) for c in self._memory.values())
+        while total > self._max_services and len(self._memory) > 1:
+            _, evicted = self._memory.popitem(last=False)
+            total -= len(evicted.services)
         return catalogue
 
     def _fresh(self, catalogue: Catalogue) -> bool:
