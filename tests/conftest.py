@@ -87,6 +87,14 @@ async def wait_until(bot: RunningBot, condition: Callable[[], bool], timeout: fl
         await bot.fake.wait_changed(min(remaining, 0.05))
 
 
+async def order_until_confirmation(user: FakeUser, service_id: int = 1, link: str = "https://facebook.com/post/1",
+                                   quantity: str = "1000"):
+    """Drive the order flow up to the confirmation card; returns the reply holding the card."""
+    await user.send(f"/order {service_id}")
+    await user.send(link)
+    return await user.send(quantity)
+
+
 def button_data(message, text: str) -> str:
     """The callback data of the button called `text` on `message` (to press it again later)."""
     return next(b["callback_data"] for row in message.reply_markup for b in row if b["text"] == text)

@@ -3,13 +3,7 @@
 import asyncio
 from decimal import Decimal
 
-from tests.conftest import TEST_KEY, button_data
-
-
-async def order_until_confirmation(user, service_id=1, link="https://facebook.com/post/1", quantity="1000"):
-    await user.send(f"/order {service_id}")
-    await user.send(link)
-    return await user.send(quantity)
+from tests.conftest import TEST_KEY, button_data, order_until_confirmation
 
 
 async def test_order_flow_places_exactly_one_order(bot):

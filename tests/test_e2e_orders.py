@@ -2,7 +2,7 @@
 
 import asyncio
 
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, order_until_confirmation
 from tests.panel_fixtures import make_test_client
 
 
@@ -14,9 +14,7 @@ async def website_orders(sim, count, service_id=1, quantity=1000):
 
 
 async def place_through_bot(user, service_id=1, link="https://facebook.com/post/1", quantity="1000"):
-    await user.send(f"/order {service_id}")
-    await user.send(link)
-    await user.send(quantity)
+    await order_until_confirmation(user, service_id, link, quantity)
     return await user.press("✅ Confirm")
 
 

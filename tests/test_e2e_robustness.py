@@ -2,14 +2,12 @@
 
 import asyncio
 
-from tests.conftest import TEST_KEY, button_data
+from tests.conftest import TEST_KEY, button_data, order_until_confirmation
 
 
 async def test_cancel_tapped_while_the_order_is_being_placed_does_not_lie(bot):
     user = await bot.onboarded(1301, "en")
-    await user.send("/order 1")
-    await user.send("https://facebook.com/post/1")
-    card = (await user.send("1000")).last
+    card = (await order_until_confirmation(user)).last
     bot.sim.slow_seconds = 0.5  # the panel is slow but answers within the bot's time-out
     bot.sim.fail_next(1, "slow", action="add")
     confirm, cancel = await asyncio.gather(
@@ -63,9 +61,7 @@ async def test_group_commands_for_other_bots_are_ignored(bot):
 
 async def test_a_long_panel_error_is_cut_to_fit(bot):
     user = await bot.onboarded(1306, "en")
-    await user.send("/order 1")
-    await user.send("https://facebook.com/post/1")
-    await user.send("1000")
+    await order_until_confirmation(user)
     bot.sim.respond_next({"error": "Database exploded: " + "x" * 5000}, action="add")
     reply = await user.press("✅ Confirm")
     assert "did not take the order" in reply.text and "Database exploded" in reply.text

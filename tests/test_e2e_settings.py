@@ -4,7 +4,7 @@ import logging
 
 from telegram.ext import CommandHandler
 
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, order_until_confirmation
 
 
 async def test_language_and_notifications(bot):
@@ -36,9 +36,7 @@ async def test_change_key(bot):
 
 async def test_delete_my_data(bot):
     user = await bot.onboarded(1203, "en")
-    await user.send("/order 1")
-    await user.send("https://facebook.com/post/1")
-    await user.send("500")
+    await order_until_confirmation(user, quantity="500")
     await user.press("✅ Confirm")
     await user.send("/settings")
     reply = await user.press("🗑 Delete my data")
