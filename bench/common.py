@@ -275,8 +275,14 @@ class Profiler:
     @classmethod
     async def start(cls, pid: int, path: Path) -> Profiler:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Installed into the venv, py-spy sits next to the interpreter even when the venv
+        # is not activated.
+        beside = Path(sys.executable).with_name("py-spy")
+        program = str(beside) if beside.exists() else shutil.which("py-spy")
+        if program is None:
+            raise SystemExit("--profile needs py-spy: pip install py-spy")
         process = await asyncio.create_subprocess_exec(
-            "py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", str(cls.RATE), "--nonblocking",
+            program, "record", "--pid", str(pid), "--format", "raw", "--rate", str(cls.RATE), "--nonblocking",
             "--full-filenames", "--nolineno", "-o", str(path.with_suffix(".raw")),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )

@@ -120,11 +120,12 @@ async def test_get_order_prefers_the_active_account(db, make_account) -> None:
     assert await db.get_order(1, 6) is None
 
 
-async def test_tracked_order_ids_handles_long_lists(db, make_account) -> None:
+async def test_tracked_orders_handles_long_lists(db, make_account) -> None:
     account = await make_account(1)
-    await db.track_orders(1, [NewOrder(account.id, n) for n in range(0, 1500, 2)])
-    found = await db.tracked_order_ids(1, account.id, range(1200))
-    assert found == set(range(0, 1200, 2))
+    await db.track_orders(1, [NewOrder(account.id, n, link=f"https://t.me/p/{n}") for n in range(0, 1500, 2)])
+    found = await db.tracked_orders(1, account.id, range(1200))
+    assert sorted(found) == list(range(0, 1200, 2))
+    assert found[1000].panel_order_id == 1000 and found[1000].link == "https://t.me/p/1000"
 
 
 async def test_status_updates_report_real_changes(db, make_account) -> None:
@@ -180,7 +181,7 @@ async def test_users_cannot_reach_each_others_rows_with_guessed_ids(db, make_acc
     assert await db.get_order_by_pk(2, order.id) is None
     assert await db.get_order(2, 500) is None and await db.get_order(2, 500, account_id=alice.id) is None
     assert await db.list_orders(2) == [] and await db.count_orders(2, account_id=alice.id) == 0
-    assert await db.tracked_order_ids(2, alice.id, [500]) == set()
+    assert await db.tracked_orders(2, alice.id, [500]) == {}
     assert await db.get_intent(2, "alice-token") is None
     assert await db.list_refills(2) == [] and await db.list_refills(2, order.id) == []
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.storage import NewOrder
+import pytest
 
+from bot.storage import NewOrder, OrderStatusUpdate, RefillStatusUpdate
 
 
 def status(value: str, *, final: bool = False, checked_at: float = 1.0) -> dict[str, object]:
@@ -120,3 +121,68 @@ async def test_open_and_untold_refills(db, make_account) -> None:
     await db.mark_refill_told(refills[0].id, "Completed")
     assert [r.id for r in await db.untold_refills(after_pk=refills[0].id)] == [refills[1].id, hidden.id]
     assert [r.id for r in await db.untold_refills(limit=1)] == [refills[1].id]
+
+
+async def test_status_updates_of_a_chunk_are_written_together(db, make_account) -> None:
+    """The tracker stores a chunk's answers with one call: changed rows are reported and
+    written, unchanged ones only get checked_at, other users' and unknown rows are ignored,
+    and "told" marks apply with the write."""
+    account = await make_account(1)
+    other = await make_account(2, panel_url="https://other.example/api/v2")
+    await db.track_orders(1, [NewOrder(account.id, n) for n in range(1, 701)])  # > one 500-id query
+    mine = await db.list_orders(1, limit=1000)
+    theirs = await db.track_order(2, NewOrder(other.id, 1))
+    by_panel_id = {o.panel_order_id: o for o in mine}
+    await db.update_order_status(1, by_panel_id[1].id, **status("In progress", checked_at=1.0))
+
+    def update(order_pk: int, tg_id: int = 1, state: str = "Pending", **kw: object) -> OrderStatusUpdate:
+        fields = dict(charge=Decimal("0.5"), start_count=10, remains=5, final=False, checked_at=50.0)
+        fields.update(kw)
+        return OrderStatusUpdate(order_pk, tg_id, state, **fields)  # type: ignore[arg-type]
+
+    # The same as stored ("1.0" is the charge "1"):
+    updates = [update(by_panel_id[1].id, state="In progress", charge=Decimal("1.0"), start_count=0, remains=0)]
+    updates += [update(by_panel_id[n].id, told=n % 2 == 0) for n in range(2, 701)]
+    updates += [update(theirs.id), update(theirs.id, tg_id=1), update(10**9)]
+    changed = await db.update_order_statuses(updates)
+
+    assert changed == {by_panel_id[n].id for n in range(2, 701)}
+    stored = {o.panel_order_id: o for o in await db.list_orders(1, limit=1000)}
+    assert (stored[1].status, stored[1].checked_at) == ("In progress", 50.0)  # touched only
+    assert (stored[2].status, stored[2].charge, stored[2].remains, stored[2].told_status) == (
+        "Pending", Decimal("0.5"), 5, "Pending",
+    )  # fmt: skip
+    assert stored[3].told_status is None and stored[700].told_status == "Pending"
+    assert (await db.get_order_by_pk(2, theirs.id)).status is None  # not written through user 1
+    assert await db.update_order_statuses([]) == set()
+
+    # Money is Decimal: a float is refused and nothing of the call is written.
+    with pytest.raises(TypeError):
+        await db.update_order_statuses([update(by_panel_id[2].id, state="Completed"),
+                                        update(by_panel_id[3].id, charge=0.5)])
+    assert (await db.get_order_by_pk(1, by_panel_id[2].id)).status == "Pending"
+
+
+async def test_told_marks_and_refill_updates_in_bulk(db, make_account) -> None:
+    account = await make_account(1)
+    orders = [await db.track_order(1, NewOrder(account.id, n)) for n in (1, 2, 3)]
+    for order in orders:
+        await db.update_order_status(1, order.id, **status("In progress"))
+    assert await db.mark_orders_told([(orders[0].id, "In progress"), (orders[1].id, "In progress")]) == 2
+    assert await db.mark_orders_told([(orders[0].id, "In progress"), (orders[2].id, "In progress")]) == 1
+    assert await db.mark_orders_told([]) == 0
+    assert await db.untold_orders() == []
+
+    refills = [await db.record_refill(1, account.id, orders[0].id, n) for n in (7, 8, 9)]
+    changed = await db.update_refill_statuses([
+        RefillStatusUpdate(refills[0].id, "Pending", False, 5.0, told=True),
+        RefillStatusUpdate(refills[1].id, "Completed", True, 5.0),
+        RefillStatusUpdate(10**9, "Completed", True, 5.0),
+    ])
+    assert changed == {refills[0].id, refills[1].id}
+    assert [(r.refill_id, r.status) for r in await db.untold_refills()] == [(8, "Completed")]
+    assert await db.update_refill_statuses([RefillStatusUpdate(refills[1].id, "Completed", True, 9.0)]) == set()
+    assert await db.mark_refills_told([(refills[1].id, "Completed"), (refills[0].id, "Pending")]) == 1
+    assert await db.untold_refills() == []
+    stored = {r.refill_id: r for r in await db.list_refills(1)}
+    assert (stored[8].checked_at, stored[9].status) == (9.0, None)

@@ -7,36 +7,44 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.panel import ItemError, OrderStatus, PanelError
+from bot.storage import OrderStatusUpdate
 
 
-async def store_status(db, tg_id: int, order, status: OrderStatus, *, shown_to_user: bool = False) -> bool:
-    """Record what the panel said about one of the user's stored orders; True if it changed.
+def status_update(tg_id: int, order, status: OrderStatus, *, shown_to_user: bool = False) -> OrderStatusUpdate:
+    """What to store about one of the user's orders after the panel answered `status`.
 
     `shown_to_user`: the user is looking at this status right now (a refresh they asked
     for), so the tracker must not notify them about it again.
     """
-    changed = await db.update_order_status(
-        tg_id,
-        order.id,
+    return OrderStatusUpdate(
+        order_pk=order.id,
+        tg_id=tg_id,
         status=status.status.value,
         charge=status.charge,
         start_count=status.start_count,
         remains=status.remains,
         final=status.is_final,
         checked_at=time.time(),
+        told=shown_to_user,
     )
-    if shown_to_user:
-        await db.mark_order_told(order.id, status.status.value)
-    return changed
+
+
+async def store_status(db, tg_id: int, order, status: OrderStatus, *, shown_to_user: bool = False) -> bool:
+    """Record what the panel said about one of the user's stored orders; True if it changed."""
+    update = status_update(tg_id, order, status, shown_to_user=shown_to_user)
+    return order.id in await db.update_order_statuses([update])
 
 
 async def refresh_orders(db, api, tg_id: int, orders: list) -> dict[int, OrderStatus | ItemError]:
-    """One batched status call (per 100) for `orders`, stored; returns the panel's answers."""
+    """One batched status call (per 100) for `orders`, stored in one transaction; returns the
+    panel's answers."""
     answers = await api.statuses([o.panel_order_id for o in orders])
-    for order in orders:
-        answer = answers.get(order.panel_order_id)
-        if isinstance(answer, OrderStatus):
-            await store_status(db, tg_id, order, answer, shown_to_user=True)
+    updates = [
+        status_update(tg_id, order, answer, shown_to_user=True)
+        for order in orders
+        if isinstance(answer := answers.get(order.panel_order_id), OrderStatus)
+    ]
+    await db.update_order_statuses(updates)
     return answers
 
 

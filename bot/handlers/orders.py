@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.core.ids import parse_ids
-from bot.core.tracking import refresh_orders, request_refills, store_status
+from bot.core.tracking import refresh_orders, request_refills, status_update, store_status
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
@@ -106,13 +106,12 @@ async def check_status_ids(update: Update, context: BotContext, session: Session
     await update.effective_chat.send_chat_action("typing")
     db = context.deps.db
     answers = await session.api(context).statuses(ids)
-    tracked = await db.tracked_order_ids(session.tg_id, session.account.id, ids)
-    for order_id in tracked:
-        answer_ = answers.get(order_id)
-        if isinstance(answer_, OrderStatus):
-            order = await db.get_order(session.tg_id, order_id, account_id=session.account.id)
-            if order is not None:
-                await store_status(db, session.tg_id, order, answer_, shown_to_user=True)
+    tracked = await db.tracked_orders(session.tg_id, session.account.id, ids)
+    await db.update_order_statuses([
+        status_update(session.tg_id, order, answer_, shown_to_user=True)
+        for order_id, order in tracked.items()
+        if isinstance(answer_ := answers.get(order_id), OrderStatus)
+    ])
     lines = [tx("status.title", count=tx.number(len(ids)))] + [_status_line(tx, i, answers.get(i), session, context) for i in ids]
     untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
     rows = []

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.core.tracking import store_status
+from bot.core.tracking import status_update
 from bot.panel import OrderState, OrderStatus, PanelAccountApi, RefillState, RefillStatus
+from bot.storage import OrderStatusUpdate, RefillStatusUpdate
 
 PAGE = 1000  # rows read from storage at a time
 
@@ -40,7 +41,11 @@ class Kind(Protocol):
 
     def count(self, stats: CycleStats, checked: int) -> None: ...
 
-    async def store(self, db: Any, row: Any, answer: object) -> bool: ...
+    def update(self, row: Any, answer: object) -> Any | None:
+        """What to write for this answer, or None when it says nothing new (no write at all)."""
+
+    async def store(self, db: Any, updates: list[Any]) -> int:
+        """Write a chunk's updates in one transaction; returns how many rows changed."""
 
 
 class Orders:
@@ -58,13 +63,16 @@ class Orders:
     def count(self, stats: CycleStats, checked: int) -> None:
         stats.orders_checked += checked
 
-    async def store(self, db: Any, row: Any, answer: object) -> bool:
+    def update(self, row: Any, answer: object) -> OrderStatusUpdate | None:
         if not isinstance(answer, OrderStatus) or _same_order_status(row, answer):
-            return False
+            return None
         # A new order's first answer is normally "Pending": the user has just been told the
         # order was placed (or asked to follow it), so that is not news worth a message.
         not_news = row.status is None and answer.status is OrderState.PENDING
-        return await store_status(db, row.tg_id, row, answer, shown_to_user=not_news)
+        return status_update(row.tg_id, row, answer, shown_to_user=not_news)
+
+    async def store(self, db: Any, updates: list[OrderStatusUpdate]) -> int:
+        return len(await db.update_order_statuses(updates))
 
 
 class Refills:
@@ -82,15 +90,16 @@ class Refills:
     def count(self, stats: CycleStats, checked: int) -> None:
         stats.refills_checked += checked
 
-    async def store(self, db: Any, row: Any, answer: object) -> bool:
+    def update(self, row: Any, answer: object) -> RefillStatusUpdate | None:
         if not isinstance(answer, RefillStatus):
-            return False
+            return None
         if row.status == answer.state.value and row.final == answer.is_final:
-            return False  # unchanged: no write (see _same_order_status)
-        changed = await db.update_refill_status(row.id, answer.state.value, answer.is_final, time.time())
-        if changed and row.status is None and answer.state is RefillState.PENDING:
-            await db.mark_refill_told(row.id, answer.state.value)  # just requested: not news
-        return bool(changed)
+            return None  # unchanged: no write (see _same_order_status)
+        not_news = row.status is None and answer.state is RefillState.PENDING  # just requested
+        return RefillStatusUpdate(row.id, answer.state.value, answer.is_final, time.time(), told=not_news)
+
+    async def store(self, db: Any, updates: list[RefillStatusUpdate]) -> int:
+        return len(await db.update_refill_statuses(updates))
 
 
 def _same_order_status(row: Any, answer: OrderStatus) -> bool:

@@ -136,10 +136,9 @@ class Notifier:
         mode = NotifyMode(user.notify)
         shown_orders = [o for o in change.orders if _wanted(mode, o)]
         shown_refills = [r for r in change.refills if _wanted(mode, r)]
-        hidden = [(o, True) for o in change.orders if not _wanted(mode, o)]
-        hidden += [(r, False) for r in change.refills if not _wanted(mode, r)]
-        for row, is_order in hidden:
-            await self._mark_told(row, is_order)
+        hidden = [_Item(o, True, "") for o in change.orders if not _wanted(mode, o)]
+        hidden += [_Item(r, False, "") for r in change.refills if not _wanted(mode, r)]
+        await self._mark_told(hidden)
         if not shown_orders and not shown_refills:
             return result
 
@@ -167,16 +166,13 @@ class Notifier:
             else:
                 result.messages += 1
                 result.told += len(covered)
-            for item in covered:
-                await self._mark_told(item.row, item.is_order)
+            await self._mark_told(covered)
         return result
 
-    async def _mark_told(self, row: Any, is_order: bool) -> None:
+    async def _mark_told(self, items: list[_Item]) -> None:
         # The status that was read, not the current one: a change racing the message is still due.
-        if is_order:
-            await self._db.mark_order_told(row.id, row.status)
-        else:
-            await self._db.mark_refill_told(row.id, row.status)
+        await self._db.mark_orders_told([(i.row.id, i.row.status) for i in items if i.is_order])
+        await self._db.mark_refills_told([(i.row.id, i.row.status) for i in items if not i.is_order])
 
     async def key_rejected(self, account: Any) -> bool:
         """Tell the owner that the panel refuses their key and how to set a new one.

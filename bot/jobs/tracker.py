@@ -214,12 +214,15 @@ class Tracker:
             if answers is None:
                 return
             kind.count(cycle.stats, len(chunk.rows))
+            updates = []
             for panel_id, row in chunk.rows.items():
                 answer = answers.get(panel_id)
                 if isinstance(answer, ItemError):
                     self._log_item_error(kind, chunk.account_id, panel_id, answer)
-                elif await kind.store(self._db, row, answer):
-                    cycle.stats.changes += 1
+                elif (update := kind.update(row, answer)) is not None:
+                    updates.append(update)
+            if updates:  # one transaction for the chunk: every commit is an fsync
+                cycle.stats.changes += await kind.store(self._db, updates)
         except Exception:
             # A bug or a storage error: this account waits (backs off); the others go on.
             log.exception("tracker: checking %ss of account %s failed", kind.name, chunk.account_id)

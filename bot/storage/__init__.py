@@ -15,7 +15,9 @@ from .models import (
     NewOrder,
     NotifyMode,
     Order,
+    OrderStatusUpdate,
     Refill,
+    RefillStatusUpdate,
     User,
 )
 from .persistence import SqlitePersistence
@@ -31,7 +33,9 @@ __all__ = [
     "NotFoundError",
     "NotifyMode",
     "Order",
+    "OrderStatusUpdate",
     "Refill",
+    "RefillStatusUpdate",
     "SchemaTooNewError",
     "SqlitePersistence",
     "StorageError",

@@ -128,3 +128,29 @@ class Refill:
     checked_at: float | None
     told_status: str | None
     created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusUpdate:
+    """What the panel said about one stored order (`Database.update_order_statuses`)."""
+
+    order_pk: int
+    tg_id: int  # the owner: an update naming another user's order is ignored
+    status: str
+    charge: Decimal | None
+    start_count: int | None
+    remains: int | None
+    final: bool
+    checked_at: float
+    told: bool = False  # the user sees this status already: do not notify them about it
+
+
+@dataclass(frozen=True, slots=True)
+class RefillStatusUpdate:
+    """What the panel said about one stored refill (`Database.update_refill_statuses`)."""
+
+    refill_pk: int
+    status: str
+    final: bool
+    checked_at: float
+    told: bool = False

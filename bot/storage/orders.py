@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from .base import StoreBase, chunks, money_to_text, pages_by_account, require_account, text_to_money
 from .connection import Session
-from .models import NewOrder, Order
+from .models import NewOrder, Order, OrderStatusUpdate
 
 _FIELDS = (
     "id", "tg_id", "account_id", "panel_order_id", "service_id", "service_name", "service_type", "link",
@@ -146,20 +146,67 @@ class OrdersMixin(StoreBase):
         async with self._conn.reading() as session:
             return int(await session.scalar(f"SELECT COUNT(*) FROM orders WHERE {where}", params))
 
-    async def tracked_order_ids(self, tg_id: int, account_id: int, ids: Iterable[int]) -> set[int]:
-        """Which of these panel order ids the user already tracks on that account."""
+    async def tracked_orders(self, tg_id: int, account_id: int, ids: Iterable[int]) -> dict[int, Order]:
+        """The user's stored orders on that account among these panel order ids, by panel id."""
         wanted = sorted({int(i) for i in ids})
-        found: set[int] = set()
+        found: dict[int, Order] = {}
         async with self._conn.reading() as session:
             for part in chunks(wanted):
                 marks = ", ".join("?" * len(part))
                 rows = await session.all(
-                    f"""SELECT panel_order_id FROM orders
+                    f"""SELECT {_COLUMNS} FROM orders
                         WHERE tg_id = ? AND account_id = ? AND panel_order_id IN ({marks})""",
                     (tg_id, account_id, *part),
                 )
-                found.update(row[0] for row in rows)
+                found.update((row["panel_order_id"], order_from_row(row)) for row in rows)
         return found
+
+    async def update_order_statuses(self, updates: Sequence[OrderStatusUpdate]) -> set[int]:
+        """Store what the panel reported about many orders in one transaction.
+
+        Returns the pks whose stored status changed (anything but `checked_at`). Updates naming
+        an order that is not that user's (or was removed meanwhile) are ignored. One durable
+        transaction per tracker chunk instead of one per order: each commit is an fsync.
+        """
+        changed: set[int] = set()
+        if not updates:
+            return changed
+        async with self._conn.transaction() as session:
+            for part in chunks(updates):
+                marks = ", ".join("?" * len(part))
+                rows = await session.all(
+                    f"SELECT id, tg_id, status, charge, start_count, remains, final FROM orders WHERE id IN ({marks})",
+                    [update.order_pk for update in part],
+                )
+                stored = {row["id"]: row for row in rows}
+                writes, touches, told = [], [], []
+                for update in part:
+                    charge = money_to_text(update.charge)  # refuses a float before anything is compared
+                    row = stored.get(update.order_pk)
+                    if row is None or row["tg_id"] != update.tg_id:
+                        continue
+                    if _status_differs(row, update):
+                        changed.add(update.order_pk)
+                        writes.append((
+                            update.status, charge, update.start_count, update.remains,
+                            int(update.final), update.checked_at, update.order_pk,
+                        ))  # fmt: skip
+                    else:
+                        touches.append((update.checked_at, update.order_pk))
+                    if update.told:
+                        told.append((update.status, update.order_pk, update.status))
+                if writes:
+                    await session.executemany(
+                        """UPDATE orders SET status = ?, charge = ?, start_count = ?, remains = ?, final = ?,
+                               checked_at = ?
+                           WHERE id = ?""",
+                        writes,
+                    )
+                if touches:
+                    await session.executemany("UPDATE orders SET checked_at = ? WHERE id = ?", touches)
+                if told:
+                    await session.executemany(_MARK_TOLD, told)
+        return changed
 
     async def update_order_status(
         self,
@@ -173,45 +220,23 @@ class OrdersMixin(StoreBase):
         final: bool,
         checked_at: float,
     ) -> bool:
-        """Store what the panel reported. True if anything but `checked_at` changed; False also
-        when the order is not this user's (or was removed meanwhile)."""
-        charge_text = money_to_text(charge)
+        """One order's `update_order_statuses`: True if anything but `checked_at` changed; False
+        also when the order is not this user's (or was removed meanwhile)."""
+        update = OrderStatusUpdate(order_pk, tg_id, status, charge, start_count, remains, final, checked_at)
+        return order_pk in await self.update_order_statuses([update])
+
+    async def mark_orders_told(self, told: Iterable[tuple[int, str]]) -> int:
+        """Tracker: the users have been told about these (order pk, status) pairs; returns how many
+        were not marked so before. The status is the one that was shown, not the current one, so
+        a change that raced the message is still due."""
+        params = [(status, order_pk, status) for order_pk, status in told]
+        if not params:
+            return 0
         async with self._conn.transaction() as session:
-            row = await session.one(
-                "SELECT status, charge, start_count, remains, final FROM orders WHERE id = ? AND tg_id = ?",
-                (order_pk, tg_id),
-            )
-            if row is None:
-                return False
-            # Compare money as numbers: "1.50" and "1.5" are the same charge.
-            changed = (
-                row["status"] != status
-                or text_to_money(row["charge"]) != charge
-                or row["start_count"] != start_count
-                or row["remains"] != remains
-                or bool(row["final"]) != final
-            )
-            if changed:
-                await session.execute(
-                    """UPDATE orders SET status = ?, charge = ?, start_count = ?, remains = ?, final = ?,
-                           checked_at = ?
-                       WHERE id = ? AND tg_id = ?""",
-                    (status, charge_text, start_count, remains, int(final), checked_at, order_pk, tg_id),
-                )
-            else:
-                await session.execute(
-                    "UPDATE orders SET checked_at = ? WHERE id = ? AND tg_id = ?", (checked_at, order_pk, tg_id)
-                )
-        return changed
+            return await session.executemany(_MARK_TOLD, params)
 
     async def mark_order_told(self, order_pk: int, status: str) -> bool:
-        """Tracker: the user has been told about `status` (the status it read, not the current one,
-        so a change that raced the message is still due)."""
-        async with self._conn.transaction() as session:
-            changed = await session.execute(
-                "UPDATE orders SET told_status = ? WHERE id = ? AND told_status IS NOT ?", (status, order_pk, status)
-            )
-        return changed > 0
+        return await self.mark_orders_told([(order_pk, status)]) > 0
 
     async def iter_open_orders(
         self, page_size: int = 500, *, checked_before: float | None = None
@@ -244,6 +269,20 @@ class OrdersMixin(StoreBase):
                 (after_pk, limit),
             )
         return [order_from_row(row) for row in rows]
+
+
+_MARK_TOLD = "UPDATE orders SET told_status = ? WHERE id = ? AND told_status IS NOT ?"
+
+
+def _status_differs(row: sqlite3.Row, update: OrderStatusUpdate) -> bool:
+    # Money compares as numbers: "1.50" and "1.5" are the same charge.
+    return (
+        row["status"] != update.status
+        or text_to_money(row["charge"]) != update.charge
+        or row["start_count"] != update.start_count
+        or row["remains"] != update.remains
+        or bool(row["final"]) != update.final
+    )
 
 
 def _user_filter(tg_id: int, account_id: int | None) -> tuple[str, tuple[int, ...]]:

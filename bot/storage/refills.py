@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 
-from .base import StoreBase, pages_by_account
+from .base import StoreBase, chunks, pages_by_account
 from .errors import NotFoundError
-from .models import Refill
+from .models import Refill, RefillStatusUpdate
 
 _FIELDS = (
     "id", "tg_id", "account_id", "order_id", "refill_id", "status", "final", "checked_at", "told_status", "created_at",
@@ -17,6 +17,8 @@ _SELECT = (
     "SELECT " + ", ".join(f"r.{name}" for name in _FIELDS) + ", o.panel_order_id"
     " FROM refills r JOIN orders o ON o.id = r.order_id"
 )
+
+_MARK_TOLD = "UPDATE refills SET told_status = ? WHERE id = ? AND told_status IS NOT ?"
 
 
 def _refill(row: sqlite3.Row) -> Refill:
@@ -68,23 +70,55 @@ class RefillsMixin(StoreBase):
             rows = await session.all(f"{_SELECT} WHERE {where} ORDER BY r.id DESC", params)
         return [_refill(row) for row in rows]
 
-    async def update_refill_status(self, refill_pk: int, status: str, final: bool, checked_at: float) -> bool:
-        """Tracker: store what the panel reported; True if status or final changed."""
+    async def update_refill_statuses(self, updates: Sequence[RefillStatusUpdate]) -> set[int]:
+        """Tracker: store what the panel reported about many refills in one transaction; returns
+        the pks whose status or final flag changed."""
+        changed: set[int] = set()
+        if not updates:
+            return changed
         async with self._conn.transaction() as session:
-            changed = await session.execute(
-                """UPDATE refills SET status = ?, final = ?
-                   WHERE id = ? AND (status IS NOT ? OR final != ?)""",
-                (status, int(final), refill_pk, status, int(final)),
-            )
-            await session.execute("UPDATE refills SET checked_at = ? WHERE id = ?", (checked_at, refill_pk))
-        return changed > 0
+            for part in chunks(updates):
+                marks = ", ".join("?" * len(part))
+                rows = await session.all(
+                    f"SELECT id, status, final FROM refills WHERE id IN ({marks})", [u.refill_pk for u in part]
+                )
+                stored = {row["id"]: row for row in rows}
+                writes, touches, told = [], [], []
+                for update in part:
+                    row = stored.get(update.refill_pk)
+                    if row is None:
+                        continue
+                    if row["status"] != update.status or bool(row["final"]) != update.final:
+                        changed.add(update.refill_pk)
+                        writes.append((update.status, int(update.final), update.checked_at, update.refill_pk))
+                    else:
+                        touches.append((update.checked_at, update.refill_pk))
+                    if update.told:
+                        told.append((update.status, update.refill_pk, update.status))
+                if writes:
+                    await session.executemany(
+                        "UPDATE refills SET status = ?, final = ?, checked_at = ? WHERE id = ?", writes
+                    )
+                if touches:
+                    await session.executemany("UPDATE refills SET checked_at = ? WHERE id = ?", touches)
+                if told:
+                    await session.executemany(_MARK_TOLD, told)
+        return changed
+
+    async def update_refill_status(self, refill_pk: int, status: str, final: bool, checked_at: float) -> bool:
+        """One refill's `update_refill_statuses`: True if status or final changed."""
+        return refill_pk in await self.update_refill_statuses([RefillStatusUpdate(refill_pk, status, final, checked_at)])
+
+    async def mark_refills_told(self, told: Iterable[tuple[int, str]]) -> int:
+        """The users have been told about these (refill pk, status) pairs (see mark_orders_told)."""
+        params = [(status, refill_pk, status) for refill_pk, status in told]
+        if not params:
+            return 0
+        async with self._conn.transaction() as session:
+            return await session.executemany(_MARK_TOLD, params)
 
     async def mark_refill_told(self, refill_pk: int, status: str) -> bool:
-        async with self._conn.transaction() as session:
-            changed = await session.execute(
-                "UPDATE refills SET told_status = ? WHERE id = ? AND told_status IS NOT ?", (status, refill_pk, status)
-            )
-        return changed > 0
+        return await self.mark_refills_told([(refill_pk, status)]) > 0
 
     async def iter_open_refills(self, page_size: int = 500) -> AsyncIterator[list[Refill]]:
         """Tracker: non-final refills of non-blocked users on non-paused accounts, by (account_id, id),
