@@ -66,10 +66,10 @@ async def get_session(update: Update, context: BotContext) -> Session:
     """Load (or create) the user; any update from a user who had blocked the bot unblocks them."""
     tg_user = update.effective_user
     db = context.deps.db
-    user = await db.ensure_user(tg_user.id, language_for(tg_user.language_code, context.deps.settings.default_language))
+    default_language = language_for(tg_user.language_code, context.deps.settings.default_language)
+    user, account = await db.user_and_account(tg_user.id, default_language)
     if user.blocked:
         await db.set_blocked(tg_user.id, False)
-    account = await db.active_account(tg_user.id)
     return Session(tg_id=tg_user.id, lang=user.language, user=user, account=account)
 
 

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from .base import StoreBase
 from .connection import Session
 from .errors import NotFoundError
 from .models import Account
 
+T = TypeVar("T")
+
 _ACCOUNT_COLUMNS = "id, tg_id, panel_url, api_key_enc, currency, label, active, paused, created_at"
+
+
+def _forgets_owner(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """For methods taking (self, tg_id, ...): the user's cached session is dropped once the
+    change is written (or failed), see session_cache.py."""
+
+    @functools.wraps(method)
+    async def wrapper(self: AccountsMixin, tg_id: int, *args: Any, **kwargs: Any) -> T:
+        try:
+            return await method(self, tg_id, *args, **kwargs)
+        finally:
+            self._sessions.forget(tg_id)
+
+    return wrapper
 
 
 class AccountsMixin(StoreBase):
@@ -30,6 +49,7 @@ class AccountsMixin(StoreBase):
         row = await session.one(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {where}", params)
         return None if row is None else self._account(row)
 
+    @_forgets_owner
     async def save_account(
         self, tg_id: int, panel_url: str, api_key: str, currency: str | None, label: str | None = None
     ) -> Account:
@@ -74,6 +94,7 @@ class AccountsMixin(StoreBase):
             rows = await session.all(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE tg_id = ? ORDER BY id", (tg_id,))
         return [self._account(row) for row in rows]
 
+    @_forgets_owner
     async def set_active_account(self, tg_id: int, account_id: int) -> bool:
         """Returns False (and changes nothing) if the account is not this user's."""
         async with self._conn.transaction() as session:
@@ -83,6 +104,7 @@ class AccountsMixin(StoreBase):
             await session.execute("UPDATE accounts SET active = 1 WHERE id = ? AND tg_id = ?", (account_id, tg_id))
         return True
 
+    @_forgets_owner
     async def remove_account(self, tg_id: int, account_id: int) -> bool:
         """Delete the account with its key, catalogue cache, intents, orders and refills.
 
@@ -103,6 +125,7 @@ class AccountsMixin(StoreBase):
                 )
         return True
 
+    @_forgets_owner
     async def set_account_currency(self, tg_id: int, account_id: int, currency: str | None) -> bool:
         async with self._conn.transaction() as session:
             changed = await session.execute(
@@ -113,10 +136,13 @@ class AccountsMixin(StoreBase):
     async def set_account_paused(self, account_id: int, paused: bool) -> bool:
         """For the tracker (e.g. the panel rejects the key). True only if the flag changed,
         so the owner is told once."""
-        async with self._conn.transaction() as session:
-            changed = await session.execute(
-                "UPDATE accounts SET paused = ? WHERE id = ? AND paused != ?", (int(paused), account_id, int(paused))
-            )
+        try:
+            async with self._conn.transaction() as session:
+                changed = await session.execute(
+                    "UPDATE accounts SET paused = ? WHERE id = ? AND paused != ?", (int(paused), account_id, int(paused))
+                )
+        finally:
+            self._sessions.forget()  # the owner is not at hand; pausing is rare
         return changed > 0
 
     async def get_account_for_tracking(self, account_id: int) -> Account | None:

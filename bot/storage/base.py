@@ -10,6 +10,7 @@ from typing import TypeVar
 from .connection import Connection, Session
 from .crypto import ApiKeyCipher
 from .errors import NotFoundError
+from .session_cache import SessionCache
 
 T = TypeVar("T")
 
@@ -21,6 +22,7 @@ class StoreBase:
     _conn: Connection
     _cipher: ApiKeyCipher
     _clock: Callable[[], float]
+    _sessions: SessionCache  # see session_cache.py: every change to a user or account forgets it
 
 
 def money_to_text(value: Decimal | int | None) -> str | None:

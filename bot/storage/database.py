@@ -14,7 +14,10 @@ from .connection import Connection
 from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, wrong_key_error
 from .intents import IntentsMixin
 from .migrations import migrate, schema_version
+from .models import Account, User
 from .orders import OrdersMixin
+from .session_cache import DEFAULT_SIZE as SESSION_CACHE_SIZE
+from .session_cache import SessionCache
 from .refills import RefillsMixin
 from .users import UsersMixin
 
@@ -23,11 +26,14 @@ class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMi
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""
 
-    def __init__(self, conn: Connection, cipher: ApiKeyCipher, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, conn: Connection, cipher: ApiKeyCipher, clock: Callable[[], float], *, session_cache_size: int
+    ) -> None:
         # Use Database.open(); this constructor assumes a migrated, key-checked connection.
         self._conn = conn
         self._cipher = cipher
         self._clock = clock
+        self._sessions = SessionCache(session_cache_size)
         self._closed = False
 
     @classmethod
@@ -37,11 +43,14 @@ class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMi
         encryption_key: str | None = None,
         *,
         clock: Callable[[], float] = time.time,
+        session_cache_size: int = SESSION_CACHE_SIZE,
     ) -> Database:
         """Open (creating folder and file if needed), check the encryption key, migrate.
 
         Raises StorageKeyError for a malformed or wrong key (the database is left as it was),
         SchemaTooNewError if a newer build migrated the file. `clock` stamps created/updated times.
+        `session_cache_size`: users whose row and active account are kept in memory (0: none;
+        needed only if another process writes the same file, see session_cache.py).
         """
         path = Path(path)
         if encryption_key is not None:
@@ -71,7 +80,18 @@ class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMi
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, cipher, clock)
+        return cls(conn, cipher, clock, session_cache_size=session_cache_size)
+
+    async def user_and_account(self, tg_id: int, default_language: str) -> tuple[User, Account | None]:
+        """The user's row (created with `default_language` on first contact) and active account,
+        from memory when nothing changed them since the last read (see session_cache.py)."""
+        cached = self._sessions.get(tg_id)
+        if cached is not None:
+            return cached
+        generation = self._sessions.generation
+        entry = (await self.ensure_user(tg_id, default_language), await self.active_account(tg_id))
+        self._sessions.put(tg_id, entry, generation)
+        return entry
 
     async def close(self) -> None:
         if not self._closed:

@@ -43,21 +43,30 @@ class UsersMixin(StoreBase):
 
     async def set_language(self, tg_id: int, language: str) -> bool:
         """Returns False if the user does not exist."""
-        async with self._conn.transaction() as session:
-            return await session.execute("UPDATE users SET language = ? WHERE tg_id = ?", (language, tg_id)) > 0
+        try:
+            async with self._conn.transaction() as session:
+                return await session.execute("UPDATE users SET language = ? WHERE tg_id = ?", (language, tg_id)) > 0
+        finally:
+            self._sessions.forget(tg_id)
 
     async def set_notify(self, tg_id: int, mode: NotifyMode | str) -> bool:
         """Returns False if the user does not exist. Raises ValueError for an unknown mode."""
         mode = NotifyMode(mode)
-        async with self._conn.transaction() as session:
-            return await session.execute("UPDATE users SET notify = ? WHERE tg_id = ?", (mode.value, tg_id)) > 0
+        try:
+            async with self._conn.transaction() as session:
+                return await session.execute("UPDATE users SET notify = ? WHERE tg_id = ?", (mode.value, tg_id)) > 0
+        finally:
+            self._sessions.forget(tg_id)
 
     async def set_blocked(self, tg_id: int, blocked: bool) -> bool:
         """Returns True only if the flag changed (so "user blocked the bot" is handled once)."""
-        async with self._conn.transaction() as session:
-            changed = await session.execute(
-                "UPDATE users SET blocked = ? WHERE tg_id = ? AND blocked != ?", (int(blocked), tg_id, int(blocked))
-            )
+        try:
+            async with self._conn.transaction() as session:
+                changed = await session.execute(
+                    "UPDATE users SET blocked = ? WHERE tg_id = ? AND blocked != ?", (int(blocked), tg_id, int(blocked))
+                )
+        finally:
+            self._sessions.forget(tg_id)
         return changed > 0
 
     async def delete_user_data(self, tg_id: int) -> bool:
@@ -67,6 +76,12 @@ class UsersMixin(StoreBase):
         refills and the bot-framework rows (user data, private-chat data, conversation states
         whose key holds the user's id). Other users' rows are untouched.
         """
+        try:
+            return await self._delete_user_data(tg_id)
+        finally:
+            self._sessions.forget(tg_id)
+
+    async def _delete_user_data(self, tg_id: int) -> bool:
         async with self._conn.transaction() as session:
             removed = 0
             account_ids = "SELECT id FROM accounts WHERE tg_id = ?"
