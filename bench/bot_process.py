@@ -142,8 +142,10 @@ def cli() -> None:
         patch_app_class(CatalogueCache, max_services_in_memory=args.catalogue_cache)
     if os.environ.get("BENCH_SQL_COUNTS"):
         count_sql(os.environ["BENCH_SQL_COUNTS"])
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(args))
+    from bot.app import event_loop_runner
+
+    with contextlib.suppress(KeyboardInterrupt), event_loop_runner() as runner:  # as `python -m bot` runs
+        runner.run(main(args))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from bot.config import ConfigError, load_settings
@@ -16,11 +15,12 @@ def main() -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    from bot.app import run  # imported late so a config error is reported fast
+    from bot.app import event_loop_runner, run  # imported late so a config error is reported fast
     from bot.storage import StorageKeyError
 
     try:
-        asyncio.run(run(settings))
+        with event_loop_runner() as runner:
+            runner.run(run(settings))
     except StorageKeyError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -59,6 +59,20 @@ def build_application(deps: Deps) -> Application:
     return application
 
 
+def event_loop_runner() -> asyncio.Runner:
+    """The event loop `python -m bot` runs on: uvloop where it is installed (Linux, macOS).
+
+    asyncio's pure-Python selector loop and transports were a quarter of the bot's CPU per
+    update in the order-flow benchmark (bench/RESULTS.md); uvloop does the same work in C.
+    Without it (Windows) the standard loop serves just as correctly.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
 async def run(settings: Settings, stop: asyncio.Event | None = None,
               on_started: Callable[[Application], None] | None = None) -> None:
     """Open storage, start long polling, and run until `stop` is set.
