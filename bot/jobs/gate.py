@@ -5,28 +5,53 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 
 
 class PanelGate:
-    """At most `concurrency` requests in flight to one panel, starting `min_interval` apart."""
+    """At most `concurrency` requests in flight to one panel at once."""
 
-    def __init__(self, concurrency: int, min_interval: float) -> None:
+    def __init__(self, concurrency: int) -> None:
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
-        self._min_interval = min_interval
-        self._spacing = asyncio.Lock()
-        self._last_start = float("-inf")
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         async with self._semaphore:
-            async with self._spacing:
-                wait = self._last_start + self._min_interval - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._last_start = time.monotonic()
             yield
+
+
+class KeySpacing:
+    """Requests made with one API key start at least `min_interval` apart.
+
+    Panels publish their rate limits per key (about 60-120 requests a minute, see the spec), so
+    the spacing is per (panel, key): one user with thousands of open orders is spaced, while
+    the other users of the same panel are not held up behind them. The panel as a whole is
+    protected by its `PanelGate`. A start time is reserved before waiting, so concurrent
+    requests with one key line up without a lock.
+    """
+
+    def __init__(self, min_interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._min_interval = min_interval
+        self._clock = clock
+        self._next_start: dict[Hashable, float] = {}
+
+    async def wait(self, key: Hashable) -> None:
+        if self._min_interval <= 0:
+            return
+        now = self._clock()
+        start = max(now, self._next_start.get(key, now))
+        self._next_start[key] = start + self._min_interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def forget_idle(self) -> None:
+        """Drop keys whose spacing has run out (called between cycles: bounds the memory)."""
+        now = self._clock()
+        self._next_start = {key: at for key, at in self._next_start.items() if at > now}
+
+    def __len__(self) -> int:
+        return len(self._next_start)
 
 
 class Backoff:

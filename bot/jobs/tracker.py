@@ -10,7 +10,9 @@ One cycle (never two at once):
    message, so a failed send, a crash or a restart between 2 and 3 is caught up by a later
    cycle: nothing is lost, and only a message accepted just before a crash can come twice.
 
-Politeness: requests to one panel go through its `PanelGate` (bounded concurrency, spacing).
+Politeness: requests to one panel go through its `PanelGate` (bounded concurrency), and
+requests with one key start PANEL_MIN_INTERVAL_SECONDS apart (`KeySpacing`: panels limit
+requests per key).
 An account whose requests fail backs off exponentially (`Backoff`) while the others go on;
 after PANEL_DOWN_AFTER "unavailable" answers in a row from one panel, its remaining chunks
 wait for the next cycle instead of queueing up behind time-outs. The tracker uses a panel
@@ -36,7 +38,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.jobs.gate import Backoff, PanelGate
+from bot.jobs.gate import Backoff, KeySpacing, PanelGate
 from bot.jobs.kinds import ORDERS, REFILLS, CycleStats, Kind
 from bot.panel import MAX_IDS_PER_REQUEST, InvalidKey, ItemError, PanelClient, PanelError, PanelUnavailable
 
@@ -105,8 +107,8 @@ class Tracker:
         self._db = db
         self._client_factory = client_factory
         self._concurrency = max(1, concurrency)
-        self._min_interval = min_interval
         self._gates: dict[str, PanelGate] = {}
+        self._spacing = KeySpacing(min_interval)
         self.backoff = Backoff(backoff_base)
         self.notify = notify
         self.on_key_rejected = on_key_rejected
@@ -117,7 +119,7 @@ class Tracker:
     def _gate(self, url: str) -> PanelGate:
         gate = self._gates.get(url)
         if gate is None:
-            gate = self._gates[url] = PanelGate(self._concurrency, self._min_interval)
+            gate = self._gates[url] = PanelGate(self._concurrency)
         return gate
 
     @property
@@ -147,6 +149,7 @@ class Tracker:
         finally:
             await cycle.client.close()
         self._settle_backoff(cycle)
+        self._spacing.forget_idle()
         stats = cycle.stats
         if self.notify is not None:
             await self.notify(stats)
@@ -234,6 +237,7 @@ class Tracker:
         """One request for the chunk's ids: the answers, None if it failed, or _NOT_ASKED."""
         url = account.panel_url
         rejected = False
+        await self._spacing.wait((url, account.api_key))
         async with self._gate(url).slot():
             # Checked again after waiting for the slot: the account or its panel may have
             # failed meanwhile.

@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, get_args
@@ -25,6 +26,7 @@ log = logging.getLogger("bot.simulator")
 
 FailureKind = Literal["html_500", "html_503_cloudflare", "http_429", "empty_body", "slow", "drop"]
 API_PATH = "/api/v2"
+REQUEST_LOG_SIZE = 10_000  # bounded: the simulator can run for days as a demo panel
 
 _HTML_500 = (
     "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>"
@@ -96,6 +98,8 @@ class PanelSimulator(PanelActions):
         self.utf8_bom = False  # prefix every JSON answer with a UTF-8 BOM, like some PHP panels
         self.requests: Counter[str] = Counter()
         self.status_batches: list[int] = []
+        # The latest requests as the panel saw them: (monotonic time, action, key).
+        self.request_log: deque[tuple[float, str, str]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
@@ -187,6 +191,7 @@ class PanelSimulator(PanelActions):
             params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
         action = params.get("action", "")
         self.requests[action] += 1
+        self.request_log.append((time.monotonic(), action, params.get("key", "")))
         taken = self._take_failure(action)
         if taken is not None and taken.canned is not None:
             canned = taken.canned
