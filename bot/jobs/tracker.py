@@ -225,7 +225,10 @@ class Tracker:
                 elif (update := kind.update(row, answer)) is not None:
                     updates.append(update)
             if updates:  # one transaction for the chunk: every commit is an fsync
-                cycle.stats.changes += await kind.store(self._db, updates)
+                # Not `stats.changes += await ...`: that reads the count before the await, and
+                # chunks checked meanwhile would be lost from it.
+                changed = await kind.store(self._db, updates)
+                cycle.stats.changes += changed
         except Exception:
             # A bug or a storage error: this account waits (backs off); the others go on.
             log.exception("tracker: checking %ss of account %s failed", kind.name, chunk.account_id)
