@@ -205,15 +205,19 @@ async def bot_run(users: int, rounds: int, *, rate_limit: bool, profile: Path | 
         await env.stop()
 
 
-async def echo_run(users: int, rounds: int) -> FlowResult:
+ECHO = "echo bot (baseline)"
+ECHO_BOT_RUNTIME = "echo bot on the bot's runtime (reference)"
+
+
+async def echo_run(users: int, rounds: int, *, bot_runtime: bool = False) -> FlowResult:
     env = await Environment.start()
     try:
         polling = env.fake.next_poll()
-        process = await BotProcess.start(env.bot_env(env.workdir / "unused"), [], env.workdir / "echo.log",
-                                         module="bench.echo_bot")
+        process = await BotProcess.start(env.bot_env(env.workdir / "unused"), ["--bot-runtime"] if bot_runtime else [],
+                                         env.workdir / "echo.log", module="bench.echo_bot")
         try:
             await asyncio.wait_for(polling, 30)
-            return await drive(env, users, rounds, echo_flow, process, "echo bot (baseline)")
+            return await drive(env, users, rounds, echo_flow, process, ECHO_BOT_RUNTIME if bot_runtime else ECHO)
         finally:
             await process.stop()
     finally:
@@ -242,8 +246,9 @@ async def run(quick: bool, slow: bool = False, profile: Path | None = None,
             runs.append(await bot_run(users, rounds, rate_limit=True, bot_args=bot_args))
         where = profile.with_name(f"{profile.stem}-{users}.txt") if profile is not None else None
         runs.append(await bot_run(users, rounds, rate_limit=False, profile=where, bot_args=bot_args))
+        reference = await echo_run(users, rounds, bot_runtime=True)
         runs.append(await echo_run(users, rounds))
-        for result in runs:
+        for result in [*runs[:-1], reference, runs[-1]]:
             lines.append(result.row())
             print("  " + result.row(), flush=True)
             problems += [f"{result.label}, {users} users: {p}" for p in result.problems]
@@ -252,4 +257,7 @@ async def run(quick: bool, slow: bool = False, profile: Path | None = None,
             ratio = result.rate / baseline if baseline else 0.0
             targets.append(f"{users} users, {result.label}: {ratio:.2f} x the echo bot's throughput "
                            f"({baseline:.0f}/s, mean of the two echo runs; target >= 0.5): {verdict(ratio >= 0.5)}")
+        unlimited = runs[-2].rate / reference.rate if reference.rate else 0.0
+        targets.append(f"{users} users, for reference: the bot (rate limiter off) at {unlimited:.2f} x an echo bot "
+                       f"on the same loop and transport ({reference.rate:.0f}/s)")
     return {"table": lines, "targets": targets, "problems": problems}
