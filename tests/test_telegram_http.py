@@ -511,3 +511,43 @@ async def test_do_request_before_initialize_or_after_shutdown_raises(api: BotApi
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request(url, "POST")
     assert len(api.calls("getMe")) == 1
+
+
+async def test_a_proxy_from_the_environment_carries_the_requests(monkeypatch) -> None:
+    """HTTPS_PROXY / HTTP_PROXY are honoured as httpx honours them, and NO_PROXY bypasses."""
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))  # a forward proxy gets the absolute target URL
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        request = AiohttpRequest()
+        await request.initialize()
+        try:
+            assert await request.post("http://api.example.invalid/botX/close") is True
+        finally:
+            await request.shutdown()
+        assert seen == ["http://api.example.invalid/botX/close"]
+
+        monkeypatch.setenv("NO_PROXY", "api.example.invalid")
+        request = AiohttpRequest(read_timeout=0.5, connect_timeout=0.5)
+        await request.initialize()
+        try:
+            with pytest.raises(NetworkError):  # straight to a host that does not exist
+                await request.post("http://api.example.invalid/botX/close")
+        finally:
+            await request.shutdown()
+        assert len(seen) == 1
+    finally:
+        await runner.cleanup()

@@ -25,33 +25,50 @@ class KeySpacing:
     """Requests made with one API key start at least `min_interval` apart.
 
     Panels publish their rate limits per key (about 60-120 requests a minute, see the spec), so
-    the spacing is per (panel, key): one user with thousands of open orders is spaced, while
-    the other users of the same panel are not held up behind them. The panel as a whole is
-    protected by its `PanelGate`. A start time is reserved before waiting, so concurrent
-    requests with one key line up without a lock.
+    the spacing is per account (one key on one panel): one user with thousands of open orders
+    is spaced, while the other users of the same panel are not held up behind them. The panel
+    as a whole is protected by its `PanelGate`.
+
+    Two steps: `reserve` books a start time when a request is prepared (so the tracker knows
+    which requests will wait, and they wait without holding a panel slot), and `start`, once
+    the request has its slot, waits whatever is still missing since the key's last real start
+    (a slot can come late, and the next request's booking then comes too soon after it).
     """
 
     def __init__(self, min_interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._min_interval = min_interval
         self._clock = clock
-        self._next_start: dict[Hashable, float] = {}
+        self._booked: dict[Hashable, float] = {}  # key -> the next free start time
+        self._started: dict[Hashable, float] = {}  # key -> the last real start
 
-    async def wait(self, key: Hashable) -> None:
+    def reserve(self, key: Hashable) -> float:
+        """Book the next start for a request with this key; returns the seconds to wait first."""
+        if self._min_interval <= 0:
+            return 0.0
+        now = self._clock()
+        start = max(now, self._booked.get(key, now))
+        self._booked[key] = start + self._min_interval
+        return start - now
+
+    async def start(self, key: Hashable) -> None:
+        """Called with the panel slot held, right before the request is sent."""
         if self._min_interval <= 0:
             return
-        now = self._clock()
-        start = max(now, self._next_start.get(key, now))
-        self._next_start[key] = start + self._min_interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        last = self._started.get(key)
+        if last is not None:
+            wait = last + self._min_interval - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._started[key] = self._clock()
 
     def forget_idle(self) -> None:
         """Drop keys whose spacing has run out (called between cycles: bounds the memory)."""
         now = self._clock()
-        self._next_start = {key: at for key, at in self._next_start.items() if at > now}
+        self._booked = {key: at for key, at in self._booked.items() if at > now}
+        self._started = {key: at for key, at in self._started.items() if at + self._min_interval > now}
 
     def __len__(self) -> int:
-        return len(self._next_start)
+        return len(self._booked)
 
 
 class Backoff:

@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 BATCH = MAX_IDS_PER_REQUEST  # the panel's limit of ids per request
 PANEL_DOWN_AFTER = 3  # "unavailable" answers in a row after which a panel waits for the next cycle
 QUEUED_CHUNKS_PER_SLOT = 4  # chunks prepared ahead of the panels, per concurrent request
+# Rows held in chunks that wait for their key's spacing. They are not counted as prepared
+# chunks, so that one account with thousands of open orders (one request per 0.5 s) does
+# not hold up everyone else's requests; this bounds their memory instead (~1 KB a row).
+MAX_SPACED_ROWS = 20_000
 MAX_REMEMBERED_UNKNOWN_IDS = 100_000  # bounds the memory of "already logged" unknown ids
 
 
@@ -170,12 +174,27 @@ class Tracker:
     async def _poll(self, kind: Kind, cycle: _Cycle) -> None:
         """Stream rows into per-account chunks of at most 100 ids; check chunks concurrently."""
         tasks: set[asyncio.Task[None]] = set()
+        ready_soon: set[asyncio.Task[None]] = set()  # tasks not waiting for their key's spacing
+        spaced_rows = 0
         chunk: _Chunk | None = None
 
         def launch(ready: _Chunk) -> None:
-            task = asyncio.create_task(self._check_chunk(kind, ready, cycle))
+            nonlocal spaced_rows
+            delay = self._spacing.reserve(ready.account_id)
+            task = asyncio.create_task(self._check_chunk(kind, ready, cycle, delay))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+            if delay > 0:
+                spaced_rows += len(ready.rows)
+
+                def done(_: object, rows: int = len(ready.rows)) -> None:
+                    nonlocal spaced_rows
+                    spaced_rows -= rows
+
+                task.add_done_callback(done)
+            else:
+                ready_soon.add(task)
+                task.add_done_callback(ready_soon.discard)
 
         try:
             async for page in kind.pages(self._db):
@@ -190,7 +209,9 @@ class Tracker:
                         chunk = _Chunk(row.account_id)
                     chunk.rows[kind.panel_id(row)] = row
                 # Do not prepare thousands of chunks ahead of the panels.
-                while len(tasks) >= self._concurrency * QUEUED_CHUNKS_PER_SLOT:
+                while (
+                    len(ready_soon) >= self._concurrency * QUEUED_CHUNKS_PER_SLOT or spaced_rows > MAX_SPACED_ROWS
+                ):
                     await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
             if chunk is not None:
                 launch(chunk)
@@ -205,11 +226,14 @@ class Tracker:
             cycle.accounts[account_id] = await self._db.get_account_for_tracking(account_id)
         return cycle.accounts[account_id]
 
-    async def _check_chunk(self, kind: Kind, chunk: _Chunk, cycle: _Cycle) -> None:
+    async def _check_chunk(self, kind: Kind, chunk: _Chunk, cycle: _Cycle, delay: float) -> None:
+        """`delay`: seconds to wait first, for the spacing of the account's key."""
         try:
             account = await self._account(chunk.account_id, cycle)
             if account is None or account.paused:
                 return
+            if delay > 0:
+                await asyncio.sleep(delay)
             answers = await self._ask(kind, account, chunk, cycle)
             if answers is _NOT_ASKED:
                 cycle.stats.skipped += len(chunk.rows)
@@ -240,12 +264,12 @@ class Tracker:
         """One request for the chunk's ids: the answers, None if it failed, or _NOT_ASKED."""
         url = account.panel_url
         rejected = False
-        await self._spacing.wait((url, account.api_key))
         async with self._gate(url).slot():
             # Checked again after waiting for the slot: the account or its panel may have
             # failed meanwhile.
             if account.id in cycle.failed or account.id in cycle.paused or cycle.panel_down(url):
                 return _NOT_ASKED
+            await self._spacing.start(account.id)
             cycle.stats.requests += 1
             try:
                 answers = await kind.ask(cycle.client.account(url, account.api_key), list(chunk.rows))
