@@ -43,6 +43,16 @@ def chunks(items: Sequence[T], size: int = MAX_PARAMS_PER_QUERY) -> Iterator[Seq
         yield items[start : start + size]
 
 
+async def rows_by_id(session: Session, select: str, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
+    """The rows of `select` (which names an `id` column and no WHERE) with these ids, by id,
+    asked MAX_PARAMS_PER_QUERY ids at a time."""
+    found: dict[int, sqlite3.Row] = {}
+    for part in chunks(sorted(set(ids))):
+        marks = ", ".join("?" * len(part))
+        found.update((row["id"], row) for row in await session.all(f"{select} WHERE id IN ({marks})", part))
+    return found
+
+
 async def require_account(session: Session, tg_id: int, account_id: int) -> None:
     """Refuse to touch an account that is not this user's (same error as a missing one)."""
     row = await session.one("SELECT 1 FROM accounts WHERE id = ? AND tg_id = ?", (account_id, tg_id))

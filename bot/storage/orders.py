@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from decimal import Decimal
 
-from .base import StoreBase, chunks, money_to_text, pages_by_account, require_account, text_to_money
+from .base import StoreBase, chunks, money_to_text, pages_by_account, require_account, rows_by_id, text_to_money
 from .connection import Session
 from .models import NewOrder, Order, OrderStatusUpdate
 
@@ -172,40 +172,38 @@ class OrdersMixin(StoreBase):
         if not updates:
             return changed
         async with self._conn.transaction() as session:
-            for part in chunks(updates):
-                marks = ", ".join("?" * len(part))
-                rows = await session.all(
-                    f"SELECT id, tg_id, status, charge, start_count, remains, final FROM orders WHERE id IN ({marks})",
-                    [update.order_pk for update in part],
+            stored = await rows_by_id(
+                session, "SELECT id, tg_id, status, charge, start_count, remains, final FROM orders",
+                [update.order_pk for update in updates],
+            )  # fmt: skip
+            writes, touches, told = [], [], []
+            for update in updates:
+                charge = money_to_text(update.charge)  # refuses a float before anything is compared
+                row = stored.get(update.order_pk)
+                if row is None or row["tg_id"] != update.tg_id:
+                    continue
+                if _status_differs(row, update):
+                    changed.add(update.order_pk)
+                    writes.append((
+                        update.status, charge, update.start_count, update.remains,
+                        int(update.final), update.checked_at, update.order_pk,
+                    ))  # fmt: skip
+                else:
+                    touches.append((update.checked_at, update.order_pk))
+                if update.told:
+                    told.append((update.status, update.order_pk, update.status))
+            # Each statement is a round trip to the SQLite thread: none for an empty list.
+            if writes:
+                await session.executemany(
+                    """UPDATE orders SET status = ?, charge = ?, start_count = ?, remains = ?, final = ?,
+                           checked_at = ?
+                       WHERE id = ?""",
+                    writes,
                 )
-                stored = {row["id"]: row for row in rows}
-                writes, touches, told = [], [], []
-                for update in part:
-                    charge = money_to_text(update.charge)  # refuses a float before anything is compared
-                    row = stored.get(update.order_pk)
-                    if row is None or row["tg_id"] != update.tg_id:
-                        continue
-                    if _status_differs(row, update):
-                        changed.add(update.order_pk)
-                        writes.append((
-                            update.status, charge, update.start_count, update.remains,
-                            int(update.final), update.checked_at, update.order_pk,
-                        ))  # fmt: skip
-                    else:
-                        touches.append((update.checked_at, update.order_pk))
-                    if update.told:
-                        told.append((update.status, update.order_pk, update.status))
-                if writes:
-                    await session.executemany(
-                        """UPDATE orders SET status = ?, charge = ?, start_count = ?, remains = ?, final = ?,
-                               checked_at = ?
-                           WHERE id = ?""",
-                        writes,
-                    )
-                if touches:
-                    await session.executemany("UPDATE orders SET checked_at = ? WHERE id = ?", touches)
-                if told:
-                    await session.executemany(_MARK_TOLD, told)
+            if touches:
+                await session.executemany("UPDATE orders SET checked_at = ? WHERE id = ?", touches)
+            if told:
+                await session.executemany(_MARK_TOLD, told)
         return changed
 
     async def update_order_status(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 
-from .base import StoreBase, chunks, pages_by_account
+from .base import StoreBase, pages_by_account, rows_by_id
 from .errors import NotFoundError
 from .models import Refill, RefillStatusUpdate
 
@@ -77,32 +77,27 @@ class RefillsMixin(StoreBase):
         if not updates:
             return changed
         async with self._conn.transaction() as session:
-            for part in chunks(updates):
-                marks = ", ".join("?" * len(part))
-                rows = await session.all(
-                    f"SELECT id, status, final FROM refills WHERE id IN ({marks})", [u.refill_pk for u in part]
+            stored = await rows_by_id(session, "SELECT id, status, final FROM refills", [u.refill_pk for u in updates])
+            writes, touches, told = [], [], []
+            for update in updates:
+                row = stored.get(update.refill_pk)
+                if row is None:
+                    continue
+                if row["status"] != update.status or bool(row["final"]) != update.final:
+                    changed.add(update.refill_pk)
+                    writes.append((update.status, int(update.final), update.checked_at, update.refill_pk))
+                else:
+                    touches.append((update.checked_at, update.refill_pk))
+                if update.told:
+                    told.append((update.status, update.refill_pk, update.status))
+            if writes:  # each statement is a round trip to the SQLite thread: none for an empty list
+                await session.executemany(
+                    "UPDATE refills SET status = ?, final = ?, checked_at = ? WHERE id = ?", writes
                 )
-                stored = {row["id"]: row for row in rows}
-                writes, touches, told = [], [], []
-                for update in part:
-                    row = stored.get(update.refill_pk)
-                    if row is None:
-                        continue
-                    if row["status"] != update.status or bool(row["final"]) != update.final:
-                        changed.add(update.refill_pk)
-                        writes.append((update.status, int(update.final), update.checked_at, update.refill_pk))
-                    else:
-                        touches.append((update.checked_at, update.refill_pk))
-                    if update.told:
-                        told.append((update.status, update.refill_pk, update.status))
-                if writes:
-                    await session.executemany(
-                        "UPDATE refills SET status = ?, final = ?, checked_at = ? WHERE id = ?", writes
-                    )
-                if touches:
-                    await session.executemany("UPDATE refills SET checked_at = ? WHERE id = ?", touches)
-                if told:
-                    await session.executemany(_MARK_TOLD, told)
+            if touches:
+                await session.executemany("UPDATE refills SET checked_at = ? WHERE id = ?", touches)
+            if told:
+                await session.executemany(_MARK_TOLD, told)
         return changed
 
     async def update_refill_status(self, refill_pk: int, status: str, final: bool, checked_at: float) -> bool:
