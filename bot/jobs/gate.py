@@ -67,9 +67,6 @@ class KeySpacing:
         self._booked = {key: at for key, at in self._booked.items() if at > now}
         self._started = {key: at for key, at in self._started.items() if at + self._min_interval > now}
 
-    def __len__(self) -> int:
-        return len(self._booked)
-
 
 class Backoff:
     """Exponential back-off per key (an account id): a failing account is skipped for a while

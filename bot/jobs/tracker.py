@@ -174,27 +174,21 @@ class Tracker:
     async def _poll(self, kind: Kind, cycle: _Cycle) -> None:
         """Stream rows into per-account chunks of at most 100 ids; check chunks concurrently."""
         tasks: set[asyncio.Task[None]] = set()
-        ready_soon: set[asyncio.Task[None]] = set()  # tasks not waiting for their key's spacing
-        spaced_rows = 0
+        spaced: dict[asyncio.Task[None], int] = {}  # tasks waiting for their key's spacing -> rows
         chunk: _Chunk | None = None
 
         def launch(ready: _Chunk) -> None:
-            nonlocal spaced_rows
             delay = self._spacing.reserve(ready.account_id)
             task = asyncio.create_task(self._check_chunk(kind, ready, cycle, delay))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             if delay > 0:
-                spaced_rows += len(ready.rows)
+                spaced[task] = len(ready.rows)
+                task.add_done_callback(spaced.pop)
 
-                def done(_: object, rows: int = len(ready.rows)) -> None:
-                    nonlocal spaced_rows
-                    spaced_rows -= rows
-
-                task.add_done_callback(done)
-            else:
-                ready_soon.add(task)
-                task.add_done_callback(ready_soon.discard)
+        def too_many_ahead() -> bool:
+            ready_soon = len(tasks) - len(spaced)
+            return ready_soon >= self._concurrency * QUEUED_CHUNKS_PER_SLOT or sum(spaced.values()) > MAX_SPACED_ROWS
 
         try:
             async for page in kind.pages(self._db):
@@ -209,9 +203,7 @@ class Tracker:
                         chunk = _Chunk(row.account_id)
                     chunk.rows[kind.panel_id(row)] = row
                 # Do not prepare thousands of chunks ahead of the panels.
-                while (
-                    len(ready_soon) >= self._concurrency * QUEUED_CHUNKS_PER_SLOT or spaced_rows > MAX_SPACED_ROWS
-                ):
+                while too_many_ahead():
                     await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
             if chunk is not None:
                 launch(chunk)

@@ -363,15 +363,22 @@ def parse_statuses_batch(
     return _merge(ids, data, ("order", "id"), read)
 
 
+def _field_of(value: Any, classify: Classifier, name: str, fallback: str) -> Any:
+    """A mapping's `name` (else `fallback`) field, or the panel's error at either level as an
+    ItemError; anything but a mapping is returned as it is."""
+    if not isinstance(value, Mapping):
+        return value
+    failure = _item_error(value, classify)
+    if failure:
+        return failure
+    value = value.get(name, value.get(fallback))
+    return _item_error(value, classify) or value
+
+
 def _refill_value(value: Any, classify: Classifier) -> int | ItemError:
-    if isinstance(value, Mapping):
-        failure = _item_error(value, classify)
-        if failure:
-            return failure
-        value = value.get("refill", value.get("id"))
-        failure = _item_error(value, classify)
-        if failure:
-            return failure
+    value = _field_of(value, classify, "refill", "id")
+    if isinstance(value, ItemError):
+        return value
     refill_id = parse_int(value)
     return refill_id if refill_id is not None else _unreadable(value)
 
@@ -408,14 +415,9 @@ def parse_refill_status_batch(
 
 
 def _cancel_value(value: Any, classify: Classifier) -> bool | ItemError:
-    if isinstance(value, Mapping):
-        failure = _item_error(value, classify)
-        if failure:
-            return failure
-        value = value.get("cancel", value.get("status"))
-        failure = _item_error(value, classify)
-        if failure:
-            return failure
+    value = _field_of(value, classify, "cancel", "status")
+    if isinstance(value, ItemError):
+        return value
     if value is None:
         return _unreadable(value)
     if isinstance(value, str) and value.strip().casefold() not in {"0", "false", "no", ""}:
