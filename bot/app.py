@@ -9,11 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.constants import ParseMode
 
@@ -33,6 +37,11 @@ from bot.storage import Database, SqlitePersistence
 from bot.storage.crypto import key_file_path, read_key_file
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start for a reason its operator must fix. The message is one line that
+    names the setting to check (and the database path), never a secret."""
 
 
 def build_application(deps: Deps) -> Application:
@@ -87,7 +96,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     REDACTOR.add(settings.bot_token)
     REDACTOR.add(settings.encryption_key)
     i18n = Translations.load()
-    db = await Database.open(settings.database_path, encryption_key=settings.encryption_key)
+    db = await _open_database(settings.database_path, settings.encryption_key)
     if settings.encryption_key is None:  # generated into a file next to the database
         REDACTOR.add(await asyncio.to_thread(read_key_file, key_file_path(settings.database_path)))
     # An intent still "submitting" was cut off by a crash or a kill: its `add` may have
@@ -106,7 +115,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 installed.append(sig)
     try:
         application = build_application(deps)
-        async with application:
+        await _initialize(application, settings)
+        async with application:  # already initialized: it shuts the application down at the end
             await register_commands(application, i18n)
             await application.start()
             await application.updater.start_polling(
@@ -125,3 +135,43 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
             loop.remove_signal_handler(sig)
         await panel.close()
         await db.close()
+
+
+async def _open_database(path: Path, encryption_key: str | None) -> Database:
+    try:
+        return await Database.open(path, encryption_key=encryption_key)
+    except (OSError, sqlite3.Error) as exc:
+        # A folder, a file that is not SQLite, a path under a file or without permission.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise StartupError(f"DATABASE_PATH {path} cannot be opened as an SQLite database ({reason})") from None
+
+
+async def _initialize(application: Application, settings: Settings) -> None:
+    """Initialize `application`, whose getMe is the first Bot API call: a refused token or an
+    unreachable server becomes a StartupError naming the setting, with no connection left open."""
+    try:
+        await application.initialize()
+    except BaseException as exc:
+        # Application.shutdown() skips an application that never finished initializing, yet the
+        # bot opened its connection pools before getMe failed: Bot.shutdown() closes them.
+        await application.bot.shutdown()
+        if isinstance(exc, TelegramError):
+            raise StartupError(_bot_api_problem(exc, settings.telegram_api_base_url)) from None
+        raise
+
+
+def _bot_api_problem(exc: TelegramError, base_url: str) -> str:
+    parts = urlsplit(base_url)
+    server = f"the Bot API at {parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@
+    if isinstance(exc, InvalidToken):
+        # Only the server's own words: InvalidToken's text repeats the token. Telegram answers
+        # 401 Unauthorized for a token it does not know, 404 Not Found for a path it does not serve.
+        answer = REDACTOR.redact(exc.__cause__.message) if isinstance(exc.__cause__, TelegramError) else "refused"
+        if answer == "Not Found":
+            return (f"{server} answered Not Found to getMe: check TELEGRAM_BOT_TOKEN, and that "
+                    "TELEGRAM_API_BASE_URL is the server's address alone (like https://api.telegram.org)")
+        return f"TELEGRAM_BOT_TOKEN was refused by {server} ({answer}): get the token again from @BotFather"
+    if isinstance(exc, NetworkError):  # TimedOut included
+        return (f"{server} cannot be reached: check TELEGRAM_API_BASE_URL and the network "
+                f"({REDACTOR.redact(exc.message)})")
+    return f"{server} refused to start the bot: {REDACTOR.redact(exc.message)}"

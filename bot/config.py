@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 SUPPORTED_LANGUAGES = ("en", "vi")
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_IN_URL = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,}")
 
 
 class ConfigError(Exception):
@@ -60,6 +61,16 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise ConfigError(f"{name} must be an http(s) URL, for example {default}")
     return value.rstrip("/")
+
+
+def _bot_api_url(env: Mapping[str, str]) -> str:
+    name, default = "TELEGRAM_API_BASE_URL", "https://api.telegram.org"
+    value = _url(env, name, default)
+    if _TOKEN_IN_URL.search(value):
+        raise ConfigError(f"{name} must not hold the bot token: set the server's address, like {default}")
+    # python-telegram-bot's own base_url ends in "/bot" (it appends the token); ours is the
+    # server's address, "/bot<token>/<method>" is appended in Settings.bot_base_url.
+    return value.removesuffix("/bot")
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
@@ -105,7 +116,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     return Settings(
         bot_token=token,
-        telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+        telegram_api_base_url=_bot_api_url(env),
         panel_api_url=_url(env, "PANEL_API_URL", "https://subpro.vn/api/v2"),
         database_path=Path(db_raw),
         encryption_key=encryption_key,

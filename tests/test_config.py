@@ -24,6 +24,22 @@ def test_defaults():
     assert TOKEN not in repr(settings)
 
 
+@pytest.mark.parametrize("value", [
+    "https://api.telegram.org/bot", "https://api.telegram.org/bot/", " https://api.telegram.org/ ",
+])
+def test_bot_api_base_url_accepts_python_telegram_bots_bot_suffix(value):
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": value})
+    assert settings.bot_base_url == "https://api.telegram.org/bot"
+    assert settings.bot_base_file_url == "https://api.telegram.org/file/bot"
+
+
+def test_bot_api_base_url_holding_the_token_is_refused_without_echoing_it():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"https://api.telegram.org/bot{TOKEN}"})
+    assert "TELEGRAM_API_BASE_URL" in str(caught.value)
+    assert TOKEN not in str(caught.value)
+
+
 @pytest.mark.parametrize("env, names", [
     ({}, "TELEGRAM_BOT_TOKEN"),
     ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
