@@ -3,7 +3,10 @@ respecting their notification setting; refills are followed to the end."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
+
+import pytest
 
 from bot.handlers import views
 from bot.handlers.views import Texts
@@ -199,6 +202,35 @@ async def test_many_changes_at_once_are_split_only_past_telegrams_size_and_each_
     assert len(messages) == 2 and all(len(m.plain_text) <= 4096 for m in messages)
     texts = told_texts(user)
     assert [texts.count(f"Order #{order_id}:") for order_id in ids] == [1] * 30
+
+
+async def test_a_notification_telegram_took_just_before_a_crash_is_sent_again_not_lost(bot):
+    # At least once: the bot dies after Telegram accepted the message, before its answer
+    # arrived (so before the change was recorded as told). The next run must tell it again.
+    user = await user_with_key(bot, 7110)
+    [order_id] = await add_panel_orders(bot, 7110, 1)
+    await bot.tracker.cycle()
+    bot.sim.complete_order(order_id)
+    cycle = asyncio.create_task(bot.tracker.cycle())
+    name, send_message = bot.fake._methods["sendmessage"]  # the fake Telegram's own method
+
+    def accept_then_crash(params):
+        sent = send_message(params)
+        cycle.cancel()  # the bot's cycle stops here, waiting for the answer
+        return sent
+
+    bot.fake._methods["sendmessage"] = (name, accept_then_crash)
+    with pytest.raises(asyncio.CancelledError):
+        await cycle
+    bot.fake._methods["sendmessage"] = (name, send_message)
+    [told] = notifications(user)
+    assert f"Order #{order_id}: ✅ Completed" in told.plain_text
+
+    await bot.tracker.cycle()
+    first, again = notifications(user)
+    assert again.plain_text == first.plain_text
+    await bot.tracker.cycle()  # recorded as told this time: not a third time
+    assert len(notifications(user)) == 2
 
 
 def test_each_part_of_a_split_notification_accounts_for_exactly_the_changes_it_shows():

@@ -1,9 +1,19 @@
 """Telling users what the tracker found.
 
 All of a user's untold changes go into one message (split only past Telegram's size limit),
-whatever storage page they were read from. A change is marked as told only once Telegram
-accepted the message that shows it; changes the user's setting hides (final only / off) are
-marked as told without a message, so switching the setting back does not replay them.
+whatever storage page they were read from. Changes the user's setting hides (final only / off)
+are marked as told without a message, so switching the setting back does not replay them.
+
+Delivery is at least once. The Bot API has no idempotency key, so a message cannot be both
+never lost and never repeated across a crash: a change is marked as told only after Telegram
+accepted the message that shows it, and a crash before that mark makes the next cycle send it
+again. The window is kept as small as the Bot API allows: the rate limiter's queueing and its
+waits after a 429 all happen before the request is sent (python-telegram-bot's AIORateLimiter
+holds a request, then sends it and hands the answer straight back), and once send_message
+returns, everything that message shows is marked in ONE transaction (one fsync), with nothing
+else awaited in between and shielded from cancellation. So a message is repeated only if the
+process dies within those milliseconds, or if Telegram accepted it but its answer never arrived
+(a time-out or a dropped connection after the request went out).
 """
 
 from __future__ import annotations
@@ -160,19 +170,26 @@ class Notifier:
                 log.warning("notification to user %s refused by Telegram (%s); not sent again", change.tg_id, error)
             except TelegramError as error:
                 # The rate limiter already waited out 429s: this is a network problem or a
-                # Telegram outage. What is not marked as told is sent again next cycle.
+                # Telegram outage. What is not marked as told is sent again next cycle (so if
+                # Telegram took it and only its answer was lost, the user gets it twice).
                 log.warning("notification to user %s not delivered (%s); will retry next cycle", change.tg_id, error)
                 return result
             else:
                 result.messages += 1
                 result.told += len(covered)
+            # The next thing awaited once Telegram answered (see the module docstring).
             await self._mark_told(covered)
         return result
 
     async def _mark_told(self, items: list[_Item]) -> None:
         # The status that was read, not the current one: a change racing the message is still due.
-        await self._db.mark_orders_told([(i.row.id, i.row.status) for i in items if i.is_order])
-        await self._db.mark_refills_told([(i.row.id, i.row.status) for i in items if not i.is_order])
+        if not items:
+            return
+        # Shielded: a cycle cancelled meanwhile (the bot stopping) still records what Telegram took.
+        await asyncio.shield(self._db.mark_told(
+            [(i.row.id, i.row.status) for i in items if i.is_order],
+            [(i.row.id, i.row.status) for i in items if not i.is_order],
+        ))
 
     async def key_rejected(self, account: Any) -> bool:
         """Tell the owner that the panel refuses their key and how to set a new one.
