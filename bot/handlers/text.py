@@ -10,7 +10,6 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.core.ids import parse_ids
 from bot.core.ordering import looks_like_key
 from bot.handlers import account, catalogue, ordering, orders
 from bot.handlers.common import STEP, get_session, language_of, panel_errors
@@ -36,7 +35,7 @@ async def private_text(update: Update, context: BotContext) -> None:
     elif step == "status_ids":
         await orders.check_status_ids(update, context, session, text)
     elif step == "refill_ids":
-        await orders.refill_ids(update, context, session, parse_ids(text, orders.MAX_IDS))
+        await orders.refill_text(update, context, session, text)
     else:
         if step == "confirm":
             context.user_data.pop(STEP, None)  # typing instead of tapping: browse on

@@ -10,6 +10,7 @@ from types import TracebackType
 
 from .accounts import AccountsMixin
 from .catalogue import CatalogueMixin
+from .claims import ClaimsMixin
 from .connection import Connection
 from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, wrong_key_error
 from .intents import IntentsMixin
@@ -22,7 +23,7 @@ from .refills import RefillsMixin
 from .users import UsersMixin
 
 
-class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin):
+class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""
 
