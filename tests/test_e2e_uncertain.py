@@ -13,7 +13,13 @@ import pytest
 
 from bot.core.ordering import Draft, order_snapshot
 from bot.storage import Database, IntentState
-from tests.conftest import ENCRYPTION_KEY, TEST_KEY, button_data, order_until_confirmation, wait_until
+from tests.conftest import (
+    ENCRYPTION_KEY,
+    TEST_KEY,
+    button_data,
+    order_until_confirmation,
+    wait_until,
+)
 from tests.panel_fixtures import make_test_client
 from tests.test_tracker_support import notifications
 

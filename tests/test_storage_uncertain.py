@@ -11,7 +11,7 @@ from bot.storage import IntentState, NewOrder, NotFoundError
 from bot.storage.intents import SETTLED_NOT_PLACED
 
 REQUEST = {"service_id": 11, "service_name": "Likes", "link": "https://t.me/x", "quantity": 1000,
-           "charge": Decimal("12.34"), "balance": Decimal("100")}  # fmt: skip
+           "charge": Decimal("12.34"), "balance": Decimal(100)}  # fmt: skip
 
 
 def placed_order(account_id: int, panel_order_id: int) -> NewOrder:

@@ -38,6 +38,10 @@ def _money(value: Any) -> Decimal | None:
         return None
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
@@ -85,9 +89,9 @@ class UncertainOrder:
             kind=kind,
             quantity=_count(snap.get("quantity")),
             charge=_money(snap.get("charge")),
-            currency=snap.get("currency") if isinstance(snap.get("currency"), str) else None,
+            currency=_text(snap.get("currency")),
             balance_before=_money(snap.get("balance")),
-            balance_currency=snap.get("balance_currency") if isinstance(snap.get("balance_currency"), str) else None,
+            balance_currency=_text(snap.get("balance_currency")),
             snapshot=snap,
         )
 
@@ -120,7 +124,7 @@ def draft_again(item: UncertainOrder, account_id: int) -> Draft | None:
         account_id=account_id,
         link=item.link,
         quantity=item.quantity,
-        comments=snap.get("comments") if isinstance(snap.get("comments"), str) else None,
+        comments=_text(snap.get("comments")),
     )
 
 
@@ -131,7 +135,8 @@ async def settle_placed(db, api, tg_id: int, intent: Intent, panel_order_id: int
 
     The order is None if the intent was settled meanwhile (another tap or message)."""
     status = await api.status(panel_order_id)
-    order = await db.settle_intent_placed(tg_id, intent.token, order_of_snapshot({**intent.request, "account_id": intent.account_id}, panel_order_id))
+    snapshot = {**intent.request, "account_id": intent.account_id}
+    order = await db.settle_intent_placed(tg_id, intent.token, order_of_snapshot(snapshot, panel_order_id))
     if order is not None:
         await store_status(db, tg_id, order, status, shown_to_user=True)
         order = await db.get_order_by_pk(tg_id, order.id)

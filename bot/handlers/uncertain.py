@@ -217,6 +217,6 @@ async def tell_interrupted(application: Application, intents: list[Intent]) -> N
             await application.bot.send_message(intent.tg_id, text, reply_markup=keyboard)
         except Forbidden:
             await deps.db.set_blocked(intent.tg_id, True)
-        except Exception as error:  # one user's failure must not keep the others uninformed
+        except Exception:  # one user's failure must not keep the others uninformed
             # Still listed in their /orders: nothing is lost if this message is.
-            log.warning("could not tell user %s about an interrupted order: %s", intent.tg_id, type(error).__name__)
+            log.exception("could not tell user %s about an interrupted order", intent.tg_id)

@@ -408,8 +408,8 @@ def uncertain_list(tx: Texts, items: Sequence[UncertainOrder]) -> tuple[list[str
         return [], []
     lines = [tx("uncertain.list_title", count=tx.number(len(items)))]
     for item in items[:UNCERTAIN_LISTED]:
-        values = dict(time=when(tx, item.created_at), name=shorten(item.service_name or "—", 60),
-                      link=shorten(item.link or "—", 60), charge=tx.money(item.charge, item.currency))
+        values = {"time": when(tx, item.created_at), "name": shorten(item.service_name or "—", 60),
+                  "link": shorten(item.link or "—", 60), "charge": tx.money(item.charge, item.currency)}
         if item.quantity is not None and item.kind is not OrderKind.PACKAGE:
             lines.append(tx("uncertain.list_line", quantity=tx.number(item.quantity), **values))
         else:
