@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
 from bot.handlers import register_handlers
+from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
 from bot.logs import REDACTOR
@@ -100,8 +101,9 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     if settings.encryption_key is None:  # generated into a file next to the database
         REDACTOR.add(await asyncio.to_thread(read_key_file, key_file_path(settings.database_path)))
     # An intent still "submitting" was cut off by a crash or a kill: its `add` may have
-    # reached the panel, so it becomes "outcome unknown" and is never resent.
-    await db.recover_submitting_intents(updated_before=time.time())
+    # reached the panel, so it becomes "outcome unknown" and is never resent. Its user is
+    # told once the bot runs (bot.handlers.uncertain).
+    interrupted = await db.recover_interrupted_intents(updated_before=time.time())
     panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
@@ -124,6 +126,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 timeout=30,
             )
             log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
+            if interrupted:
+                application.create_task(tell_interrupted(application, interrupted))
             if on_started is not None:
                 on_started(application)
             await stop.wait()

@@ -130,6 +130,10 @@ class Draft:
     quantity: int | None = None
     comments: str | None = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+    # The balance shown on the confirmation card: kept with the order as evidence, should
+    # its outcome be unknown.
+    balance: Decimal | None = None
+    balance_currency: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -141,6 +145,59 @@ class Draft:
     def renew_token(self) -> None:
         """A new confirmation card gets a new token, so edits never reuse a claimed one."""
         self.token = secrets.token_urlsafe(9)
+
+
+def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict:
+    """What an order intent keeps of the order: enough to show it, to store it once its panel id
+    is known (`order_of_snapshot`), or to order it again, without the catalogue."""
+    return {
+        **draft.as_dict(),
+        "kind": order_kind(service).value,
+        "charge": charge_for(service, draft.quantity),
+        "currency": currency,
+        "refill": service.refill,
+        "cancel": service.cancel,
+    }
+
+
+def order_of_snapshot(snapshot: dict, order_id: int) -> NewOrder:
+    """The order to store for an intent placed as panel order `order_id`."""
+    return NewOrder(
+        account_id=snapshot["account_id"],
+        panel_order_id=order_id,
+        service_id=snapshot.get("service_id"),
+        service_name=snapshot.get("service_name"),
+        service_type=snapshot.get("service_type"),
+        link=snapshot.get("link") or "",
+        quantity=snapshot.get("quantity"),
+        expected_charge=snapshot.get("charge"),
+        currency=snapshot.get("currency"),
+        refill_allowed=bool(snapshot.get("refill")),
+        cancel_allowed=bool(snapshot.get("cancel")),
+    )
+
+
+# Why an `add` got no definite answer, kept with the intent (error_code) to tell the user.
+REASON_TIMEOUT = "timeout"  # no answer within the deadline
+REASON_CONNECTION = "connection"  # the connection was cut before the answer arrived
+REASON_SERVER_ERROR = "http_"  # + the HTTP status of a server error (http_502)
+REASON_UNREADABLE = "unreadable"  # an answer came, but not one that can be read
+REASON_STOPPED = "stopped"  # the bot was stopped while sending
+REASON_INTERNAL = "internal"  # an error in the bot while sending
+
+
+def unknown_reason(error: BaseException) -> str:
+    """The reason code for an `add` that ended without a definite answer with `error`."""
+    if isinstance(error, asyncio.CancelledError):
+        return REASON_STOPPED
+    if not isinstance(error, OutcomeUnknown):
+        return REASON_INTERNAL
+    status = error.http_status
+    if status is None:
+        return REASON_TIMEOUT if error.reason == "timeout" else REASON_CONNECTION
+    if status >= 500:
+        return f"{REASON_SERVER_ERROR}{int(status)}"
+    return REASON_UNREADABLE
 
 
 class Outcome(str, Enum):
@@ -169,7 +226,7 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     does not own it returns what became of the order instead (ALREADY_PLACED / IN_FLIGHT /
     UNKNOWN), waiting up to `wait_for_other_tap` seconds for a concurrent tap to finish.
     """
-    request = draft.as_dict()
+    request = order_snapshot(draft, service, currency)
     claim = await db.begin_intent(tg_id, draft.account_id, draft.token, request)
     if not claim.claimed:
         return await _report_existing(db, tg_id, draft.token, claim.intent, wait_for_other_tap)
@@ -188,41 +245,25 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
             comments=draft.comments if kind is OrderKind.COMMENTS else None,
         )
     except OutcomeUnknown as exc:
-        await db.intent_unknown(tg_id, draft.token)
+        await db.intent_unknown(tg_id, draft.token, unknown_reason(exc))
         return PlaceResult(Outcome.UNKNOWN, error=exc)
     except PanelError as exc:
         await db.intent_failed(tg_id, draft.token, exc.code)
         return PlaceResult(Outcome.FAILED, error=exc)
-    except BaseException:
+    except BaseException as exc:
         # Anything else (a bug, a cancelled task) after the claim: we cannot know whether the
         # request left, so the intent must not be retried as if it had failed.
-        await asyncio.shield(db.intent_unknown(tg_id, draft.token))
+        await asyncio.shield(db.intent_unknown(tg_id, draft.token, unknown_reason(exc)))
         raise
 
     try:
-        order = await db.intent_placed(tg_id, draft.token, order_id, _new_order(draft, order_id, service, currency))
+        order = await db.intent_placed(tg_id, draft.token, order_id, order_of_snapshot(request, order_id))
     except Exception:
         # The panel took the order and charged for it: whatever failed here, the user must
         # learn its number rather than order again.
         log.exception("order %s was placed but could not be stored", order_id)
         return PlaceResult(Outcome.PLACED, panel_order_id=order_id)
     return PlaceResult(Outcome.PLACED, order=order, panel_order_id=order_id)
-
-
-def _new_order(draft: Draft, order_id: int, service: Service, currency: str | None) -> NewOrder:
-    return NewOrder(
-        account_id=draft.account_id,
-        panel_order_id=order_id,
-        service_id=service.id,
-        service_name=service.name,
-        service_type=service.type,
-        link=draft.link or "",
-        quantity=draft.quantity,
-        expected_charge=charge_for(service, draft.quantity),
-        currency=currency,
-        refill_allowed=service.refill,
-        cancel_allowed=service.cancel,
-    )
 
 
 async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> PlaceResult:

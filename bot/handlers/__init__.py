@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from bot.handlers import account, catalogue, ordering, orders, settings, start, text
+from bot.handlers import uncertain
 from bot.handlers import cbdata as cb
 from bot.handlers.errors import on_error
 
@@ -48,6 +49,10 @@ def register_handlers(application: Application) -> None:
         cb.EDIT: ordering.edit,
         cb.ABORT: ordering.abort,
         cb.AGAIN: ordering.order_again,
+        cb.UNCERTAIN: uncertain.open_card,
+        cb.UNCERTAIN_PLACED: uncertain.placed_button,
+        cb.UNCERTAIN_NOT_PLACED: uncertain.not_placed_button,
+        cb.UNCERTAIN_AGAIN: ordering.uncertain_again,
         cb.ORDERS: orders.orders_list,
         cb.ORDER: orders.order_card,
         cb.REFILL: orders.refill_button,

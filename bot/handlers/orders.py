@@ -18,6 +18,7 @@ from bot.core.tracking import (
     status_update,
     store_status,
 )
+from bot.core.uncertain import UncertainOrder
 from bot.handlers import cbdata as cb
 from bot.handlers import views
 from bot.handlers.account import require_account
@@ -64,7 +65,16 @@ async def orders_list(update: Update, context: BotContext) -> None:
     if refresh and orders:
         await refresh_orders(db, session.api(context), session.tg_id, orders)
         orders = await db.list_orders(session.tg_id, account_id=session.account.id, offset=page * views.ORDERS_PER_PAGE, limit=views.ORDERS_PER_PAGE)
-    await show(update, *views.orders_page(tx, orders, page, total))
+    await show(update, *views.orders_page(tx, orders, page, total, await _uncertain(context, session, page)))
+
+
+async def _uncertain(context: BotContext, session: Session, page: int) -> list[UncertainOrder]:
+    """Orders whose outcome is unknown, for the top of the first page: they stay with the user
+    until settled (bot.core.uncertain)."""
+    if page:
+        return []
+    intents = await context.deps.db.unknown_intents(session.tg_id, session.account.id, limit=views.UNCERTAIN_LISTED)
+    return [UncertainOrder.from_intent(intent) for intent in intents]
 
 
 @panel_errors

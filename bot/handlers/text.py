@@ -36,6 +36,8 @@ async def private_text(update: Update, context: BotContext) -> None:
         await orders.check_status_ids(update, context, session, text)
     elif step == "refill_ids":
         await orders.refill_text(update, context, session, text)
+    elif step == "uncertain_id":  # the panel's id of an order whose outcome is unknown
+        await ordering.receive_uncertain_id(update, context, session, text)
     else:
         if step == "confirm":
             context.user_data.pop(STEP, None)  # typing instead of tapping: browse on
