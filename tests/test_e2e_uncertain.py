@@ -28,19 +28,19 @@ FORMATS = {"en": "%Y-%m-%d %H:%M", "vi": "%d/%m/%Y %H:%M"}
 EXPECTED = {
     "en": {
         "title": "❓ Outcome unknown · sent {time}",
-        "details": ["Service: Facebook views (1)", f"Link: {LINK}", "Quantity: 1,000", "Charge: 2.5 VND"],
+        "details": ["Service: Facebook views (1)", f"Link: {LINK}", "Quantity: 1,000", "Charge: 3 VND"],
         "reason": "What happened: the panel did not answer in time.",
         "balance": "Balance before Confirm: 1,000,000 VND",
-        "list": f"❓ {{time}} · Facebook views · {LINK} · 1,000 · 2.5 VND",
+        "list": f"❓ {{time}} · Facebook views · {LINK} · 1,000 · 3 VND",
         "list_title": "❓ Outcome unknown (1)",
         "confirm": "✅ Confirm",
     },
     "vi": {
         "title": "❓ Chưa rõ kết quả · gửi lúc {time}",
-        "details": ["Dịch vụ: Facebook views (1)", f"Link: {LINK}", "Số lượng: 1.000", "Thành tiền: 2,5 VND"],
+        "details": ["Dịch vụ: Facebook views (1)", f"Link: {LINK}", "Số lượng: 1.000", "Thành tiền: 3 VND"],
         "reason": "Nguyên nhân: panel không phản hồi kịp.",
         "balance": "Số dư trước khi xác nhận: 1.000.000 VND",
-        "list": f"❓ {{time}} · Facebook views · {LINK} · 1.000 · 2,5 VND",
+        "list": f"❓ {{time}} · Facebook views · {LINK} · 1.000 · 3 VND",
         "list_title": "❓ Chưa rõ kết quả (1)",
         "confirm": "✅ Xác nhận",
     },
@@ -127,7 +127,7 @@ async def test_it_was_placed_with_the_real_id_is_checked_once_and_then_tracked(b
     reply = await user.press("❓ Facebook views")
     # Evidence, stated as numbers: the balance seen before Confirm and the balance now.
     assert "Balance before Confirm: 1,000,000 VND" in reply.text
-    assert "Balance now: 999,998 VND (change: -2.5 VND)" in reply.text
+    assert "Balance now: 999,998 VND (change: -3 VND)" in reply.text
 
     await user.press("✅ It was placed")
     statuses = bot.sim.requests["status"]
