@@ -17,6 +17,7 @@ from bot.handlers.common import (
     TRACK_OFFERS,
     Session,
     answer,
+    chat_action,
     panel_error_text,
     panel_errors,
     recall,
@@ -103,7 +104,7 @@ async def check_status_ids(update: Update, context: BotContext, session: Session
         await update.effective_chat.send_message(tx("status.ask_ids"), reply_markup=views.menu_keyboard(tx))
         return
     context.user_data.pop(STEP, None)
-    await update.effective_chat.send_chat_action("typing")
+    await chat_action(update)
     db = context.deps.db
     answers = await session.api(context).statuses(ids)
     tracked = await db.tracked_orders(session.tg_id, session.account.id, ids)
