@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 # A key: 24-128 letters, digits or dashes with at least 4 of each kind of the first two; a
 # handle, a word or an order id is shorter or lacks one kind.
+_KEY_LENGTHS = range(24, 129)
 _KEY_SHAPE_RE = re.compile(r"(?=(?:[^\d]*\d){4})(?=(?:[^A-Za-z]*[A-Za-z]){4})[A-Za-z0-9-]{24,128}")
 # What the key step accepts as a key at all (checked with the panel next).
 _KEY_FORMAT_RE = re.compile(r"[A-Za-z0-9_\-.=+/]{8,256}")
@@ -51,7 +52,7 @@ def find_keys(text: str, own_keys: Iterable[str] = ()) -> list[str]:
     rest.append(text[position:])
     for piece in _PIECE_SPLIT_RE.split(" ".join(rest)):
         piece = piece.strip("-")
-        if _KEY_SHAPE_RE.fullmatch(piece):
+        if len(piece) in _KEY_LENGTHS and _KEY_SHAPE_RE.fullmatch(piece):
             found.setdefault(piece, None)
     for key in own_keys:
         if len(key) >= MIN_OWN_KEY_LENGTH and key in text:

@@ -61,7 +61,7 @@ class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMi
         clock: Callable[[], float] = time.time,
         session_cache_size: int = SESSION_CACHE_SIZE,
     ) -> Database:
-        """Open (creating folder and file if needed), check the encryption key, migrate.
+        """Open (creating folder and file owner-only if needed), check the encryption key, migrate.
 
         Raises StorageKeyError for a malformed or wrong key (the database is left as it was),
         SchemaTooNewError if a newer build migrated the file. `clock` stamps created/updated times.
