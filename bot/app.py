@@ -122,7 +122,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
             await register_commands(application, i18n)
             await application.start()
             await application.updater.start_polling(
-                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
+                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
                 timeout=30,
             )
             log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)

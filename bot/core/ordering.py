@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from bot.core.secrets import looks_like_key
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
 from bot.storage import IntentState, NewOrder
 
@@ -25,13 +26,6 @@ log = logging.getLogger(__name__)
 MAX_LINK_LENGTH = 512
 MAX_COMMENTS = 10_000
 _HANDLE_RE = re.compile(r"^@?(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_.]{2,64}$")
-# API keys are long runs of letters and digits; a handle is short and readable.
-_KEY_SHAPE_RE = re.compile(r"^(?=(?:.*\d){4})(?=(?:.*[A-Za-z]){4})[A-Za-z0-9-]{24,128}$")
-
-
-def looks_like_key(text: str) -> bool:
-    """True for text shaped like a panel API key (so it is never searched for or ordered on)."""
-    return bool(_KEY_SHAPE_RE.match(text.strip()))
 
 
 class OrderKind(str, Enum):

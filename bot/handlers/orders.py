@@ -27,6 +27,7 @@ from bot.handlers.common import (
     TRACK_OFFERS,
     Session,
     answer,
+    chat_action,
     panel_error_text,
     panel_errors,
     recall,
@@ -131,7 +132,7 @@ async def check_status_ids(update: Update, context: BotContext, session: Session
         await _ask_ids_again(update, context, tx, "status_ids", typed.invalid)
         return
     context.user_data.pop(STEP, None)
-    await update.effective_chat.send_chat_action("typing")
+    await chat_action(update)
     db = context.deps.db
     answers = await session.api(context).statuses(ids)
     tracked = await db.tracked_orders(session.tg_id, session.account.id, ids)
