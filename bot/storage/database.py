@@ -188,6 +188,8 @@ def _prepare_owner_only_files(path: Path) -> None:
         finally:
             os.close(fd)
         return
+    if not _is_sqlite_file(path):
+        return  # not a database (the open fails next, naming the path): leave the file as it is
     for file in (path, *(path.with_name(path.name + suffix) for suffix in _SIDE_FILES)):
         try:
             mode = stat.S_IMODE(file.stat().st_mode)
@@ -199,3 +201,13 @@ def _prepare_owner_only_files(path: Path) -> None:
             continue
         except OSError as exc:
             log.warning("could not make %s owner-only: %s", file, exc)
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    """True for an SQLite database (or an empty file, which SQLite treats as one)."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(16)
+    except OSError:
+        return False
+    return header in (b"", b"SQLite format 3\x00")
