@@ -28,7 +28,7 @@ from bench.common import (
     BenchFake, BotProcess, Environment, Profiler, cpu_seconds, ms, percentile, verdict,
 )
 from bot.core.catalogue import category_key
-from bot.handlers import cbdata as cb
+from bot import callback_data as cb
 from bot.panel import Service
 from bot.panel.parsing import parse_services
 from bot.storage import Database
@@ -118,15 +118,15 @@ async def order_flow(driver: Driver, user: UserRecord, chat: ChatRecord, service
         if (index + round_) % 2:
             await driver.send(user, chat, "/services")
             menu = last_bot_message(chat)
-            await driver.press(user, chat, menu, cb.data(cb.CATEGORY, category_key(service.category), 0))
-            await driver.press(user, chat, menu, cb.data(cb.SERVICE, service.id))
-            await driver.press(user, chat, menu, cb.data(cb.ORDER_SERVICE, service.id))
+            await driver.press(user, chat, menu, cb.CategoryPage(category_key(service.category), 0).pack())
+            await driver.press(user, chat, menu, cb.ServiceCard(service.id).pack())
+            await driver.press(user, chat, menu, cb.OrderService(service.id).pack())
         else:
             await driver.send(user, chat, f"/order {service.id}")
         await driver.send(user, chat, f"https://example.com/post/{index}-{round_}")
         await driver.send(user, chat, str(service.min))
         card = last_bot_message(chat)
-        await driver.press(user, chat, card, button_data(card, cb.CONFIRM))
+        await driver.press(user, chat, card, button_data(card, cb.Confirm.prefix))
 
 
 async def echo_flow(driver: Driver, user: UserRecord, chat: ChatRecord, _service: Service, index: int,

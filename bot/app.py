@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
 from bot.handlers import register_handlers
+from bot.handlers.legacy import carry_over_steps
 from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
@@ -45,8 +46,14 @@ class StartupError(Exception):
     names the setting to check (and the database path), never a secret."""
 
 
-def build_application(deps: Deps) -> Application:
-    settings = deps.settings
+# How often PTB writes user_data and the conversations' states to the database: what a crash may
+# lose of the steps users took (bot.handlers.conversation). Each write is one small transaction
+# per user active since the last, so a few seconds cost next to nothing.
+PERSISTENCE_INTERVAL_SECONDS = 5.0
+
+
+def build_application(settings: Settings, i18n: Translations, db: Database, panel: PanelClient,
+                      catalogues: CatalogueCache) -> Application:
     application = (
         Application.builder()
         .token(settings.bot_token)
@@ -58,19 +65,29 @@ def build_application(deps: Deps) -> Application:
         # retry_after instead of failing the send (see bot/rate_limit.py). 29/s, not 30: at
         # exactly the limit every small burst earned a 429 and a pause (bench/RESULTS.md).
         .rate_limiter(FloodLimiter(overall_max_rate=29, max_retries=3))
-        .persistence(SqlitePersistence(deps.db))
+        .persistence(SqlitePersistence(db, update_interval=PERSISTENCE_INTERVAL_SECONDS))
         # Users are served concurrently; each user's own updates in order (see the module).
         .concurrent_updates(PerUserUpdateProcessor())
         # Bot API calls over aiohttp rather than python-telegram-bot's default httpx: the
         # same behaviour at a fraction of the CPU per request (bot/telegram_http.py).
         .request(AiohttpRequest(connection_pool_size=256))
         .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=35))
+        .post_init(_post_init)
         .build()
     )
-    application.bot_data["deps"] = deps
+    # In order: the tracker (on this application's job queue) gives the hook the handlers call,
+    # the handlers' dependencies are then complete, and the handlers come last.
+    track_soon = install_tracker(application, settings, db, i18n)
+    application.bot_data["deps"] = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues,
+                                        track_soon=track_soon)
     register_handlers(application)
-    install_tracker(application, deps)
     return application
+
+
+async def _post_init(application: Application) -> None:
+    """Once the application is initialized, before it polls (run() calls it, in the place
+    Application.run_polling would)."""
+    await register_commands(application, application.bot_data["deps"].i18n)
 
 
 def event_loop_runner() -> asyncio.Runner:
@@ -106,7 +123,6 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     interrupted = await db.recover_interrupted_intents(updated_before=time.time())
     panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
-    deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
     loop = asyncio.get_running_loop()
     installed = []
     if stop is None:
@@ -116,10 +132,11 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 loop.add_signal_handler(sig, stop.set)
                 installed.append(sig)
     try:
-        application = build_application(deps)
+        application = build_application(settings, i18n, db, panel, catalogues)
+        await carry_over_steps(application.persistence)  # before the application loads conversations
         await _initialize(application, settings)
         async with application:  # already initialized: it shuts the application down at the end
-            await register_commands(application, i18n)
+            await application.post_init(application)
             await application.start()
             await application.updater.start_polling(
                 allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],

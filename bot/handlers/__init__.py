@@ -1,81 +1,91 @@
-"""Telegram handlers: conversations and keyboards only; the logic lives in `bot.core`."""
+"""Telegram handlers: conversations and screens; the logic lives in `bot.core`.
+
+An update goes through the handler groups in order (python-telegram-bot runs at most one
+handler per group, and stops at ApplicationHandlerStop):
+
+    KEY_GUARD_GROUP    a message holding an API key is dealt with and goes no further
+    FLOW_GROUPS        one conversation each (bot.handlers.flows): a step's answer, a flow's
+                       entry, or a flow left because the user went elsewhere
+    CHECKPOINT_GROUP   an update a conversation took stops here
+    MENU_GROUP         commands, menu buttons, text searching the catalogue, stale buttons
+
+The user's session is loaded once, by whichever handler first needs it (bot.handlers.session).
+Buttons are typed (bot.callback_data): each kind is registered once, in a flow or in the menu
+below; data no kind parses reaches the stale-menu handler.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, BaseHandler, ChatMemberHandler, MessageHandler, filters
 
-from bot.handlers import account, catalogue, key_guard, ordering, orders, settings, start, text
-from bot.handlers import uncertain
-from bot.handlers import cbdata as cb
+from bot import callback_data as cb
+from bot.handlers import catalogue, flows, key_guard, orders, settings, start, text, uncertain
+from bot.handlers.common import stale_button
+from bot.handlers.conversation import checkpoint
 from bot.handlers.errors import on_error
+from bot.handlers.routing import any_button, button, command, messages
 
 KEY_GUARD_GROUP = -10  # before every other handler group
+FLOW_GROUPS = range(1, 4)
+CHECKPOINT_GROUP = 4
+MENU_GROUP = 5
+
+MENU_COMMANDS = {
+    "start": start.start,
+    "help": start.help_command,
+    "cancel": start.cancel,
+    "services": catalogue.services_command,
+    "orders": orders.orders_list,
+    "settings": settings.settings,
+}
+
+
+def _menu_buttons() -> list[BaseHandler]:
+    return [
+        button(cb.MainMenu, start.main_menu),
+        button(cb.Help, start.help_command),
+        button(cb.Categories, catalogue.categories),
+        button(cb.CategoryPage, catalogue.category),
+        button(cb.ServiceCard, catalogue.service),
+        button(cb.SearchPage, catalogue.search_page),
+        button(cb.SearchHint, catalogue.search_hint),
+        button(cb.RefreshCatalogue, catalogue.refresh_catalogue),
+        button(cb.Orders, orders.orders_list),
+        button(cb.OrderCard, orders.order_card),
+        button(cb.Refill, orders.refill_button),
+        button(cb.CancelOrder, orders.cancel_order),
+        button(cb.CancelOrderSure, orders.cancel_order_sure),
+        button(cb.Track, orders.track),
+        button(cb.UncertainCard, uncertain.open_card),
+        button(cb.UncertainNotPlaced, uncertain.not_placed),
+        button(cb.SettingsMenu, settings.settings),
+        button(cb.Language, settings.set_language),
+        button(cb.Notify, settings.set_notify),
+        button(cb.DeleteData, settings.delete_data),
+        button(cb.DeleteDataSure, settings.delete_data_sure),
+    ]
 
 
 def register_handlers(application: Application) -> None:
-    # First, in a group of its own: a message (or an edit) holding an API key is dealt with
-    # there and goes no further, so no later handler ever reads, echoes or keeps a key. Only one
-    # handler of a group runs per update, so the guard's group is left to it alone.
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard), group=KEY_GUARD_GROUP)
-    private = filters.ChatType.PRIVATE
-    commands = {
-        "start": start.start,
-        "help": start.help_command,
-        "cancel": start.cancel,
-        "order": ordering.order_command,
-        "services": catalogue.services_command,
-        "orders": orders.orders_list,
-        "status": orders.status_command,
-        "balance": account.balance,
-        "refill": orders.refill_command,
-        "settings": settings.settings,
-    }
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=private))
-    application.add_handler(MessageHandler(filters.COMMAND & private, text.unknown_command))
-    # In groups every command for this bot gets the same answer: let's talk privately.
-    application.add_handler(MessageHandler(filters.COMMAND & ~private, start.group_command))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, text.private_text))
-    application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, text.not_text))
-    application.add_handler(ChatMemberHandler(start.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    key_flow = flows.key_entry()
+    # Only one handler of a group runs per update, so the guard's group is left to it alone.
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
+    for group, flow in zip(FLOW_GROUPS, (key_flow, flows.ids_prompts(), flows.order()), strict=True):
+        application.add_handler(flow, group=group)
+    application.add_handler(checkpoint(), group=CHECKPOINT_GROUP)
 
-    callbacks = {
-        cb.MAIN: start.main_menu,
-        cb.HELP: start.help_command,
-        cb.CATEGORIES: catalogue.categories,
-        cb.CATEGORY: catalogue.category,
-        cb.SERVICE: catalogue.service,
-        cb.SEARCH_PAGE: catalogue.search_page,
-        cb.SEARCH_HINT: catalogue.search_hint,
-        cb.CATALOGUE_REFRESH: catalogue.refresh_catalogue,
-        cb.ORDER_SERVICE: ordering.order_button,
-        cb.QUANTITY: ordering.quantity_button,
-        cb.CONFIRM: ordering.confirm,
-        cb.EDIT: ordering.edit,
-        cb.ABORT: ordering.abort,
-        cb.AGAIN: ordering.order_again,
-        cb.UNCERTAIN: uncertain.open_card,
-        cb.UNCERTAIN_PLACED: uncertain.placed_button,
-        cb.UNCERTAIN_NOT_PLACED: uncertain.not_placed_button,
-        cb.UNCERTAIN_AGAIN: ordering.uncertain_again,
-        cb.ORDERS: orders.orders_list,
-        cb.ORDER: orders.order_card,
-        cb.REFILL: orders.refill_button,
-        cb.CANCEL_ORDER: orders.cancel_order,
-        cb.CANCEL_ORDER_YES: orders.cancel_order,
-        cb.STATUS_ASK: orders.ask_ids,
-        cb.REFILL_ASK: orders.ask_ids,
-        cb.TRACK: orders.track,
-        cb.BALANCE: account.balance,
-        cb.SETTINGS: settings.settings,
-        cb.LANGUAGE: settings.set_language,
-        cb.NOTIFY: settings.set_notify,
-        cb.CHANGE_KEY: settings.change_key,
-        cb.DELETE_DATA: settings.delete_data,
-        cb.DELETE_DATA_YES: settings.delete_data,
-    }
-    for prefix, callback in callbacks.items():
-        application.add_handler(CallbackQueryHandler(callback, pattern=cb.pattern(prefix)))
-    # Anything else is a button from an older menu.
-    application.add_handler(CallbackQueryHandler(start.stale_button))
+    private = filters.ChatType.PRIVATE
+    menu = [
+        *(command(name, callback) for name, callback in MENU_COMMANDS.items()),
+        messages(filters.COMMAND, text.unknown_command),
+        # In groups every command for this bot gets the same answer: let's talk privately.
+        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & ~private, start.group_command),
+        messages(filters.TEXT, catalogue.search_text),
+        messages(~filters.TEXT & ~filters.StatusUpdate.ALL, text.not_text),
+        ChatMemberHandler(start.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        *_menu_buttons(),
+        any_button(stale_button),  # a button from an older menu, or data no kind parses
+    ]
+    for handler in menu:
+        application.add_handler(handler, group=MENU_GROUP)
     application.add_error_handler(on_error)

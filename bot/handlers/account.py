@@ -1,85 +1,82 @@
-"""The API key (asked, checked, stored encrypted, never shown again) and the balance."""
+"""The API key (asked, checked, stored encrypted, never shown again) and the balance.
+
+The key conversation has one step, KEY: the user who has a key was asked for another (Change
+API key, or the panel refused the key). A user without any key needs no step: whatever they
+send alone is taken as a key by bot.handlers.key_guard, which also hands the KEY step's text
+over to this conversation (`take_key`) and nothing else.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
+from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
-from bot.core.secrets import is_well_formed_key
+from bot.core.secrets import choose_key, find_keys, is_well_formed_key
 from bot.handlers import views
-from bot.handlers.common import (
-    STEP,
-    Session,
-    answer,
-    chat_action,
-    delete_message,
-    get_session,
-    panel_error_text,
-    panel_errors,
-    show,
-)
-from bot.handlers.views import Texts
+from bot.handlers.common import END, answer, chat_action, delete_message, panel_error_text, panel_errors, show
+from bot.handlers.session import ask_for_key, needs_account, reload_session
 from bot.panel import InvalidKey, PanelError
 
-
-async def receive_key(update: Update, context: BotContext, key: str) -> None:
-    """`key`, taken from the message (see key_guard): delete the message at once, check the key
-    with a balance call, store it."""
-    session = await get_session(update, context)
-    tx = Texts(context.deps.i18n, session.lang)
-    await delete_message(update.effective_message, "the message holding a key")
-    if not is_well_formed_key(key):
-        await update.effective_chat.send_message(tx("key.malformed"))
-        return
-    panel_url = context.deps.settings.panel_api_url
-    await chat_action(update)
-    try:
-        balance = await context.deps.panel.account(panel_url, key).balance()
-    except InvalidKey:
-        await update.effective_chat.send_message(tx("key.invalid"))
-        return
-    except PanelError as error:
-        await update.effective_chat.send_message(tx("key.unchecked", reason=panel_error_text(session, context, error)))
-        return
-    account = await context.deps.db.save_account(session.tg_id, panel_url, key, balance.currency)
-    await context.deps.catalogues.invalidate(account.id)
-    context.user_data.pop(STEP, None)
-    text, keyboard = views.main_menu(
-        tx, tx("key.saved", balance=tx.money(balance.amount, balance.currency or account.currency))
-    )
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
+KEY = "key"  # the next plain text message is a new API key
 
 
-async def ask_for_key(update: Update, context: BotContext, session, reason_key: str = "key.ask") -> None:
-    tx = Texts(context.deps.i18n, session.lang)
-    context.user_data[STEP] = "key"
-    await answer(update)
-    await show(update, tx(reason_key, panel=context.deps.settings.panel_site), views.menu_keyboard(tx) if session.account else None)
+async def change_key(update: Update, context: BotContext, _: ChangeKey) -> str:
+    await ask_for_key(update, context, "key.ask_new" if context.session.account else "key.ask")
+    return KEY
 
 
-async def require_account(update: Update, context: BotContext) -> Session | None:
-    """The session of a user who has a key; otherwise ask for one and return None."""
-    session = await get_session(update, context)
-    if session.account is None:
-        await ask_for_key(update, context, session, "key.needed")
-        return None
-    return session
-
-
+@needs_account
 @panel_errors
-async def balance(update: Update, context: BotContext) -> None:
-    session = await get_session(update, context)
-    await answer(update)
-    if session.account is None:
-        await ask_for_key(update, context, session, "key.needed")
-        return
-    tx = Texts(context.deps.i18n, session.lang)
+async def balance(update: Update, context: BotContext, _: Balance | None = None) -> object:
+    """/balance and its button; a key the panel refuses now is asked for again (KEY)."""
+    session = context.session
+    tx = session.tx
+    await answer(update, context)
     try:
-        result = await session.api(context).balance()
+        result = await session.api().balance()
     except InvalidKey:
-        await ask_for_key(update, context, session, "key.rejected_now")
-        return
+        await ask_for_key(update, context, "key.rejected_now")
+        return KEY
     currency = result.currency or session.account.currency
     if result.currency and result.currency != session.account.currency:
         await context.deps.db.set_account_currency(session.tg_id, session.account.id, result.currency)
     await show(update, tx("balance.text", balance=tx.money(result.amount, currency)), views.menu_keyboard(tx))
+    return END
+
+
+async def take_key(update: Update, context: BotContext) -> None:
+    """The KEY step's answer. It goes no further than this handler (as the guard would stop it);
+    a key that was not saved leaves the user at the step, to send another."""
+    text = update.effective_message.text or ""
+    found = find_keys(text, await context.deps.db.api_keys(context.session.tg_id))
+    saved = await receive_key(update, context, choose_key(text, found))
+    raise ApplicationHandlerStop(END if saved else None)
+
+
+async def receive_key(update: Update, context: BotContext, key: str) -> bool:
+    """`key`, taken from the message: delete the message at once, check the key with a balance
+    call, store it. True once stored."""
+    tx = context.session.tx
+    chat = update.effective_chat
+    await delete_message(update.effective_message, "the message holding a key")
+    if not is_well_formed_key(key):
+        await chat.send_message(tx("key.malformed"))
+        return False
+    panel_url = context.deps.settings.panel_api_url
+    await chat_action(update)
+    try:
+        result = await context.deps.panel.account(panel_url, key).balance()
+    except InvalidKey:
+        await chat.send_message(tx("key.invalid"))
+        return False
+    except PanelError as error:
+        await chat.send_message(tx("key.unchecked", reason=panel_error_text(context, error)))
+        return False
+    account = await context.deps.db.save_account(context.session.tg_id, panel_url, key, result.currency)
+    await context.deps.catalogues.invalidate(account.id)
+    await reload_session(update, context)
+    text, keyboard = views.main_menu(tx, tx("key.saved", balance=tx.money(result.amount, result.currency or account.currency)))
+    await chat.send_message(text, reply_markup=keyboard)
+    return True

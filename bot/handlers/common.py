@@ -1,4 +1,4 @@
-"""What every handler needs: the user's session, safe message editing, panel-error texts.
+"""What every handler needs: safe message editing, callback answers, panel-error texts, stale menus.
 
 Cosmetic calls (a chat action, answering a callback query, deleting a message) go through the
 best-effort helpers here: a Bot API server that lacks one, a time-out or a stale query is logged
@@ -12,27 +12,29 @@ import html
 import logging
 import re
 import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
+from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
-from bot.i18n import Html, language_for
+from bot.handlers import views
 from bot.handlers.views import shorten
+from bot.i18n import Html
 from bot.panel import PanelError
 
 log = logging.getLogger(__name__)
 
-# user_data keys. The step says what the next plain text message means.
-STEP = "step"
-DRAFT = "draft"
+# user_data keys: the data of the conversations (their steps are the conversations' states).
+DRAFT = "draft"  # the order being prepared (bot.core.ordering.Draft as a dict)
 SEARCHES = "searches"  # nonce -> words, for the pages of recent search results
 TRACK_OFFERS = "track_offers"  # nonce -> ids, for recent "follow these orders" offers
 _KEPT = 10
+
+END = ConversationHandler.END  # what a handler returns to end the conversation it is in (if any)
 
 
 def remember(context: BotContext, slot: str, value: object) -> str:
@@ -53,41 +55,6 @@ def recall(context: BotContext, slot: str, nonce: str | None) -> object | None:
     return context.user_data.get(slot, {}).get(nonce or "")
 
 
-@dataclass
-class Session:
-    tg_id: int
-    lang: str
-    user: object  # storage User
-    account: object | None  # storage Account (active), None before a key is set
-
-    def t(self, context: BotContext, key: str, **values: object) -> Html:
-        return context.deps.i18n.t(self.lang, key, **values)
-
-    def api(self, context: BotContext):
-        return context.deps.panel.account(self.account.panel_url, self.account.api_key)
-
-
-async def get_session(update: Update, context: BotContext) -> Session:
-    """Load (or create) the user; any update from a user who had blocked the bot unblocks them."""
-    tg_user = update.effective_user
-    db = context.deps.db
-    default_language = language_for(tg_user.language_code, context.deps.settings.default_language)
-    user, account = await db.user_and_account(tg_user.id, default_language)
-    if user.blocked:
-        await db.set_blocked(tg_user.id, False)
-    return Session(tg_id=tg_user.id, lang=user.language, user=user, account=account)
-
-
-async def language_of(update: Update, context: BotContext) -> str:
-    """The user's language without creating a user row (for group members who never wrote
-    to the bot in private)."""
-    tg_user = update.effective_user
-    user = await context.deps.db.get_user(tg_user.id) if tg_user else None
-    if user is not None:
-        return user.language
-    return language_for(tg_user.language_code if tg_user else None, context.deps.settings.default_language)
-
-
 def is_private(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
@@ -105,12 +72,13 @@ def _same_markup(a: InlineKeyboardMarkup | None, b: InlineKeyboardMarkup | None)
 
 
 async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """Edit the menu the user tapped in place, or send a new message for a typed command.
+    """Edit the menu the user tapped in place, or send a new message for a typed command (or a
+    tapped message the bot can no longer edit or read).
 
     An edit with nothing new is skipped: Telegram refuses it ("message is not modified").
     """
     query = update.callback_query
-    if query is not None and query.message is not None and isinstance(query.message, Message):
+    if query is not None and isinstance(query.message, Message):
         message = query.message
         if html_to_plain(text).strip() == (message.text or "").strip() and _same_markup(markup, message.reply_markup):
             return message
@@ -123,25 +91,18 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
             if "can't be edited" not in str(exc) and "not found" not in str(exc):
                 raise
             # Too old to edit (48 h) or deleted: fall through to a new message.
-    return await update.effective_chat.send_message(text, reply_markup=markup)
+    chat = update.effective_chat
+    return None if chat is None else await chat.send_message(text, reply_markup=markup)
 
 
-# Callback queries already answered, by object identity: one update's query object is the
-# same throughout its handling (the query object is kept so its id() is not reused).
-_ANSWERED: OrderedDict[int, object] = OrderedDict()
-_ANSWERED_MAX = 10_000
-
-
-async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+async def answer(update: Update, context: BotContext, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the callback query: every one must be answered, and Telegram refuses a second
-    answer, so a call after the first does nothing (error paths can call it safely).
-    Best effort: a query too old to answer, or any other failure, is logged, never raised."""
+    answer, so a call after the first (in this update: see `Turn`) does nothing; error paths
+    can call it safely. Best effort: a failure is logged, never raised."""
     query = update.callback_query
-    if query is None or id(query) in _ANSWERED:
+    if query is None or context.turn.answered:
         return
-    _ANSWERED[id(query)] = query
-    if len(_ANSWERED) > _ANSWERED_MAX:
-        _ANSWERED.popitem(last=False)
+    context.turn.answered = True
     try:
         await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)
     except Exception as exc:
@@ -184,36 +145,47 @@ def capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def panel_error_text(session: Session, context: BotContext, error: PanelError) -> Html:
+def panel_error_text(context: BotContext, error: PanelError) -> Html:
     """The user's explanation of a panel error, with what to do next."""
+    tx = context.session.tx
     code = getattr(error, "code", "unrecognised")
     # Panels can answer with whole HTML pages or stack traces: show a readable excerpt.
     values: dict[str, object] = {"text": shorten(getattr(error, "panel_text", "") or "", 300)}
     bound = getattr(error, "bound", None)
     values["bound"] = bound if bound is not None else "?"
     key = f"error.panel.{code}"
-    if key not in context.deps.i18n.keys(session.lang):
+    if key not in context.deps.i18n.keys(tx.lang):
         key = "error.panel.unrecognised"
-    return session.t(context, key, **values)
+    return tx(key, **values)
 
 
-Handler = Callable[[Update, BotContext], Awaitable[object]]
+Handler = Callable[..., Awaitable[Any]]
 
 
 def panel_errors(handler: Handler) -> Handler:
     """Tell the user, in their language, when the panel refuses or fails inside `handler`."""
 
     @functools.wraps(handler)
-    async def wrapper(update: Update, context: BotContext) -> object:
+    async def wrapper(update: Update, context: BotContext, *args: Any) -> object:
         try:
-            return await handler(update, context)
+            return await handler(update, context, *args)
         except PanelError as error:
-            session = await get_session(update, context)
-            reason = panel_error_text(session, context, error)
+            session = context.session
+            reason = panel_error_text(context, error)
             log.info("panel error for user %s: %s", session.tg_id, getattr(error, "code", type(error).__name__))
-            await answer(update)  # if the handler had not yet
+            await answer(update, context)  # if the handler had not yet
             # A message of its own, so it stays readable next to the menu.
-            await update.effective_chat.send_message(session.t(context, "error.panel.standalone", reason=Html(capitalize(reason))))
+            await update.effective_chat.send_message(session.tx("error.panel.standalone", reason=Html(capitalize(reason))))
             return None
 
     return wrapper
+
+
+async def stale_button(update: Update, context: BotContext, *_: object) -> object:
+    """A button this bot no longer knows (old menu, old version, forged data): say so, show a
+    fresh menu. Returns END: a conversation this leaves is over (the menu replaced its screen)."""
+    tx = context.session.tx
+    await answer(update, context, tx("stale.menu"))
+    text, keyboard = views.main_menu(tx, tx("stale.menu"))
+    await show(update, text, keyboard)
+    return END

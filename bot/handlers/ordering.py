@@ -1,16 +1,26 @@
-"""The order flow: service -> link -> quantity (or comments) -> confirmation -> placed once."""
+"""The order conversation: service -> link -> quantity (or comments) -> confirmation.
+
+Its steps, the states of the "order" conversation (bot.handlers.flows):
+    LINK          the next text is the link to the post or profile
+    QUANTITY      the next text (or a quick button) is the quantity
+    COMMENTS      the next text holds the comments, one per line: their count is the quantity
+    CONFIRM       the card is shown (bot.handlers.confirm); text typed instead leaves the step
+    UNCERTAIN_ID  the panel's id of an order whose outcome is unknown (bot.handlers.uncertain)
+
+The order being prepared is the draft in user_data (DRAFT): the conversation says where the
+user is, the draft what they chose. Every button of the draft's messages carries its token, so
+a button of an older draft is told apart from the current one's.
+"""
 
 from __future__ import annotations
 
-import logging
+from telegram import Update
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-
+from bot.callback_data import OrderAgain, OrderService, Quantity
 from bot.context import BotContext
 from bot.core.ids import parse_id
 from bot.core.ordering import (
     Draft,
-    Outcome,
     OrderKind,
     QuantityProblem,
     check_quantity,
@@ -18,383 +28,208 @@ from bot.core.ordering import (
     comment_lines,
     order_kind,
     parse_quantity,
-    place_order,
 )
-from bot.core.uncertain import UncertainOrder, draft_again
-from bot.handlers import cbdata as cb
-from bot.handlers import uncertain, views
-from bot.handlers.account import require_account
-from bot.handlers.catalogue import categories, load_catalogue, search
-from bot.handlers.common import DRAFT, STEP, Session, answer, get_session, panel_error_text, panel_errors, show
-from bot.handlers.start import stale_button
-from bot.handlers.views import Texts
+from bot.handlers import keyboards, views
+from bot.handlers.catalogue import load_catalogue, search, show_categories
+from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
+from bot.handlers.session import needs_account
 from bot.panel import PanelError, Service
 
-log = logging.getLogger(__name__)
+LINK, QUANTITY, COMMENTS, CONFIRM, UNCERTAIN_ID = "link", "quantity", "comments", "confirm", "uncertain_id"
 
-# The "type the order id" step of an order whose outcome is unknown (routed by text.py).
-receive_uncertain_id = uncertain.receive_order_id
-
-
-def _abort_keyboard(tx: Texts, token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(tx.plain("button.abort"), callback_data=cb.data(cb.ABORT, token))]])
-
-
-async def _service(update: Update, context: BotContext, session: Session, service_id: int) -> Service | None:
-    catalogue = await load_catalogue(update, context, session)
-    return catalogue.service(service_id)
+_QUANTITY_PROBLEMS = {
+    QuantityProblem.BELOW_MIN: "order.quantity_below_min",
+    QuantityProblem.ABOVE_MAX: "order.quantity_above_max",
+    QuantityProblem.NOT_STEP: "order.quantity_not_step",
+}
 
 
-async def start_order(update: Update, context: BotContext, session: Session, service_id: int) -> None:
-    tx = Texts(context.deps.i18n, session.lang)
-    service = await _service(update, context, session, service_id)
-    if service is None:
-        if update.callback_query:
-            await stale_button(update, context)
-        else:
-            await update.effective_chat.send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
-        return
-    await answer(update)
-    if order_kind(service) is OrderKind.UNSUPPORTED:
-        await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
-        return
-    draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.account.id)
-    context.user_data[DRAFT] = draft.as_dict()
-    context.user_data[STEP] = "link"
-    await update.effective_chat.send_message(
-        views.link_prompt(tx, service.id, service.name, service.category), reply_markup=_abort_keyboard(tx, draft.token)
-    )
-
-
-
-@panel_errors
-async def order_command(update: Update, context: BotContext) -> None:
-    """`/order 123` starts ordering service 123; `/order` alone opens the catalogue."""
-    session = await require_account(update, context)
-    if session is None:
-        return
-    context.user_data.pop(STEP, None)
-    service_id = parse_id(context.args[0]) if context.args else None
-    if service_id is not None:
-        await start_order(update, context, session, service_id)
-    elif context.args:
-        await search(update, context, session, " ".join(context.args))  # /order tiktok views
-    else:
-        await categories(update, context)
-
-
-@panel_errors
-async def order_button(update: Update, context: BotContext) -> None:
-    session = await require_account(update, context)
-    if session is None:
-        return
-    service_id = cb.int_arg(update.callback_query.data)
-    if service_id is None:
-        await stale_button(update, context)
-        return
-    await start_order(update, context, session, service_id)
-
-
-@panel_errors
-async def order_again(update: Update, context: BotContext) -> None:
-    session = await require_account(update, context)
-    if session is None:
-        return
-    order_pk = cb.int_arg(update.callback_query.data)
-    order = await context.deps.db.get_order_by_pk(session.tg_id, order_pk) if order_pk is not None else None
-    if order is None or not order.service_id:
-        await stale_button(update, context)
-        return
-    await start_order(update, context, session, order.service_id)
-
-
-@panel_errors
-async def uncertain_again(update: Update, context: BotContext) -> None:
-    """`ua:<token>`: an order the user settled as not placed, on a new confirmation card (a new
-    token: the settled intent is never claimed again)."""
-    session = await require_account(update, context)
-    if session is None:
-        return
-    tx = Texts(context.deps.i18n, session.lang)
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    intent = await context.deps.db.get_intent(session.tg_id, token) if token else None
-    item = UncertainOrder.from_intent(intent) if intent is not None else None
-    if item is None or not item.settled_not_placed:
-        await uncertain.settled_elsewhere(update, context, tx, intent)
-        return
-    if item.account_id != session.account.id:
-        await answer(update, tx("uncertain.other_account"), alert=True)
-        return
-    draft = draft_again(item, session.account.id)
-    service = await _service(update, context, session, draft.service_id) if draft is not None else None
-    if service is None:
-        await answer(update)
-        await _catalogue_changed(update, context, tx)
-        return
-    kind = order_kind(service)
-    if kind is OrderKind.UNSUPPORTED or (kind is not OrderKind.PACKAGE and (
-            draft.quantity is None or check_quantity(service, draft.quantity) is not None)):
-        await start_order(update, context, session, service.id)  # the service changed: ask afresh
-        return
-    await answer(update)
-    await show_confirmation(update, context, session, draft, service)
-
-
-def _draft(context: BotContext) -> Draft | None:
+def current_draft(context: BotContext) -> Draft | None:
     data = context.user_data.get(DRAFT)
     return Draft.from_dict(data) if data else None
 
 
-async def receive_link(update: Update, context: BotContext, session: Session) -> None:
-    tx = Texts(context.deps.i18n, session.lang)
-    draft = _draft(context)
+def keep_draft(context: BotContext, draft: Draft) -> None:
+    context.user_data[DRAFT] = draft.as_dict()
+
+
+async def service_of(update: Update, context: BotContext, service_id: int) -> Service | None:
+    return (await load_catalogue(update, context)).service(service_id)
+
+
+async def start_order(update: Update, context: BotContext, service_id: int) -> object:
+    """A new draft for `service_id`; the next text is its link."""
+    session = context.session
+    tx = session.tx
+    service = await service_of(update, context, service_id)
+    if service is None:
+        if update.callback_query:
+            return await stale_button(update, context)
+        await update.effective_chat.send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
+        return END
+    await answer(update, context)
+    if order_kind(service) is OrderKind.UNSUPPORTED:
+        await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
+        return END
+    draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.account.id)
+    keep_draft(context, draft)
+    await update.effective_chat.send_message(
+        views.link_prompt(tx, service.id, service.name, service.category), reply_markup=keyboards.abort_order(tx, draft.token)
+    )
+    return LINK
+
+
+@needs_account
+@panel_errors
+async def order_command(update: Update, context: BotContext) -> object:
+    """`/order 123` starts ordering service 123; `/order words` searches; `/order` alone opens
+    the catalogue."""
+    service_id = parse_id(context.args[0]) if context.args else None
+    if service_id is not None:
+        return await start_order(update, context, service_id)
+    if context.args:
+        await search(update, context, " ".join(context.args))  # /order tiktok views
+    else:
+        await show_categories(update, context)
+    return END
+
+
+@needs_account
+@panel_errors
+async def order_button(update: Update, context: BotContext, pressed: OrderService) -> object:
+    return await start_order(update, context, pressed.service)
+
+
+@needs_account
+@panel_errors
+async def order_again(update: Update, context: BotContext, pressed: OrderAgain) -> object:
+    order = await context.deps.db.get_order_by_pk(context.session.tg_id, pressed.order)
+    if order is None or not order.service_id:
+        return await stale_button(update, context)
+    return await start_order(update, context, order.service_id)
+
+
+async def _draft_gone(update: Update, context: BotContext) -> object:
+    """A step whose draft is gone (it cannot be, short of a hand-edited database): the text is
+    read as if no step were pending."""
+    await search(update, context, update.effective_message.text or "")
+    return END
+
+
+@needs_account
+@panel_errors
+async def receive_link(update: Update, context: BotContext) -> object:
+    tx = context.session.tx
+    draft = current_draft(context)
     if draft is None:
-        context.user_data.pop(STEP, None)
-        return
+        return await _draft_gone(update, context)
     link = clean_link(update.effective_message.text or "")
     if link is None:
-        await update.effective_chat.send_message(tx("order.bad_link"), reply_markup=_abort_keyboard(tx, draft.token))
-        return
+        await update.effective_chat.send_message(tx("order.bad_link"), reply_markup=keyboards.abort_order(tx, draft.token))
+        return None
     draft.link = link
-    service = await _service(update, context, session, draft.service_id)
+    service = await service_of(update, context, draft.service_id)
     if service is None:
-        await _catalogue_changed(update, context, tx)
-        return
-    context.user_data[DRAFT] = draft.as_dict()
+        return await catalogue_changed(update, context)
     kind = order_kind(service)
     if kind is OrderKind.PACKAGE:
         draft.quantity = None
-        context.user_data[DRAFT] = draft.as_dict()
-        await show_confirmation(update, context, session, draft, service)
-    elif kind is OrderKind.COMMENTS:
-        context.user_data[STEP] = "comments"
+        return await show_confirmation(update, context, draft, service)
+    keep_draft(context, draft)
+    if kind is OrderKind.COMMENTS:
         await update.effective_chat.send_message(
-            tx("order.ask_comments", min=tx.number(service.min), max=tx.number(service.max)), reply_markup=_abort_keyboard(tx, draft.token)
+            tx("order.ask_comments", min=tx.number(service.min), max=tx.number(service.max)),
+            reply_markup=keyboards.abort_order(tx, draft.token),
         )
-    else:
-        context.user_data[STEP] = "quantity"
-        text, keyboard = views.quantity_prompt(tx, service, draft.token)
-        await update.effective_chat.send_message(text, reply_markup=keyboard)
+        return COMMENTS
+    text, keyboard = views.quantity_prompt(tx, service, draft.token)
+    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    return QUANTITY
 
 
-def _quantity_keyboard(tx: Texts, service: Service, token: str) -> InlineKeyboardMarkup:
-    return views.quantity_prompt(tx, service, token)[1]
-
-
-async def _catalogue_changed(update: Update, context: BotContext, tx: Texts) -> None:
-    context.user_data.pop(STEP, None)
+async def catalogue_changed(update: Update, context: BotContext) -> object:
+    """The draft's service left the catalogue: the order is over."""
+    tx = context.session.tx
     context.user_data.pop(DRAFT, None)
+    await answer(update, context)
     await update.effective_chat.send_message(tx("order.service_gone"), reply_markup=views.menu_keyboard(tx))
+    return END
 
 
-async def _accept_quantity(update: Update, context: BotContext, session: Session, quantity: int | None,
-                           token: str | None = None) -> None:
-    tx = Texts(context.deps.i18n, session.lang)
-    draft = _draft(context)
-    if draft is None or context.user_data.get(STEP) != "quantity" or (token is not None and token != draft.token):
-        if update.callback_query:  # a quick button of another (older) order
-            await stale_button(update, context)
-        else:
-            context.user_data.pop(STEP, None)
-        return
-    service = await _service(update, context, session, draft.service_id)
-    if service is None:
-        await _catalogue_changed(update, context, tx)
-        return
-    await answer(update)
-    limits = {"min": tx.number(service.min), "max": tx.number(service.max), "step": tx.number(service.step or 1)}
-    if quantity is None:
-        await update.effective_chat.send_message(tx("order.quantity_not_number", **limits),
-                                                 reply_markup=_quantity_keyboard(tx, service, draft.token))
-        return
-    problem = check_quantity(service, quantity)
-    if problem is not None:
-        key = {
-            QuantityProblem.BELOW_MIN: "order.quantity_below_min",
-            QuantityProblem.ABOVE_MAX: "order.quantity_above_max",
-            QuantityProblem.NOT_STEP: "order.quantity_not_step",
-        }[problem]
-        await update.effective_chat.send_message(tx(key, **limits), reply_markup=_quantity_keyboard(tx, service, draft.token))
-        return
-    draft.quantity = quantity
-    context.user_data[DRAFT] = draft.as_dict()
-    await show_confirmation(update, context, session, draft, service)
-
-
-async def receive_quantity(update: Update, context: BotContext, session: Session) -> None:
-    await _accept_quantity(update, context, session, parse_quantity(update.effective_message.text or ""))
-
-
+@needs_account
 @panel_errors
-async def quantity_button(update: Update, context: BotContext) -> None:
-    session = await require_account(update, context)
-    if session is None:
-        return
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    await _accept_quantity(update, context, session, cb.int_arg(update.callback_query.data, 1), token)
-
-
-async def receive_comments(update: Update, context: BotContext, session: Session) -> None:
-    tx = Texts(context.deps.i18n, session.lang)
-    draft = _draft(context)
+async def receive_quantity(update: Update, context: BotContext) -> object:
+    draft = current_draft(context)
     if draft is None:
-        context.user_data.pop(STEP, None)
-        return
-    service = await _service(update, context, session, draft.service_id)
+        return await _draft_gone(update, context)
+    return await _accept_quantity(update, context, draft, parse_quantity(update.effective_message.text or ""))
+
+
+@needs_account
+@panel_errors
+async def quantity_button(update: Update, context: BotContext, pressed: Quantity) -> object:
+    """A quick quantity button (the service's min or max), of the current draft only."""
+    draft = current_draft(context)
+    if draft is None or draft.token != pressed.token:
+        return await stale_button(update, context)
+    return await _accept_quantity(update, context, draft, pressed.quantity)
+
+
+async def _accept_quantity(update: Update, context: BotContext, draft: Draft, quantity: int | None) -> object:
+    tx = context.session.tx
+    service = await service_of(update, context, draft.service_id)
     if service is None:
-        await _catalogue_changed(update, context, tx)
-        return
+        return await catalogue_changed(update, context)
+    await answer(update, context)
+    limits = {"min": tx.number(service.min), "max": tx.number(service.max), "step": tx.number(service.step or 1)}
+    problem = "order.quantity_not_number" if quantity is None else _QUANTITY_PROBLEMS.get(check_quantity(service, quantity))
+    if problem is not None:
+        keyboard = views.quantity_prompt(tx, service, draft.token)[1]
+        await update.effective_chat.send_message(tx(problem, **limits), reply_markup=keyboard)
+        return None
+    draft.quantity = quantity
+    return await show_confirmation(update, context, draft, service)
+
+
+@needs_account
+@panel_errors
+async def receive_comments(update: Update, context: BotContext) -> object:
+    tx = context.session.tx
+    draft = current_draft(context)
+    if draft is None:
+        return await _draft_gone(update, context)
+    service = await service_of(update, context, draft.service_id)
+    if service is None:
+        return await catalogue_changed(update, context)
     lines = comment_lines(update.effective_message.text or "")
     problem = check_quantity(service, len(lines)) if lines else QuantityProblem.BELOW_MIN
     if problem in (QuantityProblem.BELOW_MIN, QuantityProblem.ABOVE_MAX):
         await update.effective_chat.send_message(
             tx("order.comments_count", count=tx.number(len(lines)), min=tx.number(service.min), max=tx.number(service.max)),
-            reply_markup=_abort_keyboard(tx, draft.token),
+            reply_markup=keyboards.abort_order(tx, draft.token),
         )
-        return
+        return None
     draft.comments = "\n".join(lines)
     draft.quantity = len(lines)
-    context.user_data[DRAFT] = draft.as_dict()
-    await show_confirmation(update, context, session, draft, service)
+    return await show_confirmation(update, context, draft, service)
 
 
-async def show_confirmation(update: Update, context: BotContext, session: Session, draft: Draft, service: Service) -> None:
-    tx = Texts(context.deps.i18n, session.lang)
+async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service) -> str:
+    """The confirmation card, with a new token: the card's buttons act on this draft only."""
+    session = context.session
+    tx = session.tx
     draft.renew_token()
-    context.user_data[DRAFT] = draft.as_dict()
-    context.user_data[STEP] = "confirm"
     balance = None
     currency = session.account.currency
     try:
-        result = await session.api(context).balance()
+        result = await session.api().balance()
         balance, currency = result.amount, result.currency or currency
     except PanelError:
         pass  # the card is still useful without the balance; the panel checks funds at `add`
     # Kept with the order: should its outcome be unknown, the user compares it with the balance then.
     draft.balance, draft.balance_currency = balance, currency
-    context.user_data[DRAFT] = draft.as_dict()
+    keep_draft(context, draft)
     comments = draft.quantity if order_kind(service) is OrderKind.COMMENTS else None
     text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity, comments, balance, currency, draft.token)
     await update.effective_chat.send_message(text, reply_markup=keyboard)
-
-
-@panel_errors
-async def confirm(update: Update, context: BotContext) -> None:
-    session = await require_account(update, context)
-    if session is None:
-        return
-    tx = Texts(context.deps.i18n, session.lang)
-    draft = await _card_draft(update, context, session)
-    if draft is None:
-        return
-    service = await _service(update, context, session, draft.service_id)
-    if service is None:
-        await answer(update)
-        await _catalogue_changed(update, context, tx)
-        return
-    result = await place_order(context.deps.db, session.api(context), session.tg_id, draft, service,
-                               session.account.currency, before_sending=lambda: answer(update, tx("confirm.placing")))
-    if result.outcome is Outcome.PLACED:
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(STEP, None)
-        context.deps.on_order_placed(context, result.order)
-        if result.order is None:  # placed, but our own record of it failed: the number matters most
-            await show(update, tx("order.placed_unrecorded", id=result.panel_order_id), views.menu_keyboard(tx))
-        else:
-            text, keyboard = views.order_card(tx, result.order, tx("order.placed", id=result.panel_order_id))
-            await show(update, text, keyboard)
-    elif result.outcome is Outcome.FAILED and result.owned:
-        note = panel_error_text(session, context, result.error)
-        text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity,
-                                                 draft.quantity if draft.comments else None, None, session.account.currency, draft.token)
-        await show(update, views.Html(text + "\n\n" + tx("order.failed", reason=note)), keyboard)
-    elif result.owned:  # our own `add` got no definite answer
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(STEP, None)
-        intent = await context.deps.db.get_intent(session.tg_id, draft.token)
-        if intent is None:  # cannot happen: the claim stored it
-            await show(update, tx("order.unknown"), views.menu_keyboard(tx))
-        else:  # the card keeps what was ordered, says what happened and how to settle it
-            await show(update, *uncertain.card(context, tx, intent, lead=tx("order.unknown")))
-    else:
-        await _report(update, context, session, result.outcome, result.panel_order_id)
-
-
-async def _report(update: Update, context: BotContext, session: Session, outcome: Outcome, order_id: int | None) -> None:
-    """A tap that did not place the order (a double tap, an old card): say what became of it.
-
-    The answer is an alert on the tap itself; the card it was tapped on is left as it is,
-    since it may already show the placed order.
-    """
-    tx = Texts(context.deps.i18n, session.lang)
-    if outcome is Outcome.ALREADY_PLACED:
-        await answer(update, tx("order.already_placed", id=order_id), alert=True)
-    elif outcome is Outcome.UNKNOWN:
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(STEP, None)
-        await answer(update, tx("order.unknown"), alert=True)
-    elif outcome is Outcome.FAILED:
-        await answer(update, tx("order.not_placed"), alert=True)
-    else:
-        await answer(update, tx("order.in_flight"), alert=True)
-
-
-async def _card_draft(update: Update, context: BotContext, session: Session) -> Draft | None:
-    """The draft a confirmation card's button belongs to, if it is the current one.
-
-    A button of any other card (an older draft, a placed order) is answered here with what
-    became of that card's order, and None is returned.
-    """
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    draft = _draft(context)
-    if draft is None or draft.token != token:
-        await _old_card(update, context, session, token)
-        return None
-    return draft
-
-
-async def _old_card(update: Update, context: BotContext, session: Session, token: str) -> None:
-    """A tap on a confirmation card that is not the current draft's."""
-    from bot.storage import IntentState
-
-    intent = await context.deps.db.get_intent(session.tg_id, token) if token else None
-    outcome = {
-        IntentState.PLACED: Outcome.ALREADY_PLACED,
-        IntentState.UNKNOWN: Outcome.UNKNOWN,
-        IntentState.SUBMITTING: Outcome.IN_FLIGHT,
-    }.get(intent.state) if intent is not None else None
-    if outcome is None:  # never confirmed, or failed and since replaced by a newer card
-        await stale_button(update, context)
-        return
-    await _report(update, context, session, outcome, intent.panel_order_id)
-
-
-async def edit(update: Update, context: BotContext) -> None:
-    session = await require_account(update, context)
-    if session is None:
-        return
-    tx = Texts(context.deps.i18n, session.lang)
-    draft = await _card_draft(update, context, session)
-    if draft is None:
-        return
-    await answer(update)
-    draft.link = draft.quantity = draft.comments = None
-    draft.renew_token()
-    context.user_data[DRAFT] = draft.as_dict()
-    context.user_data[STEP] = "link"
-    await show(update, tx("order.editing"), None)
-    await update.effective_chat.send_message(
-        views.link_prompt(tx, draft.service_id, draft.service_name), reply_markup=_abort_keyboard(tx, draft.token)
-    )
-
-
-async def abort(update: Update, context: BotContext) -> None:
-    session = await get_session(update, context)
-    tx = Texts(context.deps.i18n, session.lang)
-    draft = await _card_draft(update, context, session)
-    if draft is None:
-        return
-    await answer(update)
-    context.user_data.pop(DRAFT, None)
-    context.user_data.pop(STEP, None)
-    await show(update, *views.main_menu(tx, tx("order.aborted")))
+    return CONFIRM

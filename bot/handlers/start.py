@@ -1,82 +1,64 @@
-"""/start, /help, /cancel, the main menu, group chats and stale buttons."""
+"""/start, /help, /cancel, the main menu, group chats and the bot's membership in chats."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
+from bot.callback_data import Help, MainMenu
 from bot.context import BotContext
-from bot.handlers import views
-from bot.handlers.common import DRAFT, STEP, answer, get_session, language_of, show
+from bot.handlers import keyboards, views
+from bot.handlers.common import DRAFT, answer, show
+from bot.handlers.session import language_of
 from bot.handlers.views import Texts
 from bot.i18n import language_for
 
 
-def texts(context: BotContext, lang: str) -> Texts:
-    return Texts(context.deps.i18n, lang)
-
-
 async def start(update: Update, context: BotContext) -> None:
-    session = await get_session(update, context)
-    tx = texts(context, session.lang)
-    context.user_data.pop(STEP, None)
+    session = context.session
+    tx = session.tx
+    name = update.effective_user.first_name or ""
     if session.account is None:
-        # Onboarding: what the bot does, where the key is, then wait for it.
-        context.user_data[STEP] = "key"
-        await update.effective_chat.send_message(
-            tx("start.welcome", name=update.effective_user.first_name or "", panel=context.deps.settings.panel_site)
-        )
+        # Onboarding: what the bot does, where the key is; whatever is sent next is the key
+        # (bot.handlers.key_guard).
+        await update.effective_chat.send_message(tx("start.welcome", name=name, panel=context.deps.settings.panel_site))
         return
-    text, keyboard = views.main_menu(tx, tx("start.back", name=update.effective_user.first_name or ""))
+    text, keyboard = views.main_menu(tx, tx("start.back", name=name))
     await update.effective_chat.send_message(text, reply_markup=keyboard)
 
 
-async def help_command(update: Update, context: BotContext) -> None:
-    session = await get_session(update, context)
-    tx = texts(context, session.lang)
-    await answer(update)
+async def help_command(update: Update, context: BotContext, _: Help | None = None) -> None:
+    tx = context.session.tx
+    await answer(update, context)
     await show(update, tx("help.text"), views.menu_keyboard(tx))
 
 
-async def main_menu(update: Update, context: BotContext) -> None:
-    session = await get_session(update, context)
-    tx = texts(context, session.lang)
-    await answer(update)
-    context.user_data.pop(STEP, None)
-    text, keyboard = views.main_menu(tx)
-    await show(update, text, keyboard)
+async def main_menu(update: Update, context: BotContext, _: MainMenu) -> None:
+    tx = context.session.tx
+    await answer(update, context)
+    await show(update, *views.main_menu(tx))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    session = await get_session(update, context)
-    tx = texts(context, session.lang)
-    had_step = context.user_data.pop(STEP, None)
+    """Any step the user was at has ended (the conversations leave on any command), and the
+    order being prepared is dropped: its card's Confirm no longer places it."""
+    session = context.session
+    tx = session.tx
     context.user_data.pop(DRAFT, None)
     if session.account is None:
-        context.user_data[STEP] = "key"
         await update.effective_chat.send_message(tx("cancel.need_key"))
         return
-    text, keyboard = views.main_menu(tx, tx("cancel.done") if had_step else tx("cancel.nothing"))
+    text, keyboard = views.main_menu(tx, tx("cancel.done") if context.turn.left_flow else tx("cancel.nothing"))
     await update.effective_chat.send_message(text, reply_markup=keyboard)
-
-
-async def stale_button(update: Update, context: BotContext) -> None:
-    """A button this bot no longer knows (old menu, old version): say so, show a fresh menu."""
-    session = await get_session(update, context)
-    tx = texts(context, session.lang)
-    await answer(update, tx("stale.menu"))
-    text, keyboard = views.main_menu(tx, tx("stale.menu"))
-    await show(update, text, keyboard)
 
 
 async def group_command(update: Update, context: BotContext) -> None:
     """In groups the bot reads no keys and shows no account: it asks to talk privately."""
-    command = (update.effective_message.text or "").split(maxsplit=1)[0]
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0]
     if "@" in command and command.split("@", 1)[1].lower() != (context.bot.username or "").lower():
         return  # addressed to another bot
-    tx = texts(context, await language_of(update, context))
-    link = f"https://t.me/{context.bot.username}?start=from_group"
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(tx.plain("group.open_private"), url=link)]])
-    await update.effective_message.reply_text(tx("group.private_only"), reply_markup=keyboard)
+    tx = Texts(context.deps.i18n, await language_of(update, context))
+    await message.reply_text(tx("group.private_only"), reply_markup=keyboards.open_private_chat(tx, context.bot.username))
 
 
 async def membership(update: Update, context: BotContext) -> None:
@@ -85,5 +67,6 @@ async def membership(update: Update, context: BotContext) -> None:
     if change is None or change.chat.type != "private":
         return
     blocked = change.new_chat_member.status in ("kicked", "left")
-    await context.deps.db.ensure_user(change.from_user.id, language_for(change.from_user.language_code, context.deps.settings.default_language))
-    await context.deps.db.set_blocked(change.from_user.id, blocked)
+    user = change.from_user
+    await context.deps.db.ensure_user(user.id, language_for(user.language_code, context.deps.settings.default_language))
+    await context.deps.db.set_blocked(user.id, blocked)

@@ -2,47 +2,43 @@
 
 Every button here carries the intent's token, and the intent's state decides what a tap does:
 an old card or a second tap on a settled order is told what became of it, never acted on
-twice. Ordering it again (once settled as not placed) lives in `ordering.uncertain_again`.
+twice. "It was placed" enters the order conversation's UNCERTAIN_ID step (the next text is the
+order's id on the panel); "Place it again" its confirmation, on a new card.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden
 from telegram.ext import Application
 
+from bot.callback_data import UncertainAgain, UncertainCard, UncertainNotPlaced, UncertainPlaced
 from bot.context import BotContext
 from bot.core.ids import parse_id
-from bot.core.uncertain import UncertainOrder, settle_placed
-from bot.handlers import cbdata as cb
-from bot.handlers import views
-from bot.handlers.account import require_account
-from bot.handlers.common import DRAFT, STEP, Session, answer, panel_errors, show
-from bot.handlers.start import stale_button
+from bot.core.ordering import OrderKind, check_quantity, order_kind
+from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
+from bot.handlers import keyboards, views
+from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
+from bot.handlers.ordering import UNCERTAIN_ID, catalogue_changed, service_of, show_confirmation, start_order
+from bot.handlers.session import needs_account
 from bot.handlers.views import Html, Texts
-from bot.panel import PanelError, UnknownOrder
+from bot.panel import PanelAccountApi, PanelError, UnknownOrder
 from bot.storage import Intent, IntentState
 
 log = logging.getLogger(__name__)
 
-STEP_ORDER_ID = "uncertain_id"  # the next text is the panel's id of an order whose outcome is unknown
-TOKEN = "uncertain_token"  # user_data: the intent that id is for
+TOKEN = "uncertain_token"  # user_data: the intent the UNCERTAIN_ID step's id is for
 
 
-def _tx(context: BotContext, session: Session) -> Texts:
-    return Texts(context.deps.i18n, session.lang)
-
-
-def card(context: BotContext, tx: Texts, intent: Intent, **kwargs) -> tuple[Html, InlineKeyboardMarkup]:
+def card(context: BotContext, intent: Intent, **kwargs: object) -> tuple[Html, InlineKeyboardMarkup]:
     """The card of an order whose outcome is unknown (kwargs: see views.uncertain_card)."""
-    return views.uncertain_card(tx, UncertainOrder.from_intent(intent), context.deps.settings.panel_site, **kwargs)
+    return views.uncertain_card(context.session.tx, UncertainOrder.from_intent(intent), context.deps.settings.panel_site, **kwargs)
 
 
-async def _tapped_intent(update: Update, context: BotContext, session: Session) -> Intent | None:
-    token = (cb.args(update.callback_query.data) or [""])[0]
-    return await context.deps.db.get_intent(session.tg_id, token) if token else None
+async def _intent(context: BotContext, token: str) -> Intent | None:
+    return await context.deps.db.get_intent(context.session.tg_id, token)
 
 
 def forget_draft(context: BotContext, token: str) -> None:
@@ -50,129 +46,119 @@ def forget_draft(context: BotContext, token: str) -> None:
     draft = context.user_data.get(DRAFT)
     if isinstance(draft, dict) and draft.get("token") == token:
         context.user_data.pop(DRAFT, None)
-        context.user_data.pop(STEP, None)
     if context.user_data.get(TOKEN) == token:
         context.user_data.pop(TOKEN, None)
-        if context.user_data.get(STEP) == STEP_ORDER_ID:
-            context.user_data.pop(STEP, None)
 
 
-async def settled_elsewhere(update: Update, context: BotContext, tx: Texts, intent: Intent | None) -> None:
+async def settled_elsewhere(update: Update, context: BotContext, intent: Intent | None) -> object:
     """A tap on a card whose order is no longer unknown: say what it became."""
+    tx = context.session.tx
     if intent is not None and intent.state is IntentState.PLACED:
-        await answer(update, tx("order.already_placed", id=intent.panel_order_id), alert=True)
+        await answer(update, context, tx("order.already_placed", id=intent.panel_order_id), alert=True)
     elif intent is not None and UncertainOrder.from_intent(intent).settled_not_placed:
-        await answer(update, tx("uncertain.already_not_placed"), alert=True)
+        await answer(update, context, tx("uncertain.already_not_placed"), alert=True)
     elif intent is not None and intent.state is IntentState.SUBMITTING:
-        await answer(update, tx("order.in_flight"), alert=True)
+        await answer(update, context, tx("order.in_flight"), alert=True)
     else:
-        await stale_button(update, context)
+        return await stale_button(update, context)
+    return None
 
 
-async def _api(context: BotContext, session: Session, account_id: int):
+async def _api(context: BotContext, account_id: int) -> PanelAccountApi | None:
     """The panel as seen with the key the order was sent with (the user may have changed keys)."""
+    session = context.session
     if session.account is not None and session.account.id == account_id:
-        return session.api(context)
+        return session.api()
     account = await context.deps.db.get_account(session.tg_id, account_id)
     return None if account is None else context.deps.panel.account(account.panel_url, account.api_key)
 
 
+@needs_account
 @panel_errors
-async def open_card(update: Update, context: BotContext) -> None:
-    """`uo:<token>`: the card, with the balance now (one call) next to the one seen before Confirm."""
-    session = await require_account(update, context)
-    if session is None:
-        return
-    tx = _tx(context, session)
-    intent = await _tapped_intent(update, context, session)
+async def open_card(update: Update, context: BotContext, pressed: UncertainCard) -> object:
+    """The card, with the balance now (one call) next to the one seen before Confirm. Also the
+    "Back" under the question for the order's id (which leaves that step)."""
+    tx = context.session.tx
+    intent = await _intent(context, pressed.token)
     if intent is None:
-        await stale_button(update, context)
-        return
+        return await stale_button(update, context)
     item = UncertainOrder.from_intent(intent)
     if item.settled_not_placed:
-        await answer(update)
+        await answer(update, context)
         await show(update, *views.uncertain_not_placed_card(tx, item))
-        return
+        return None
     if intent.state is not IntentState.UNKNOWN:
-        await settled_elsewhere(update, context, tx, intent)
-        return
-    await answer(update, tx("orders.refreshing"))
-    if context.user_data.get(STEP) == STEP_ORDER_ID:  # "Back" from typing the id
-        context.user_data.pop(STEP, None)
+        return await settled_elsewhere(update, context, intent)
+    await answer(update, context, tx("orders.refreshing"))
     balance, failed = None, False
-    api = await _api(context, session, intent.account_id)
+    api = await _api(context, intent.account_id)
     try:
         if api is not None:
             result = await api.balance()
             balance = (result.amount, result.currency)
     except PanelError as error:
-        log.info("balance for an unknown order of user %s: %s", session.tg_id, error.code)
+        log.info("balance for an unknown order of user %s: %s", context.session.tg_id, error.code)
         failed = True
-    await show(update, *card(context, tx, intent, balance_now=balance, balance_failed=failed))
+    await show(update, *card(context, intent, balance_now=balance, balance_failed=failed))
+    return None
 
 
-def _back_to_card(tx: Texts, token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(tx.plain("button.back"), callback_data=cb.data(cb.UNCERTAIN, token))]])
-
-
-@panel_errors
-async def placed_button(update: Update, context: BotContext) -> None:
-    """`up:<token>`: "it was placed": the next message is its id on the panel."""
-    session = await require_account(update, context)
-    if session is None:
-        return
-    tx = _tx(context, session)
-    intent = await _tapped_intent(update, context, session)
+@needs_account
+async def placed(update: Update, context: BotContext, pressed: UncertainPlaced) -> object:
+    """"It was placed": the next message is its id on the panel (UNCERTAIN_ID)."""
+    intent = await _intent(context, pressed.token)
     if intent is None or intent.state is not IntentState.UNKNOWN:
-        await settled_elsewhere(update, context, tx, intent)
-        return
-    await answer(update)
-    context.user_data[STEP] = STEP_ORDER_ID
+        return await settled_elsewhere(update, context, intent)
+    tx = context.session.tx
+    await answer(update, context)
     context.user_data[TOKEN] = intent.token
-    await update.effective_chat.send_message(tx("uncertain.ask_id"), reply_markup=_back_to_card(tx, intent.token))
+    await update.effective_chat.send_message(tx("uncertain.ask_id"), reply_markup=keyboards.back_to_uncertain_card(tx, intent.token))
+    return UNCERTAIN_ID
 
 
-async def receive_order_id(update: Update, context: BotContext, session: Session, text: str) -> None:
+@needs_account
+@panel_errors
+async def receive_order_id(update: Update, context: BotContext) -> object:
     """The id the user found on the panel's website: one `status` call, then the order is stored
     and followed like any other. A wrong id stores nothing and is asked again."""
-    tx = _tx(context, session)
+    session = context.session
+    tx = session.tx
     db = context.deps.db
     chat = update.effective_chat
     token = context.user_data.get(TOKEN)
-    intent = await db.get_intent(session.tg_id, token) if isinstance(token, str) else None
+    intent = await _intent(context, token) if isinstance(token, str) else None
     if intent is None or intent.state is not IntentState.UNKNOWN:
-        await _no_longer_unknown(update, context, tx, intent)
-        return
-    order_id = parse_id(text)
+        return await _no_longer_unknown(update, context, intent)
+    back = keyboards.back_to_uncertain_card(tx, intent.token)
+    order_id = parse_id(update.effective_message.text or "")
     if order_id is None:
-        await chat.send_message(tx("uncertain.bad_id"), reply_markup=_back_to_card(tx, intent.token))
-        return
+        await chat.send_message(tx("uncertain.bad_id"), reply_markup=back)
+        return None
     known = await db.get_order(session.tg_id, order_id, account_id=intent.account_id)
     if known is not None and known.service_id is not None:  # another order the bot placed or settled
-        await chat.send_message(tx("uncertain.id_taken", id=order_id), reply_markup=_back_to_card(tx, intent.token))
-        return
-    api = await _api(context, session, intent.account_id)
+        await chat.send_message(tx("uncertain.id_taken", id=order_id), reply_markup=back)
+        return None
+    api = await _api(context, intent.account_id)
     if api is None:  # the account was removed (and its intents with it) meanwhile
-        await _no_longer_unknown(update, context, tx, None)
-        return
+        return await _no_longer_unknown(update, context, None)
     await chat.send_chat_action("typing")
     try:
         order, _ = await settle_placed(db, api, session.tg_id, intent, order_id)
     except UnknownOrder:
-        await chat.send_message(tx("uncertain.wrong_id", id=order_id), reply_markup=_back_to_card(tx, intent.token))
-        return
+        await chat.send_message(tx("uncertain.wrong_id", id=order_id), reply_markup=back)
+        return None
     if order is None:  # settled some other way meanwhile
-        await _no_longer_unknown(update, context, tx, await db.get_intent(session.tg_id, intent.token))
-        return
+        return await _no_longer_unknown(update, context, await _intent(context, intent.token))
     forget_draft(context, intent.token)
-    context.deps.on_order_placed(context, order)
+    context.deps.track_soon()
     reply, keyboard = views.order_card(tx, order, tx("uncertain.recorded", id=order.panel_order_id))
     await chat.send_message(reply, reply_markup=keyboard)
+    return END
 
 
-async def _no_longer_unknown(update: Update, context: BotContext, tx: Texts, intent: Intent | None) -> None:
+async def _no_longer_unknown(update: Update, context: BotContext, intent: Intent | None) -> object:
     """An id typed for an order settled meanwhile (or gone): say what it became, leave the step."""
-    context.user_data.pop(STEP, None)
+    tx = context.session.tx
     context.user_data.pop(TOKEN, None)
     if intent is None:
         reply, keyboard = views.main_menu(tx, tx("stale.menu"))
@@ -181,26 +167,48 @@ async def _no_longer_unknown(update: Update, context: BotContext, tx: Texts, int
     else:
         reply, keyboard = tx("uncertain.already_not_placed"), views.menu_keyboard(tx)
     await update.effective_chat.send_message(reply, reply_markup=keyboard)
+    return END
 
 
-@panel_errors
-async def not_placed_button(update: Update, context: BotContext) -> None:
-    """`un:<token>`: "it was not placed": settled so; only now may it be ordered again."""
-    session = await require_account(update, context)
-    if session is None:
-        return
-    tx = _tx(context, session)
+@needs_account
+async def not_placed(update: Update, context: BotContext, pressed: UncertainNotPlaced) -> object:
+    """"It was not placed": settled so; only now may it be ordered again."""
     db = context.deps.db
-    intent = await _tapped_intent(update, context, session)
+    intent = await _intent(context, pressed.token)
     if intent is not None and intent.state is IntentState.UNKNOWN:
-        await db.settle_intent_not_placed(session.tg_id, intent.token)
-        intent = await db.get_intent(session.tg_id, intent.token)
+        await db.settle_intent_not_placed(context.session.tg_id, intent.token)
+        intent = await _intent(context, intent.token)
     if intent is None or not UncertainOrder.from_intent(intent).settled_not_placed:
-        await settled_elsewhere(update, context, tx, intent)
-        return
+        return await settled_elsewhere(update, context, intent)
     forget_draft(context, intent.token)
-    await answer(update)
-    await show(update, *views.uncertain_not_placed_card(tx, UncertainOrder.from_intent(intent)))
+    await answer(update, context)
+    await show(update, *views.uncertain_not_placed_card(context.session.tx, UncertainOrder.from_intent(intent)))
+    return None
+
+
+@needs_account
+@panel_errors
+async def again(update: Update, context: BotContext, pressed: UncertainAgain) -> object:
+    """An order the user settled as not placed, on a new confirmation card (a new token: the
+    settled intent is never claimed again)."""
+    session = context.session
+    intent = await _intent(context, pressed.token)
+    item = UncertainOrder.from_intent(intent) if intent is not None else None
+    if item is None or not item.settled_not_placed:
+        return await settled_elsewhere(update, context, intent)
+    if item.account_id != session.account.id:
+        await answer(update, context, session.tx("uncertain.other_account"), alert=True)
+        return None
+    draft = draft_again(item, session.account.id)
+    service = await service_of(update, context, draft.service_id) if draft is not None else None
+    if draft is None or service is None:
+        return await catalogue_changed(update, context)
+    kind = order_kind(service)
+    if kind is OrderKind.UNSUPPORTED or (kind is not OrderKind.PACKAGE and (
+            draft.quantity is None or check_quantity(service, draft.quantity) is not None)):
+        return await start_order(update, context, service.id)  # the service changed: ask afresh
+    await answer(update, context)
+    return await show_confirmation(update, context, draft, service)
 
 
 async def tell_interrupted(application: Application, intents: list[Intent]) -> None:

@@ -19,7 +19,7 @@ from bot.core.catalogue import Catalogue, Category
 from bot.core.ordering import OrderKind, charge_for, order_kind
 from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
 from bot.core.uncertain import UncertainOrder, reason_kind
-from bot.handlers import cbdata as cb
+from bot import callback_data as cb
 from bot.i18n import Html, Translations, format_int, format_money, format_rate
 from bot.panel import Service
 
@@ -63,18 +63,18 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
-def _button(text: str, data: str) -> Button:
-    return Button(shorten(text, BUTTON_TEXT_MAX), callback_data=data)
+def _button(text: str, pressed: cb.Button) -> Button:
+    return Button(shorten(text, BUTTON_TEXT_MAX), callback_data=pressed.pack())
 
 
 def _pager(tx: Texts, page: int, pages: int, make) -> list[Button]:
     row = []
     if page > 0:
-        row.append(Button(tx.plain("button.prev"), callback_data=make(page - 1)))
+        row.append(Button(tx.plain("button.prev"), callback_data=make(page - 1).pack()))
     if pages > 1:
-        row.append(Button(f"{page + 1}/{pages}", callback_data=make(page)))
+        row.append(Button(f"{page + 1}/{pages}", callback_data=make(page).pack()))
     if page + 1 < pages:
-        row.append(Button(tx.plain("button.next"), callback_data=make(page + 1)))
+        row.append(Button(tx.plain("button.next"), callback_data=make(page + 1).pack()))
     return row
 
 
@@ -86,17 +86,17 @@ def main_menu(tx: Texts, greeting: Html | None = None) -> tuple[Html, Keyboard]:
     text = greeting or tx("menu.title")
     keyboard = Keyboard(
         [
-            [_button(tx.plain("menu.new_order"), cb.CATEGORIES + ":0"), _button(tx.plain("menu.search"), cb.SEARCH_HINT)],
-            [_button(tx.plain("menu.orders"), cb.ORDERS + ":0"), _button(tx.plain("menu.balance"), cb.BALANCE)],
-            [_button(tx.plain("menu.status"), cb.STATUS_ASK), _button(tx.plain("menu.refill"), cb.REFILL_ASK)],
-            [_button(tx.plain("menu.settings"), cb.SETTINGS), _button(tx.plain("menu.help"), cb.HELP)],
+            [_button(tx.plain("menu.new_order"), cb.Categories(0)), _button(tx.plain("menu.search"), cb.SearchHint())],
+            [_button(tx.plain("menu.orders"), cb.Orders(0)), _button(tx.plain("menu.balance"), cb.Balance())],
+            [_button(tx.plain("menu.status"), cb.StatusAsk()), _button(tx.plain("menu.refill"), cb.RefillAsk())],
+            [_button(tx.plain("menu.settings"), cb.SettingsMenu()), _button(tx.plain("menu.help"), cb.Help())],
         ]
     )
     return text, keyboard
 
 
 def back_to_menu(tx: Texts) -> list[Button]:
-    return [_button(tx.plain("button.menu"), cb.MAIN)]
+    return [_button(tx.plain("button.menu"), cb.MainMenu())]
 
 
 def menu_keyboard(tx: Texts) -> Keyboard:
@@ -110,9 +110,9 @@ def categories_page(tx: Texts, catalogue: Catalogue, page: int) -> tuple[Html, K
     pages = max(1, math.ceil(len(categories) / CATEGORIES_PER_PAGE))
     page = _clamp(page, pages)
     shown = categories[page * CATEGORIES_PER_PAGE : (page + 1) * CATEGORIES_PER_PAGE]
-    rows = [[_button(f"{c.name} ({len(c.services)})", cb.data(cb.CATEGORY, c.key, 0))] for c in shown]
-    rows.append(_pager(tx, page, pages, lambda p: cb.data(cb.CATEGORIES, p)))
-    rows.append([_button(tx.plain("button.search"), cb.SEARCH_HINT), _button(tx.plain("button.refresh"), cb.CATALOGUE_REFRESH)])
+    rows = [[_button(f"{c.name} ({len(c.services)})", cb.CategoryPage(c.key, 0))] for c in shown]
+    rows.append(_pager(tx, page, pages, lambda p: cb.Categories(p)))
+    rows.append([_button(tx.plain("button.search"), cb.SearchHint()), _button(tx.plain("button.refresh"), cb.RefreshCatalogue())])
     rows.append(back_to_menu(tx))
     text = tx("catalogue.categories", count=tx.number(len(catalogue.services)), categories=tx.number(len(categories)))
     return text, Keyboard([r for r in rows if r])
@@ -135,26 +135,26 @@ def services_page(tx: Texts, title: Html, services: list[Service] | tuple[Servic
     page = _clamp(page, pages)
     shown = services[page * SERVICES_PER_PAGE : (page + 1) * SERVICES_PER_PAGE]
     lines = [title, ""] + [_service_line(tx, s, currency) for s in shown]
-    rows = [[_button(f"{s.id} · {s.name}", cb.data(cb.SERVICE, s.id))] for s in shown]
+    rows = [[_button(f"{s.id} · {s.name}", cb.ServiceCard(s.id))] for s in shown]
     rows.append(_pager(tx, page, pages, make_page))
-    rows.append([back, _button(tx.plain("button.menu"), cb.MAIN)])
+    rows.append([back, _button(tx.plain("button.menu"), cb.MainMenu())])
     return Html("\n".join(lines)), Keyboard([r for r in rows if r])
 
 
 def category_page(tx: Texts, category: Category, page: int, currency: str | None) -> tuple[Html, Keyboard]:
     title = tx("catalogue.category_title", name=shorten(category.name, NAME_IN_TEXT_MAX), count=tx.number(len(category.services)))
-    back = _button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))
-    return services_page(tx, title, category.services, page, currency, lambda p: cb.data(cb.CATEGORY, category.key, p), back)
+    back = _button(tx.plain("button.categories"), cb.Categories(0))
+    return services_page(tx, title, category.services, page, currency, lambda p: cb.CategoryPage(category.key, p), back)
 
 
 def search_page(tx: Texts, words: str, found: list[Service], page: int, currency: str | None,
                 nonce: str) -> tuple[Html, Keyboard]:
     if not found:
         text = tx("search.nothing", words=shorten(words, 100))
-        return text, Keyboard([[_button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))], back_to_menu(tx)])
+        return text, Keyboard([[_button(tx.plain("button.categories"), cb.Categories(0))], back_to_menu(tx)])
     title = tx("search.title", words=shorten(words, 100), count=tx.number(len(found)))
-    back = _button(tx.plain("button.categories"), cb.data(cb.CATEGORIES, 0))
-    return services_page(tx, title, found, page, currency, lambda p: cb.data(cb.SEARCH_PAGE, nonce, p), back)
+    back = _button(tx.plain("button.categories"), cb.Categories(0))
+    return services_page(tx, title, found, page, currency, lambda p: cb.SearchPage(nonce, p), back)
 
 
 def _yes_no(tx: Texts, value: bool) -> str:
@@ -184,11 +184,11 @@ def service_card(tx: Texts, service: Service, currency: str | None, category_key
         parts.append(tx("service.unsupported"))
     rows = []
     if kind is not OrderKind.UNSUPPORTED:
-        rows.append([_button(tx.plain("button.order"), cb.data(cb.ORDER_SERVICE, service.id))])
+        rows.append([_button(tx.plain("button.order"), cb.OrderService(service.id))])
     back_row = []
     if category_key:
-        back_row.append(_button(tx.plain("button.back"), cb.data(cb.CATEGORY, category_key, 0)))
-    back_row.append(_button(tx.plain("button.menu"), cb.MAIN))
+        back_row.append(_button(tx.plain("button.back"), cb.CategoryPage(category_key, 0)))
+    back_row.append(_button(tx.plain("button.menu"), cb.MainMenu()))
     rows.append(back_row)
     return Html("\n".join(parts)), Keyboard(rows)
 
@@ -220,10 +220,10 @@ def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyb
     text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
     if service.step and service.step > 1:
         text = Html(text + "\n" + tx("service.step", step=tx.number(service.step)))
-    buttons = [_button(tx.number(service.min), cb.data(cb.QUANTITY, token, service.min))]
+    buttons = [_button(tx.number(service.min), cb.Quantity(token, service.min))]
     if service.max and service.max != service.min:
-        buttons.append(_button(tx.number(service.max), cb.data(cb.QUANTITY, token, service.max)))
-    return text, Keyboard([buttons, [_button(tx.plain("button.abort"), cb.data(cb.ABORT, token))]])
+        buttons.append(_button(tx.number(service.max), cb.Quantity(token, service.max)))
+    return text, Keyboard([buttons, [_button(tx.plain("button.abort"), cb.AbortOrder(token))]])
 
 
 def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | None, comments_count: int | None,
@@ -244,8 +244,8 @@ def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | No
         if balance < charge:
             parts.append(tx("confirm.not_enough", missing=tx.money(charge - balance, currency)))
     rows = [
-        [_button(tx.plain("button.confirm"), cb.data(cb.CONFIRM, token))],
-        [_button(tx.plain("button.edit"), cb.data(cb.EDIT, token)), _button(tx.plain("button.abort"), cb.data(cb.ABORT, token))],
+        [_button(tx.plain("button.confirm"), cb.Confirm(token))],
+        [_button(tx.plain("button.edit"), cb.EditOrder(token)), _button(tx.plain("button.abort"), cb.AbortOrder(token))],
     ]
     return Html("\n".join(parts)), Keyboard(rows)
 
@@ -284,15 +284,15 @@ def order_buttons(tx: Texts, order, *, with_refresh: bool = True) -> list[list[B
     rows = []
     first = []
     if with_refresh:
-        first.append(_button(tx.plain("button.refresh"), cb.data(cb.ORDER, order.id, "r")))
+        first.append(_button(tx.plain("button.refresh"), cb.OrderCard(order.id, refresh=True)))
     if order.refill_allowed and (order.status or "").lower() in ("completed", "partial"):
-        first.append(_button(tx.plain("button.refill"), cb.data(cb.REFILL, order.id)))
+        first.append(_button(tx.plain("button.refill"), cb.Refill(order.id)))
     if order.cancel_allowed and not order.final:
-        first.append(_button(tx.plain("button.cancel_order"), cb.data(cb.CANCEL_ORDER, order.id)))
+        first.append(_button(tx.plain("button.cancel_order"), cb.CancelOrder(order.id)))
     if first:
         rows.append(first)
     if order.service_id:
-        rows.append([_button(tx.plain("button.again"), cb.data(cb.AGAIN, order.id))])
+        rows.append([_button(tx.plain("button.again"), cb.OrderAgain(order.id))])
     return rows
 
 
@@ -301,7 +301,7 @@ def order_card(tx: Texts, order, note: Html | None = None) -> tuple[Html, Keyboa
     if note:
         text = Html(text + "\n\n" + note)
     rows = order_buttons(tx, order)
-    rows.append([_button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0)), _button(tx.plain("button.menu"), cb.MAIN)])
+    rows.append([_button(tx.plain("button.orders"), cb.Orders(0)), _button(tx.plain("button.menu"), cb.MainMenu())])
     return text, Keyboard(rows)
 
 
@@ -309,16 +309,16 @@ def orders_page(tx: Texts, orders: list, page: int, total: int, uncertain: Seque
     """A page of orders; `uncertain` (orders whose outcome is unknown) are listed above them."""
     pages = max(1, math.ceil(total / ORDERS_PER_PAGE))
     if not orders and not uncertain:
-        return tx("orders.none"), Keyboard([[_button(tx.plain("menu.new_order"), cb.data(cb.CATEGORIES, 0))], back_to_menu(tx)])
+        return tx("orders.none"), Keyboard([[_button(tx.plain("menu.new_order"), cb.Categories(0))], back_to_menu(tx)])
     lines, rows = uncertain_list(tx, uncertain)
     if orders:
         lines.append(tx("orders.title", total=tx.number(total)))
     for order in orders:
         lines.append(tx("orders.line", id=order.panel_order_id, status=status_name(tx, order.status),
                         name=shorten(order.service_name or "—", 60)))
-    rows += [[_button(f"#{o.panel_order_id} · {status_name(tx, o.status)}", cb.data(cb.ORDER, o.id))] for o in orders]
-    rows.append(_pager(tx, page, pages, lambda p: cb.data(cb.ORDERS, p)))
-    rows.append([_button(tx.plain("button.refresh"), cb.data(cb.ORDERS, page, "r")), _button(tx.plain("button.menu"), cb.MAIN)])
+    rows += [[_button(f"#{o.panel_order_id} · {status_name(tx, o.status)}", cb.OrderCard(o.id))] for o in orders]
+    rows.append(_pager(tx, page, pages, lambda p: cb.Orders(p)))
+    rows.append([_button(tx.plain("button.refresh"), cb.Orders(page, refresh=True)), _button(tx.plain("button.menu"), cb.MainMenu())])
     return Html("\n".join(lines)), Keyboard([r for r in rows if r])
 
 
@@ -438,10 +438,10 @@ def uncertain_card(tx: Texts, item: UncertainOrder, panel: str, *, lead: Html | 
     if note:
         parts += ["", note]
     rows = [
-        [_button(tx.plain("button.placed_yes"), cb.data(cb.UNCERTAIN_PLACED, item.token)),
-         _button(tx.plain("button.placed_no"), cb.data(cb.UNCERTAIN_NOT_PLACED, item.token))],
-        [_button(tx.plain("button.check_balance"), cb.data(cb.UNCERTAIN, item.token))],
-        [_button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0)), _button(tx.plain("button.menu"), cb.MAIN)],
+        [_button(tx.plain("button.placed_yes"), cb.UncertainPlaced(item.token)),
+         _button(tx.plain("button.placed_no"), cb.UncertainNotPlaced(item.token))],
+        [_button(tx.plain("button.check_balance"), cb.UncertainCard(item.token))],
+        [_button(tx.plain("button.orders"), cb.Orders(0)), _button(tx.plain("button.menu"), cb.MainMenu())],
     ]
     return Html("\n".join(parts)), Keyboard(rows)
 
@@ -451,8 +451,8 @@ def uncertain_not_placed_card(tx: Texts, item: UncertainOrder) -> tuple[Html, Ke
     parts = [tx("uncertain.not_placed_title", time=when(tx, item.created_at)), *_uncertain_details(tx, item), "",
              tx("uncertain.not_placed_note")]
     rows = [
-        [_button(tx.plain("button.place_again"), cb.data(cb.UNCERTAIN_AGAIN, item.token))],
-        [_button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0)), _button(tx.plain("button.menu"), cb.MAIN)],
+        [_button(tx.plain("button.place_again"), cb.UncertainAgain(item.token))],
+        [_button(tx.plain("button.orders"), cb.Orders(0)), _button(tx.plain("button.menu"), cb.MainMenu())],
     ]
     return Html("\n".join(parts)), Keyboard(rows)
 
@@ -470,7 +470,7 @@ def uncertain_list(tx: Texts, items: Sequence[UncertainOrder]) -> tuple[list[str
         else:
             lines.append(tx("uncertain.list_line_package", **values))
     lines.append("")
-    rows = [[_button(f"❓ {item.service_name or '—'}", cb.data(cb.UNCERTAIN, item.token))] for item in items[:UNCERTAIN_LISTED]]
+    rows = [[_button(f"❓ {item.service_name or '—'}", cb.UncertainCard(item.token))] for item in items[:UNCERTAIN_LISTED]]
     return lines, rows
 
 
@@ -492,10 +492,10 @@ def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
         return ("✅ " if selected else "") + label
 
     rows = [
-        [_button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.data(cb.LANGUAGE, lang)) for lang in ("vi", "en")],
-        [_button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.data(cb.NOTIFY, mode)) for mode in ("all", "final", "off")],
-        [_button(tx.plain("settings.change_key"), cb.CHANGE_KEY)],
-        [_button(tx.plain("settings.delete"), cb.DELETE_DATA)],
+        [_button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.Language(lang)) for lang in ("vi", "en")],
+        [_button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.Notify(mode)) for mode in ("all", "final", "off")],
+        [_button(tx.plain("settings.change_key"), cb.ChangeKey())],
+        [_button(tx.plain("settings.delete"), cb.DeleteData())],
         back_to_menu(tx),
     ]
     return Html("\n".join(parts)), Keyboard(rows)
@@ -522,7 +522,7 @@ def notification(tx: Texts, orders: list, refills: list, limit: int = 3800) -> l
         rows = order_buttons(tx, orders[0], with_refresh=True)
     else:
         refillable = [o for o in orders if o.refill_allowed and (o.status or "").lower() in ("completed", "partial")]
-        rows = [[_button(f"{tx.plain('button.refill')} #{o.panel_order_id}", cb.data(cb.REFILL, o.id))] for o in refillable[:20]]
-        rows.append([_button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0))])
+        rows = [[_button(f"{tx.plain('button.refill')} #{o.panel_order_id}", cb.Refill(o.id))] for o in refillable[:20]]
+        rows.append([_button(tx.plain("button.orders"), cb.Orders(0))])
     messages.append((Html(current), Keyboard(rows) if rows else None))
     return messages

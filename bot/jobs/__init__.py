@@ -1,20 +1,23 @@
 """Background jobs on python-telegram-bot's JobQueue: the order and refill tracker.
 
-`install_tracker` adds a repeating job (every TRACK_INTERVAL_SECONDS) and sets the hooks that
-handlers call after placing an order or requesting a refill (`deps.on_order_placed`,
-`deps.on_refill_requested`): one extra cycle TRACK_FIRST_CHECK_SECONDS later.
+`install_tracker` adds a repeating job (every TRACK_INTERVAL_SECONDS) and returns the function
+handlers call after placing an order or requesting a refill (`Deps.track_soon`): one extra
+cycle TRACK_FIRST_CHECK_SECONDS later.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram.ext import Application, ContextTypes
 
-from bot.context import Deps
+from bot.config import Settings
+from bot.i18n import Translations
 from bot.jobs.notify import Notifier
 from bot.jobs.tracker import CycleStats, Tracker
 from bot.panel import PanelClient
+from bot.storage import Database
 
 __all__ = ["CycleStats", "Notifier", "Tracker", "install_tracker"]
 
@@ -24,16 +27,16 @@ REPEATING_JOB = "tracker"
 FIRST_CHECK_JOB = "tracker-first-check"
 
 
-def install_tracker(application: Application, deps: Deps) -> Tracker:
-    settings = deps.settings
-    notifier = Notifier(deps.db, application.bot, deps.i18n, default_language=settings.default_language)
+def install_tracker(application: Application, settings: Settings, db: Database, i18n: Translations) -> Callable[[], None]:
+    """Start tracking on `application`'s job queue; returns `track_soon` (see the module)."""
+    notifier = Notifier(db, application.bot, i18n, default_language=settings.default_language)
 
     def panel_client() -> PanelClient:
         # No retries inside a cycle: the next cycle is the retry (see bot.jobs.tracker).
         return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0)
 
     tracker = Tracker(
-        deps.db,
+        db,
         panel_client,
         concurrency=settings.panel_max_concurrency,
         min_interval=settings.panel_min_interval_seconds,
@@ -59,12 +62,10 @@ def install_tracker(application: Application, deps: Deps) -> Tracker:
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
 
-    def check_soon(*_: object) -> None:
+    def track_soon() -> None:
         # One pending early check covers every order placed before it runs.
         if not queue.get_jobs_by_name(FIRST_CHECK_JOB):
             queue.run_once(run_cycle, settings.track_first_check_seconds, name=FIRST_CHECK_JOB)
 
-    deps.on_order_placed = check_soon
-    deps.on_refill_requested = check_soon
     application.bot_data["tracker"] = tracker
-    return tracker
+    return track_soon

@@ -1,0 +1,130 @@
+"""The confirmation card's buttons: Confirm (placed exactly once), Edit, and Cancel.
+
+They are entry points of the order conversation as well as its CONFIRM step's: a card stays
+usable while it is the draft's current one, even after the user looked elsewhere meanwhile.
+A tap on any other card (an older draft, a placed order) is told what became of that card's
+order, never acted on.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.callback_data import AbortOrder, Confirm, EditOrder
+from bot.context import BotContext
+from bot.core.ordering import Draft, Outcome, place_order
+from bot.handlers import keyboards, uncertain, views
+from bot.handlers.common import DRAFT, END, answer, panel_error_text, panel_errors, show, stale_button
+from bot.handlers.ordering import CONFIRM, LINK, catalogue_changed, current_draft, keep_draft, service_of
+from bot.handlers.session import needs_account
+from bot.storage import IntentState
+
+_OUTCOME_OF_INTENT = {
+    IntentState.PLACED: Outcome.ALREADY_PLACED,
+    IntentState.UNKNOWN: Outcome.UNKNOWN,
+    IntentState.SUBMITTING: Outcome.IN_FLIGHT,
+}
+
+
+@needs_account
+@panel_errors
+async def confirm(update: Update, context: BotContext, pressed: Confirm) -> object:
+    session = context.session
+    tx = session.tx
+    draft = current_draft(context)
+    if draft is None or draft.token != pressed.token:
+        return await _old_card(update, context, pressed.token)
+    service = await service_of(update, context, draft.service_id)
+    if service is None:
+        return await catalogue_changed(update, context)
+    result = await place_order(context.deps.db, session.api(), session.tg_id, draft, service, session.account.currency,
+                               before_sending=lambda: answer(update, context, tx("confirm.placing")))
+    if result.outcome is Outcome.PLACED:
+        context.user_data.pop(DRAFT, None)
+        context.deps.track_soon()
+        if result.order is None:  # placed, but our own record of it failed: the number matters most
+            await show(update, tx("order.placed_unrecorded", id=result.panel_order_id), views.menu_keyboard(tx))
+        else:
+            await show(update, *views.order_card(tx, result.order, tx("order.placed", id=result.panel_order_id)))
+        return END
+    if result.outcome is Outcome.FAILED and result.owned:  # the panel refused it: the same card, to retry
+        note = panel_error_text(context, result.error)
+        text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity,
+                                                 draft.quantity if draft.comments else None, None, session.account.currency, draft.token)
+        await show(update, views.Html(text + "\n\n" + tx("order.failed", reason=note)), keyboard)
+        return CONFIRM
+    if result.owned:  # our own `add` got no definite answer
+        context.user_data.pop(DRAFT, None)
+        intent = await context.deps.db.get_intent(session.tg_id, draft.token)
+        if intent is None:  # cannot happen: the claim stored it
+            await show(update, tx("order.unknown"), views.menu_keyboard(tx))
+        else:  # the card keeps what was ordered, says what happened and how to settle it
+            await show(update, *uncertain.card(context, intent, lead=tx("order.unknown")))
+        return END
+    if result.outcome is Outcome.UNKNOWN:  # claimed before (e.g. by a tap cut off by a restart)
+        context.user_data.pop(DRAFT, None)
+        await _report(update, context, result.outcome, result.panel_order_id)
+        return END
+    return await _report(update, context, result.outcome, result.panel_order_id)
+
+
+async def _report(update: Update, context: BotContext, outcome: Outcome, order_id: int | None) -> object:
+    """A tap that did not place the order (a double tap, an old card): say what became of it.
+
+    The answer is an alert on the tap itself; the card it was tapped on is left as it is,
+    since it may already show the placed order. The user stays at their step.
+    """
+    tx = context.session.tx
+    if outcome is Outcome.ALREADY_PLACED:
+        await answer(update, context, tx("order.already_placed", id=order_id), alert=True)
+    elif outcome is Outcome.UNKNOWN:
+        await answer(update, context, tx("order.unknown"), alert=True)
+    elif outcome is Outcome.FAILED:
+        await answer(update, context, tx("order.not_placed"), alert=True)
+    else:
+        await answer(update, context, tx("order.in_flight"), alert=True)
+    return None
+
+
+async def _old_card(update: Update, context: BotContext, token: str) -> object:
+    """A tap on a confirmation card that is not the current draft's."""
+    intent = await context.deps.db.get_intent(context.session.tg_id, token)
+    outcome = _OUTCOME_OF_INTENT.get(intent.state) if intent is not None else None
+    if outcome is None:  # never confirmed, or failed and since replaced by a newer card
+        return await stale_button(update, context)
+    return await _report(update, context, outcome, intent.panel_order_id)
+
+
+async def _card_draft(update: Update, context: BotContext, token: str) -> Draft | None:
+    draft = current_draft(context)
+    return draft if draft is not None and draft.token == token else None
+
+
+@needs_account
+async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
+    """Back to the link, for the same service."""
+    tx = context.session.tx
+    draft = await _card_draft(update, context, pressed.token)
+    if draft is None:
+        return await _old_card(update, context, pressed.token)
+    await answer(update, context)
+    draft.link = draft.quantity = draft.comments = None
+    draft.renew_token()
+    keep_draft(context, draft)
+    await show(update, tx("order.editing"), None)
+    await update.effective_chat.send_message(
+        views.link_prompt(tx, draft.service_id, draft.service_name), reply_markup=keyboards.abort_order(tx, draft.token)
+    )
+    return LINK
+
+
+async def abort(update: Update, context: BotContext, pressed: AbortOrder) -> object:
+    """Cancel on the card, or under the link or quantity question: nothing was sent."""
+    tx = context.session.tx
+    draft = await _card_draft(update, context, pressed.token)
+    if draft is None:
+        return await _old_card(update, context, pressed.token)
+    await answer(update, context)
+    context.user_data.pop(DRAFT, None)
+    await show(update, *views.main_menu(tx, tx("order.aborted")))
+    return END

@@ -1,0 +1,85 @@
+"""Handlers for the private chat, built the same way: a command, a kind of button, plain text.
+
+Every callback registered through these runs with the user's session loaded (`context.session`,
+bot.handlers.session); a button's callback also receives the button, parsed
+(bot.callback_data). Updates without a user (a channel post) reach none of them; a button of a
+message the bot cannot write next to (an inline message) is answered and goes no further.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext.filters import BaseFilter
+
+from bot.callback_data import Button
+from bot.context import BotContext
+from bot.handlers.common import answer, stale_button
+from bot.handlers.session import load_session
+
+B = TypeVar("B", bound=Button)
+
+# New messages (edits go no further than bot.handlers.key_guard) from a user in a private chat.
+PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.USER
+PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
+
+
+def in_session(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> Callable[[Update, BotContext], Awaitable[Any]]:
+    """`callback`, run once the user's session is loaded."""
+
+    async def run(update: Update, context: BotContext) -> Any:
+        if update.effective_user is None:
+            return None  # nobody to answer
+        session = await load_session(update, context)
+        if update.effective_chat is None:  # a button of an inline message: no chat to show a menu in
+            await answer(update, context, session.tx("stale.menu"))
+            return None
+        return await callback(update, context)
+
+    run.__name__ = getattr(callback, "__name__", "callback")  # PTB names handlers by it in warnings
+    return run
+
+
+def command(name: str, callback: Callable[[Update, BotContext], Awaitable[Any]]) -> CommandHandler:
+    return CommandHandler(name, in_session(callback), filters=PRIVATE)
+
+
+def button(kind: type[B], callback: Callable[[Update, BotContext, B], Awaitable[Any]]) -> CallbackQueryHandler:
+    """Buttons of `kind`: `callback(update, context, pressed)`."""
+
+    async def parsed(update: Update, context: BotContext) -> Any:
+        pressed = kind.parse(update.callback_query.data)
+        if pressed is None:  # the shape matched, a value did not (an id beyond SQLite's range)
+            return await stale_button(update, context)
+        return await callback(update, context, pressed)
+
+    parsed.__name__ = getattr(callback, "__name__", "callback")
+    return _ButtonHandler(in_session(parsed), pattern=kind.pattern)
+
+
+class _ButtonHandler(CallbackQueryHandler):
+    """Never a query without data (a game's button), which CallbackQueryHandler lets through
+    any pattern: it is left to the stale-menu handler, once."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
+            return None
+        return super().check_update(update)
+
+
+def text(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> MessageHandler:
+    """Plain text (not a command) in the private chat."""
+    return MessageHandler(PLAIN_TEXT, in_session(callback))
+
+
+def messages(message_filter: BaseFilter, callback: Callable[[Update, BotContext], Awaitable[Any]]) -> MessageHandler:
+    """Other private messages matching `message_filter`."""
+    return MessageHandler(PRIVATE & message_filter, in_session(callback))
+
+
+def any_button(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> CallbackQueryHandler:
+    """Every button not taken by a handler before this one."""
+    return CallbackQueryHandler(in_session(callback))
