@@ -78,7 +78,9 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     An edit with nothing new is skipped: Telegram refuses it ("message is not modified").
     """
     query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
+    # Telegram sends a message it no longer gives the bot access to with date 0 (PTB 22 parses it
+    # as a Message all the same): it cannot be edited.
+    if query is not None and isinstance(query.message, Message) and query.message.is_accessible:
         message = query.message
         if html_to_plain(text).strip() == (message.text or "").strip() and _same_markup(markup, message.reply_markup):
             return message

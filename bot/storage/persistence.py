@@ -1,8 +1,10 @@
 """python-telegram-bot persistence in the bot's own SQLite database.
 
 Values are stored as JSON through `bot.storage.codec` (Decimal, tuples and int dict keys
-round-trip; no pickle). Every update is committed at once, so `flush` has nothing left to do,
-and `refresh_*` do nothing: this process is the only writer of these rows.
+round-trip; no pickle). Each write PTB asks for is committed at once, so `flush` has nothing
+left to do, and `refresh_*` do nothing: this process is the only writer of these rows. PTB asks
+every `update_interval` seconds and when the application stops: what changed since the last
+ask is what a crash loses (bot.app sets the interval).
 
 Do not keep secrets (an API key typed by the user) in user_data: it is stored unencrypted.
 """
