@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 class Deps:
     settings: Settings
     i18n: Translations
-    db: "Database"
-    panel: "PanelClient"
-    catalogues: "CatalogueCache"
+    db: Database
+    panel: PanelClient
+    catalogues: CatalogueCache
     # Schedules one early tracker cycle (bot.jobs.install_tracker): called after an order is
     # placed or a refill requested, so the user hears of it soon.
     track_soon: Callable[[], None]
@@ -41,7 +41,7 @@ class Deps:
 class Turn:
     """One update's passage through the handlers (see the module)."""
 
-    __slots__ = ("update", "session", "answered", "flow_took", "left_flow")
+    __slots__ = ("answered", "flow_took", "left_flow", "session", "update")
 
     def __init__(self, update: object) -> None:
         self.update = update

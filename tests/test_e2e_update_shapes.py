@@ -103,11 +103,13 @@ async def test_a_button_of_an_inaccessible_message_gets_a_new_message(bot, error
     await still_answers(user)
 
 
-async def test_a_button_without_data_is_stale(bot, errors):
+async def test_a_games_button_is_stale(bot, errors):
     user = await bot.onboarded(1603, "en")
-    body, record = query(bot, user, None, message=bot.fake.message_json(user.last_message()))
+    menu = user.last_message()
+    body, record = query(bot, user, None, message=bot.fake.message_json(menu))
     await handled(bot, through_the_fake(bot, "callback_query", body, user.chat_id))
     assert record.answered and record.attempts == 1 and "out of date" in record.answer["text"]
+    assert len(bot.fake.calls_of("editMessageText")) == 1  # by the stale-menu handler alone
     assert not errors.records
     await still_answers(user)
 

@@ -16,10 +16,25 @@ below; data no kind parses reaches the stale-menu handler.
 
 from __future__ import annotations
 
-from telegram.ext import Application, BaseHandler, ChatMemberHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callback_data as cb
-from bot.handlers import catalogue, flows, key_guard, orders, settings, start, text, uncertain
+from bot.handlers import (
+    catalogue,
+    flows,
+    key_guard,
+    orders,
+    settings,
+    start,
+    text,
+    uncertain,
+)
 from bot.handlers.common import stale_button
 from bot.handlers.conversation import checkpoint
 from bot.handlers.errors import on_error

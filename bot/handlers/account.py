@@ -15,7 +15,15 @@ from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
 from bot.handlers import views
-from bot.handlers.common import END, answer, chat_action, delete_message, panel_error_text, panel_errors, show
+from bot.handlers.common import (
+    END,
+    answer,
+    chat_action,
+    delete_message,
+    panel_error_text,
+    panel_errors,
+    show,
+)
 from bot.handlers.session import ask_for_key, needs_account, reload_session
 from bot.panel import InvalidKey, PanelError
 

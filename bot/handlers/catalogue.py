@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.callback_data import Categories, CategoryPage, RefreshCatalogue, SearchHint, SearchPage, ServiceCard
+from bot.callback_data import (
+    Categories,
+    CategoryPage,
+    RefreshCatalogue,
+    SearchHint,
+    SearchPage,
+    ServiceCard,
+)
 from bot.context import BotContext
 from bot.core.catalogue import Catalogue
 from bot.core.ids import parse_id
 from bot.handlers import views
-from bot.handlers.common import SEARCHES, answer, chat_action, panel_errors, recall, remember, show, stale_button
+from bot.handlers.common import (
+    SEARCHES,
+    answer,
+    chat_action,
+    panel_errors,
+    recall,
+    remember,
+    show,
+    stale_button,
+)
 from bot.handlers.session import needs_account
 
 

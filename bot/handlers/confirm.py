@@ -14,8 +14,23 @@ from bot.callback_data import AbortOrder, Confirm, EditOrder
 from bot.context import BotContext
 from bot.core.ordering import Draft, Outcome, place_order
 from bot.handlers import keyboards, uncertain, views
-from bot.handlers.common import DRAFT, END, answer, panel_error_text, panel_errors, show, stale_button
-from bot.handlers.ordering import CONFIRM, LINK, catalogue_changed, current_draft, keep_draft, service_of
+from bot.handlers.common import (
+    DRAFT,
+    END,
+    answer,
+    panel_error_text,
+    panel_errors,
+    show,
+    stale_button,
+)
+from bot.handlers.ordering import (
+    CONFIRM,
+    LINK,
+    catalogue_changed,
+    current_draft,
+    keep_draft,
+    service_of,
+)
 from bot.handlers.session import needs_account
 from bot.storage import IntentState
 

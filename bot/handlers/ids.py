@@ -11,9 +11,23 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.callback_data import RefillAsk, StatusAsk
 from bot.context import BotContext
 from bot.core.ids import split_ids
-from bot.core.tracking import RequestOutcome, RequestResult, request_refills, status_update
+from bot.core.tracking import (
+    RequestOutcome,
+    RequestResult,
+    request_refills,
+    status_update,
+)
 from bot.handlers import keyboards, views
-from bot.handlers.common import END, TRACK_OFFERS, answer, chat_action, panel_error_text, panel_errors, remember, show
+from bot.handlers.common import (
+    END,
+    TRACK_OFFERS,
+    answer,
+    chat_action,
+    panel_error_text,
+    panel_errors,
+    remember,
+    show,
+)
 from bot.handlers.session import needs_account
 from bot.handlers.views import Html
 from bot.panel import ItemError, OrderStatus

@@ -6,12 +6,31 @@ import time
 
 from telegram import Update
 
-from bot.callback_data import CancelOrder, CancelOrderSure, OrderCard, Orders, Refill, Track
+from bot.callback_data import (
+    CancelOrder,
+    CancelOrderSure,
+    OrderCard,
+    Orders,
+    Refill,
+    Track,
+)
 from bot.context import BotContext
-from bot.core.tracking import cancel_refusal, refresh_orders, request_cancel, store_status
+from bot.core.tracking import (
+    cancel_refusal,
+    refresh_orders,
+    request_cancel,
+    store_status,
+)
 from bot.core.uncertain import UncertainOrder
 from bot.handlers import keyboards, views
-from bot.handlers.common import TRACK_OFFERS, answer, panel_errors, recall, show, stale_button
+from bot.handlers.common import (
+    TRACK_OFFERS,
+    answer,
+    panel_errors,
+    recall,
+    show,
+    stale_button,
+)
 from bot.handlers.ids import panel_reason, refill_ids
 from bot.handlers.session import needs_account
 from bot.storage import NewOrder, Order

@@ -57,17 +57,7 @@ def button(kind: type[B], callback: Callable[[Update, BotContext, B], Awaitable[
         return await callback(update, context, pressed)
 
     parsed.__name__ = getattr(callback, "__name__", "callback")
-    return _ButtonHandler(in_session(parsed), pattern=kind.pattern)
-
-
-class _ButtonHandler(CallbackQueryHandler):
-    """Never a query without data (a game's button), which CallbackQueryHandler lets through
-    any pattern: it is left to the stale-menu handler, once."""
-
-    def check_update(self, update: object) -> bool | object | None:
-        if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
-            return None
-        return super().check_update(update)
+    return CallbackQueryHandler(in_session(parsed), pattern=kind.pattern)
 
 
 def text(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> MessageHandler:

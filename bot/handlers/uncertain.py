@@ -14,14 +14,25 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden
 from telegram.ext import Application
 
-from bot.callback_data import UncertainAgain, UncertainCard, UncertainNotPlaced, UncertainPlaced
+from bot.callback_data import (
+    UncertainAgain,
+    UncertainCard,
+    UncertainNotPlaced,
+    UncertainPlaced,
+)
 from bot.context import BotContext
 from bot.core.ids import parse_id
 from bot.core.ordering import OrderKind, check_quantity, order_kind
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
 from bot.handlers import keyboards, views
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
-from bot.handlers.ordering import UNCERTAIN_ID, catalogue_changed, service_of, show_confirmation, start_order
+from bot.handlers.ordering import (
+    UNCERTAIN_ID,
+    catalogue_changed,
+    service_of,
+    show_confirmation,
+    start_order,
+)
 from bot.handlers.session import needs_account
 from bot.handlers.views import Html, Texts
 from bot.panel import PanelAccountApi, PanelError, UnknownOrder

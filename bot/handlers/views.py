@@ -15,11 +15,11 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.core.catalogue import Catalogue, Category
 from bot.core.ordering import OrderKind, charge_for, order_kind
 from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
 from bot.core.uncertain import UncertainOrder, reason_kind
-from bot import callback_data as cb
 from bot.i18n import Html, Translations, format_int, format_money, format_rate
 from bot.panel import Service
 
