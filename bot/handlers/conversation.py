@@ -10,6 +10,7 @@ its current step, or text its step does not read, leaves (ends) and lets it go o
 one flow ends any other, and /cancel, the menu's buttons and stale buttons end them all. After
 the flows' groups, `checkpoint()` stops an update a flow took; the menu's handlers get the rest.
 
+ConversationHandler expects a user's updates one at a time, as bot.update_processor runs them.
 per_message=False (PTB warns about CallbackQueryHandlers then): a step belongs to the user, not
 to one message. A button says which draft or order it is for (its token or id), and a button of
 an older message is told apart by that, not by its message.
