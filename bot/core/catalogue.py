@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from bot.core.ports import CatalogueStore, PanelApi
 from bot.panel import Service
 
 
@@ -101,7 +102,7 @@ def services_from_json(payload: str) -> tuple[Service, ...]:
 class CatalogueCache:
     """Catalogues by account id: memory first, then the database, then the panel."""
 
-    def __init__(self, db, ttl_seconds: float, max_services_in_memory: int = 250_000) -> None:
+    def __init__(self, db: CatalogueStore, ttl_seconds: float, max_services_in_memory: int = 250_000) -> None:
         self._db = db
         self._ttl = ttl_seconds
         # Bounded by services, not accounts: many users of a small panel fit; a few huge
@@ -123,7 +124,7 @@ class CatalogueCache:
     def _fresh(self, catalogue: Catalogue) -> bool:
         return time.time() - catalogue.fetched_at < self._ttl
 
-    async def get(self, account_id: int, api, *, refresh: bool = False) -> Catalogue:
+    async def get(self, account_id: int, api: PanelApi, *, refresh: bool = False) -> Catalogue:
         """The account's catalogue; fetched from the panel only when missing, stale or asked.
 
         Panel errors propagate (the caller tells the user); a stale copy is still served if
@@ -134,7 +135,7 @@ class CatalogueCache:
         async with lock:
             return await self._get(account_id, api, refresh)
 
-    async def _get(self, account_id: int, api, refresh: bool) -> Catalogue:
+    async def _get(self, account_id: int, api: PanelApi, refresh: bool) -> Catalogue:
         if not refresh:
             cached = self._memory.get(account_id)
             if cached is None:

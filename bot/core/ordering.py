@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from bot.core.ports import IntentStore, PanelApi
 from bot.core.secrets import looks_like_key
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
-from bot.storage import IntentState, NewOrder
+from bot.storage import Intent, IntentState, NewOrder
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ def parse_quantity(text: str) -> int | None:
     thousands = re.fullmatch(r"(\d{1,9})(?:[.,](\d{1,3}))?k", raw)
     if thousands:
         whole, fraction = thousands.groups()
-        value = Decimal(f"{whole}.{fraction or 0}") * 1000
-        return int(value) if value == value.to_integral_value() and value > 0 else None
+        amount = Decimal(f"{whole}.{fraction or 0}") * 1000
+        return int(amount) if amount == amount.to_integral_value() and amount > 0 else None
     # Thousands separators only: groups of exactly three digits after a , or .
     if re.fullmatch(r"\d{1,3}([.,]\d{3})+", raw):
         raw = raw.replace(",", "").replace(".", "")
@@ -211,7 +212,7 @@ class PlaceResult:
     owned: bool = True  # this call claimed the order (False: another tap or an earlier card did)
 
 
-async def place_order(db, api, tg_id: int, draft: Draft, service: Service, currency: str | None,
+async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, service: Service, currency: str | None,
                       *, before_sending: Callable[[], Awaitable[object]] | None = None,
                       wait_for_other_tap: float = 5.0) -> PlaceResult:
     """Place `draft` at most once, whatever is tapped twice or fails on the way.
@@ -234,7 +235,7 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     try:
         order_id = await api.add(
             service.id,
-            draft.link,
+            draft.link or "",
             None if kind is OrderKind.PACKAGE or kind is OrderKind.COMMENTS else draft.quantity,
             comments=draft.comments if kind is OrderKind.COMMENTS else None,
         )
@@ -260,13 +261,16 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     return PlaceResult(Outcome.PLACED, order=order, panel_order_id=order_id)
 
 
-async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> PlaceResult:
+async def _report_existing(db: IntentStore, tg_id: int, token: str, intent: Intent, wait: float) -> PlaceResult:
     # Two taps at the same moment: the other one is sending the order; wait briefly for it
     # so this tap can answer with the order number instead of a vague "in progress".
     deadline = asyncio.get_running_loop().time() + wait
     while intent.state is IntentState.SUBMITTING and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.1)
-        intent = await db.get_intent(tg_id, token)
+        fresh = await db.get_intent(tg_id, token)
+        if fresh is None:  # the user deleted their data meanwhile
+            break
+        intent = fresh
     if intent.state is IntentState.PLACED:
         return PlaceResult(Outcome.ALREADY_PLACED, panel_order_id=intent.panel_order_id, owned=False)
     if intent.state is IntentState.UNKNOWN:
