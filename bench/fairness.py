@@ -52,7 +52,7 @@ STEP_TIMEOUT = 60.0
 QUIET_SECONDS = 3.0  # no bot activity in the flooders' chats for this long: their backlog is done
 DRAIN_TIMEOUT = 300.0
 P99_TARGET = 0.300
-BUSY_KEY = "busy"
+BUSY_KEYS = ("busy.skipped", "busy.queued")  # "one moment" notices (absent before they existed)
 
 
 class SlowPanel(PanelSimulator):
@@ -270,7 +270,7 @@ def report(fake: BenchFake, figures: Figures, ordinary: list[tuple[UserRecord, C
     ordinary_chats = {chat.id for _, chat in ordinary}
     flood_chats = {chat.id for _, chat in flooders}
     texts = Translations.load()
-    busy = texts.raw("en", BUSY_KEY) if BUSY_KEY in texts.keys("en") else None  # absent before the change
+    busy = [html_to_plain(texts.raw("en", key)) for key in BUSY_KEYS if key in texts.keys("en")]
 
     def late(chats: set[int]) -> int:
         return sum(1 for r in fake.rejections if r.chat_id in chats and QUERY_TOO_OLD in r.description)
@@ -283,12 +283,9 @@ def report(fake: BenchFake, figures: Figures, ordinary: list[tuple[UserRecord, C
     too_many = sum(1 for r in fake.rejections if r.error_code == 429)
     flood_events = [e for e in fake.events if e.chat_id in flood_chats]
     flood_messages = sum(1 for e in flood_events if e.kind in ("sent", "edited"))
-    busy_notices = 0
-    if busy is not None:
-        plain = html_to_plain(busy)
-        busy_notices = sum(1 for _, chat in flooders for m in chat.messages if m.is_bot and plain in m.plain_text)
-        busy_notices += sum(1 for q in fake.callback_queries.values()
-                            if q.chat_id in flood_chats and q.answer and plain in (q.answer.get("text") or ""))
+    busy_messages = sum(1 for _, chat in flooders for m in chat.messages if m.is_bot and m.plain_text in busy)
+    busy_answers = sum(1 for q in fake.callback_queries.values()
+                       if q.chat_id in flood_chats and q.answer and q.answer.get("text") in busy)
     backlog = max(0.0, drained_at - figures.flood_ended_at)
     answers, taps_answered = figures.answers, figures.tap_answers
     p99 = percentile(answers, 99)
@@ -307,10 +304,11 @@ def report(fake: BenchFake, figures: Figures, ordinary: list[tuple[UserRecord, C
         f"{ms(percentile(taps_answered, 50))} | {ms(percentile(taps_answered, 95))} | "
         f"{ms(percentile(taps_answered, 99))} | {late(ordinary_chats)} | {never(ordinary_chats)} |",
         "",
-        "| flooders | updates | taps | bot messages+edits | busy notices | taps answered late | never "
+        "| flooders | updates | taps | bot messages+edits | busy messages | busy tap answers | taps answered late | never "
         "| backlog after the flood | 429s (all chats) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| | {figures.flood_updates} | {taps['flood']} | {flood_messages} | {busy_notices} | {late(flood_chats)} | "
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| | {figures.flood_updates} | {taps['flood']} | {flood_messages} | {busy_messages} | {busy_answers} | "
+        f"{late(flood_chats)} | "
         f"{never(flood_chats)} | {backlog:.1f} s | {too_many} |",
     ]
     for line in lines:

@@ -11,13 +11,16 @@ Fair to every user:
   so everyone else's updates start at once. (python-telegram-bot's `process_update` takes
   the slot first; ours runs its own turn-taking around it.)
 - Each user has at most `max_queued` updates waiting behind the one being handled. Beyond
-  that a message or a tap is dropped, not queued: the user is told "busy, one moment"
-  once per busy spell (`tell_busy`), and a dropped tap is answered with that text so its
-  spinner stops. Other updates (a block or unblock) always queue.
+  that a message or a tap is dropped, not queued: the user is told "one moment, send it
+  again after my answer" (`tell_busy`), by message once per busy spell, and as the answer
+  of every dropped tap, which also stops its spinner. Other updates (a block or unblock)
+  always queue.
 - A tap still waiting for its turn after `answer_taps_after` seconds is answered at once
-  with the same text, since Telegram refuses an answer after about 15 s and a refused
-  answer fails the whole handler. The tap is still handled in its turn.
+  ("one moment"): Telegram refuses an answer after about 15 s, and a refused answer would
+  fail the handler. The tap is still handled in its turn; its handler's own answer is then
+  skipped (bot/handlers/common.py answers a tap once).
 Each user's state is dropped once nothing of theirs is queued, so memory stays flat.
+(Outgoing messages are shared fairly too: bot/rate_limit.py.)
 """
 
 from __future__ import annotations
