@@ -54,6 +54,7 @@ class FairBucket:
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._recent: dict[object, tuple[float, float]] = {}  # chat -> (count, when)
+        self._forget_above = _FORGET_ABOVE
 
     def recent(self, chat: object, now: float) -> float:
         """The chat's messages lately, each counting half as much every _RECENT_SECONDS."""
@@ -72,8 +73,11 @@ class FairBucket:
             await granted
         now = loop.time()
         self._recent[chat] = (self.recent(chat, now) + 1, now)
-        if len(self._recent) > _FORGET_ABOVE:
+        if len(self._recent) > self._forget_above:
+            # Chats quiet for about a minute count for nothing: forget them. The threshold
+            # doubles with what is kept, so that a busy minute costs no scan per message.
             self._recent = {key: value for key, value in self._recent.items() if self.recent(key, now) >= 0.01}
+            self._forget_above = max(_FORGET_ABOVE, 2 * len(self._recent))
 
     async def __aenter__(self) -> None:  # python-telegram-bot's own path (groups, channels)
         await self.acquire()
