@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import catalogue, cold_start, notify_burst, order_flow, tracker_scale
+from bench import catalogue, cold_start, fairness, notify_burst, order_flow, tracker_scale
 from bench.common import ROOT, cpu_times, machine, steal_share
 
 BENCHMARKS = {
@@ -31,6 +31,7 @@ BENCHMARKS = {
     "notify_burst": ("3. Notification burst", notify_burst),
     "catalogue": ("4. Catalogue rendering", catalogue),
     "cold_start": ("5. Cold start to the first getUpdates", cold_start),
+    "fairness": ("Fairness: ten users flood, twenty browse and order", fairness),
 }
 
 

@@ -7,6 +7,7 @@ it too (in-process, with their own stop event) so they exercise what users run.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sqlite3
@@ -26,6 +27,7 @@ from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
 from bot.handlers import register_handlers
+from bot.handlers.busy import tell_busy
 from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
@@ -59,8 +61,9 @@ def build_application(deps: Deps) -> Application:
         # exactly the limit every small burst earned a 429 and a pause (bench/RESULTS.md).
         .rate_limiter(FloodLimiter(overall_max_rate=29, max_retries=3))
         .persistence(SqlitePersistence(deps.db))
-        # Users are served concurrently; each user's own updates in order (see the module).
-        .concurrent_updates(PerUserUpdateProcessor())
+        # Users are served concurrently; each user's own updates in order, and a user whose
+        # updates pile up is told to wait instead of taking everyone's turn (see the module).
+        .concurrent_updates(PerUserUpdateProcessor(tell_busy=functools.partial(tell_busy, deps)))
         # Bot API calls over aiohttp rather than python-telegram-bot's default httpx: the
         # same behaviour at a fraction of the CPU per request (bot/telegram_http.py).
         .request(AiohttpRequest(connection_pool_size=256))
