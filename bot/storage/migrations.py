@@ -175,7 +175,44 @@ _V4_ORDER_REQUESTS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_CORE, _V2_INDEXES, _V3_PERSISTENCE, _V4_ORDER_REQUESTS)
+# Versions 5-8 are reserved for features being built in parallel in this release (mass orders,
+# several panels, order history, operations): each fills in its own step. A step left empty
+# only bumps the version.
+
+_V5_MASS_ORDERS = Migration(
+    5,
+    "mass orders (reserved)",
+    (),
+)
+
+_V6_PANELS = Migration(
+    6,
+    "several panels per user (reserved)",
+    (),
+)
+
+_V7_ORDER_HISTORY = Migration(
+    7,
+    "order history: filters, time zone (reserved)",
+    (),
+)
+
+_V8_OPERATIONS = Migration(
+    8,
+    "operations: broadcasts, announcements setting, maintenance (reserved)",
+    (),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1_CORE,
+    _V2_INDEXES,
+    _V3_PERSISTENCE,
+    _V4_ORDER_REQUESTS,
+    _V5_MASS_ORDERS,
+    _V6_PANELS,
+    _V7_ORDER_HISTORY,
+    _V8_OPERATIONS,
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be 1..N"
