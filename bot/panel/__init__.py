@@ -14,6 +14,7 @@ from bot.panel.errors import (
     InvalidKey,
     NotEnoughFunds,
     OutcomeUnknown,
+    PanelAddressRefused,
     PanelError,
     PanelUnavailable,
     QuantityOutOfRange,
@@ -34,6 +35,7 @@ from bot.panel.models import (
     Service,
     ServiceKind,
 )
+from bot.panel.urls import RefusalReason, UrlPolicy, UrlRefused
 
 __all__ = [
     "MAX_IDS_PER_REQUEST",
@@ -49,6 +51,7 @@ __all__ = [
     "OrderStatus",
     "OutcomeUnknown",
     "PanelAccountApi",
+    "PanelAddressRefused",
     "PanelClient",
     "PanelError",
     "PanelUnavailable",
@@ -57,10 +60,13 @@ __all__ = [
     "RefillNotAllowed",
     "RefillState",
     "RefillStatus",
+    "RefusalReason",
     "Service",
     "ServiceKind",
     "UnknownOrder",
     "UnknownService",
     "UnrecognisedError",
+    "UrlPolicy",
+    "UrlRefused",
     "classify_error_text",
 ]

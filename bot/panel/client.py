@@ -22,11 +22,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
 
 from bot.panel.errors import (
     CancelNotAllowed,
     InvalidKey,
     OutcomeUnknown,
+    PanelAddressRefused,
     PanelError,
     PanelUnavailable,
     RateLimited,
@@ -51,6 +54,7 @@ from bot.panel.parsing import (
     parse_services,
     parse_statuses_batch,
 )
+from bot.panel.urls import TRUST_ALL, AddressRefused, GuardedResolver, UrlPolicy, check_url, refuse_literal
 
 __all__ = ["MAX_IDS_PER_REQUEST", "PanelAccountApi", "PanelClient"]
 
@@ -121,7 +125,13 @@ def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
 
 
 class PanelClient:
-    """Process-wide owner of the HTTP session. Use `account(url, key)` for calls."""
+    """Process-wide owner of the HTTP session. Use `account(url, key)` for calls.
+
+    `url_policy` decides which addresses requests may reach (see bot.panel.urls): the bot
+    passes the operator's rules, under which only its default panel may be on a private
+    address. The default, TRUST_ALL, filters nothing: for tools and tests that only talk to
+    URLs they were configured with. `resolver` replaces aiohttp's default DNS resolver (tests).
+    """
 
     def __init__(
         self,
@@ -131,12 +141,17 @@ class PanelClient:
         read_retries: int = 3,
         backoff_base: float = 0.5,
         user_agent: str = DEFAULT_USER_AGENT,
+        url_policy: UrlPolicy = TRUST_ALL,
+        resolver: AbstractResolver | None = None,
     ) -> None:
         self.connect_timeout = connect_timeout
         self.total_timeout = total_timeout
         self.read_retries = max(0, read_retries)
         self.backoff_base = backoff_base
         self.user_agent = user_agent
+        self.url_policy = url_policy
+        self._resolver = resolver
+        self._guarded: GuardedResolver | None = None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -153,11 +168,21 @@ class PanelClient:
 
     async def close(self) -> None:
         session, self._session = self._session, None
+        guarded, self._guarded = self._guarded, None
         if session is not None and not session.closed:
             await session.close()
+        if guarded is not None:  # the connector closes only resolvers it made itself
+            await guarded.close()
 
     def account(self, url: str, key: str) -> PanelAccountApi:
         return PanelAccountApi(self, url, key)
+
+    async def check_url(self, text: str) -> str:
+        """The normalized panel URL a user typed, if `url_policy` lets users add it (resolved with
+        the resolver requests use); raises bot.panel.urls.UrlRefused otherwise."""
+        self._get_session()
+        assert self._guarded is not None
+        return await check_url(text, self.url_policy, self._guarded.inner, timeout=self.connect_timeout)
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created lazily: an aiohttp session must be born inside the loop that uses it.
@@ -169,10 +194,15 @@ class PanelClient:
         timeout = aiohttp.ClientTimeout(
             total=self.total_timeout, connect=self.connect_timeout, sock_connect=self.connect_timeout
         )
+        if self._guarded is None:
+            self._guarded = GuardedResolver(self._resolver or DefaultResolver(), self.url_policy)
+        # Every lookup goes through the policy at connect time, whatever was checked when the URL
+        # was added: a DNS answer that changed since then cannot reach a private address.
+        connector = aiohttp.TCPConnector(limit=100, limit_per_host=20, ttl_dns_cache=300, resolver=self._guarded)
         self._session = aiohttp.ClientSession(
             timeout=timeout,
             headers={"User-Agent": self.user_agent, "Accept": "application/json"},
-            connector=aiohttp.TCPConnector(limit=100, limit_per_host=20, ttl_dns_cache=300),
+            connector=connector,
         )
         self._loop = loop
         return self._session
@@ -180,6 +210,8 @@ class PanelClient:
     async def _post(self, url: str, form: Mapping[str, str]) -> tuple[int, float | None, bytes]:
         """(HTTP status, Retry-After seconds, body). Transport errors propagate as aiohttp's."""
         session = self._get_session()
+        # IP literals never reach the resolver: checked here (AddressRefused, nothing sent).
+        refuse_literal(url, self.url_policy)
         # Redirects are refused: a 307/308 would resend the key to wherever it points.
         async with session.post(url, data=dict(form), allow_redirects=False) as response:
             body = await response.read()
@@ -346,6 +378,8 @@ class PanelAccountApi:
             except PanelUnavailable as exc:
                 if kind is not _Kind.READ or attempt + 1 >= attempts or exc.reason == _UNEXPECTED:
                     raise
+                if isinstance(exc, PanelAddressRefused):  # the same policy would refuse it again
+                    raise
                 delay = self._client._backoff(attempt)
                 if isinstance(exc, RateLimited) and exc.retry_after is not None:
                     if exc.retry_after > _MAX_RETRY_AFTER_WAIT:
@@ -372,6 +406,8 @@ class PanelAccountApi:
     @staticmethod
     def _transport_error(exc: BaseException, kind: _Kind) -> PanelError:
         # Only the exception's class name travels on: aiohttp messages may quote the request.
+        if isinstance(exc, AddressRefused) or isinstance(getattr(exc, "os_error", None), AddressRefused):
+            return PanelAddressRefused()  # refused before connecting: nothing was sent
         never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
         is_timeout = isinstance(exc, asyncio.TimeoutError)
         reason = "timeout" if is_timeout and not never_sent else type(exc).__name__
