@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, C
 
 from bot.handlers import account, catalogue, key_guard, ordering, orders, settings, start, text
 from bot.handlers import uncertain
-from bot.handlers import cbdata as cb
+from bot.presentation import callbacks as cb
 from bot.handlers.errors import on_error
 
 KEY_GUARD_GROUP = -10  # before every other handler group

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.core.secrets import is_well_formed_key
-from bot.handlers import views
+from bot import presentation as views
 from bot.handlers.common import (
     STEP,
     Session,
@@ -18,7 +18,7 @@ from bot.handlers.common import (
     panel_errors,
     show,
 )
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.panel import InvalidKey, PanelError
 
 

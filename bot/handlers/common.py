@@ -22,7 +22,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import Html, language_for
-from bot.handlers.views import shorten
+from bot.presentation import shorten
 from bot.panel import PanelError
 
 log = logging.getLogger(__name__)

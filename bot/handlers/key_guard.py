@@ -23,7 +23,7 @@ from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
 from bot.handlers import account
 from bot.handlers.common import STEP, delete_message, get_session, is_private, language_of
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,14 @@ from bot.core.ordering import (
     place_order,
 )
 from bot.core.uncertain import UncertainOrder, draft_again
-from bot.handlers import cbdata as cb
-from bot.handlers import uncertain, views
+from bot.presentation import callbacks as cb
+from bot import presentation as views
+from bot.handlers import uncertain
 from bot.handlers.account import require_account
 from bot.handlers.catalogue import categories, load_catalogue, search
 from bot.handlers.common import DRAFT, STEP, Session, answer, get_session, panel_error_text, panel_errors, show
 from bot.handlers.start import stale_button
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.panel import PanelError, Service
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from bot.core.tracking import (
     store_status,
 )
 from bot.core.uncertain import UncertainOrder
-from bot.handlers import cbdata as cb
-from bot.handlers import views
+from bot.presentation import callbacks as cb
+from bot import presentation as views
 from bot.handlers.account import require_account
 from bot.handlers.common import (
     STEP,
@@ -35,7 +35,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.start import stale_button
-from bot.handlers.views import Html, Texts
+from bot.presentation import Html, Texts
 from bot.panel import ItemError, OrderStatus
 
 MAX_IDS = 1000  # one /status message; 10 panel requests at most

@@ -13,8 +13,8 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers import catalogue, ordering, orders
 from bot.handlers.common import STEP, get_session, panel_errors
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot import presentation as views
+from bot.presentation import Texts
 
 
 @panel_errors

@@ -16,12 +16,12 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.core.ids import parse_id
 from bot.core.uncertain import UncertainOrder, settle_placed
-from bot.handlers import cbdata as cb
-from bot.handlers import views
+from bot.presentation import callbacks as cb
+from bot import presentation as views
 from bot.handlers.account import require_account
 from bot.handlers.common import DRAFT, STEP, Session, answer, panel_errors, show
 from bot.handlers.start import stale_button
-from bot.handlers.views import Html, Texts
+from bot.presentation import Html, Texts
 from bot.panel import PanelError, UnknownOrder
 from bot.storage import Intent, IntentState
 

@@ -148,10 +148,6 @@ class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMi
         """For storage modules that keep their own tables on the same connection (persistence)."""
         return self._conn
 
-    @property
-    def path(self) -> Path:
-        return self._conn.path
-
     def __repr__(self) -> str:
         return f"Database({str(self._conn.path)!r})"
 
