@@ -108,6 +108,14 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false")
 
 
+def _port_ok(entry: str) -> bool:
+    try:
+        urlsplit(entry if "://" in entry else "http://" + entry).port
+    except ValueError:
+        return False
+    return True
+
+
 def _allowed_panel_urls(env: Mapping[str, str]) -> tuple[str, ...] | None:
     """PANEL_URLS_ALLOWED: empty for any URL; "default" for PANEL_API_URL only; else a
     comma-separated list of URLs and host names (PANEL_API_URL is always allowed)."""
@@ -119,7 +127,7 @@ def _allowed_panel_urls(env: Mapping[str, str]) -> tuple[str, ...] | None:
     for entry in entries:
         if entry.lower() == ONLY_DEFAULT_PANEL:
             continue
-        if not (_ALLOWED_URL_RE.match(entry) or _ALLOWED_HOST_RE.match(entry)):
+        if not (_ALLOWED_URL_RE.match(entry) or _ALLOWED_HOST_RE.match(entry)) or not _port_ok(entry):
             raise ConfigError(
                 f"{name} must list http(s) URLs or host names separated by commas (or be "
                 f"'{ONLY_DEFAULT_PANEL}'), like https://panel.example/api/v2,other.example"
