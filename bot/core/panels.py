@@ -37,6 +37,7 @@ MAX_PANELS_PER_USER = 10  # each panel costs requests in every tracker and low-b
 LABEL_MAX = 32  # a name fits on a button next to the balance
 _LABEL_JUNK_RE = re.compile(r"[\x00-\x1f\x7f<>]")
 _THOUSANDS_DOTS_RE = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_CURRENCY_RE = re.compile(r"(?i)^\s*(?:[$€₫đ]|vn[dđ]|usd)|(?:[$€₫đ]|vn[dđ]|usd)\s*$")
 
 
 class PanelRefused(Exception):
@@ -174,14 +175,14 @@ async def _one_balance(db: PanelStore, panel: PanelConnector, account: Account, 
 def parse_threshold(text: str) -> Decimal:
     """An amount as people type it (500000, 500.000, 500,000, 500k, 2.5, 0,5; a currency around it
     is ignored). Raises PanelRefused("bad_threshold") unless it is a positive number."""
-    raw = text.strip()
+    raw = _CURRENCY_RE.sub("", text).strip()
     if _THOUSANDS_DOTS_RE.fullmatch(raw):  # "500.000": Vietnamese thousands, not a decimal point
         raw = raw.replace(".", "")
-    whole = parse_quantity(raw)
+    whole = parse_quantity(raw)  # also "500k", "1 000 000"
     amount = Decimal(whole) if whole is not None else parse_decimal(raw)
     if amount is None or amount <= 0 or amount >= Decimal(10) ** 15:
         raise PanelRefused("bad_threshold")
-    return amount.normalize() if amount == amount.to_integral_value() else amount
+    return amount
 
 
 async def set_low_balance(db: PanelStore, tg_id: int, account_id: int, threshold: Decimal | None) -> bool:
