@@ -155,7 +155,12 @@ async def test_low_balance_alerts_are_told_once_per_fall_for_each_panel(bot_runn
     assert len(alerts(user)) == 1
 
     second_simulator.set_balance(KEY_B, "99.5")
+    bot.sim.set_balance("test-key-low-a0000", 900_000)
     await watch.run()
+    # Each round stores what it saw: /balance and /panels show it without asking again.
+    assert {acc.id: state.amount for acc, state in await bot.db.account_balances(7330)} == {
+        a.id: Decimal(900_000), b.id: Decimal("99.5")}
+
     assert alerts(user)[-1].startswith("⚠️ Low balance on Panel <B>: 99.50 USD, below the 100.00 USD")
 
     bot.sim.set_balance("test-key-low-a0000", 3_000_000)  # topped up: recovered, nothing said
