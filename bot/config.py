@@ -110,10 +110,10 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _port_ok(entry: str) -> bool:
     try:
-        urlsplit(entry if "://" in entry else "http://" + entry).port
+        port = urlsplit(entry if "://" in entry else "http://" + entry).port  # raises if malformed
     except ValueError:
         return False
-    return True
+    return port is None or port > 0
 
 
 def _allowed_panel_urls(env: Mapping[str, str]) -> tuple[str, ...] | None:

@@ -32,10 +32,10 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 __all__ = [
+    "TRUST_ALL",
     "AddressRefused",
     "GuardedResolver",
     "RefusalReason",
-    "TRUST_ALL",
     "UrlPolicy",
     "UrlRefused",
     "check_url",
@@ -116,8 +116,7 @@ def normalize_panel_url(text: str) -> str:
             raise UrlRefused(RefusalReason.NOT_HTTP)
         text = "https://" + text
     try:
-        url = URL(text)
-        url.port  # noqa: B018 - a malformed port raises here
+        url = URL(text)  # a malformed port or host raises here
     except (ValueError, TypeError):
         raise UrlRefused(RefusalReason.BAD_URL) from None
     if url.scheme not in ("http", "https"):
@@ -139,6 +138,15 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized(url: str | None) -> str | None:
+    """The operator's default URL as a user's URL is normalized (None if it cannot be)."""
+    try:
+        return None if url is None else normalize_panel_url(url)
+    except UrlRefused:
         return None
 
 
@@ -183,9 +191,7 @@ class UrlPolicy:
 
     def permits(self, url: str) -> bool:
         """The operator allows users to add this (normalized) URL."""
-        if self.allowed_urls is None or url in self.allowed_urls:
-            return True
-        if self.default_url is not None and url == normalize_panel_url(self.default_url):
+        if self.allowed_urls is None or url in self.allowed_urls or url == _normalized(self.default_url):
             return True
         return _origin(url)[0] in self.allowed_hosts
 
@@ -207,8 +213,9 @@ async def check_url(text: str, policy: UrlPolicy, resolver: AbstractResolver, *,
     url = normalize_panel_url(text)
     if not policy.permits(url):
         raise UrlRefused(RefusalReason.NOT_ALLOWED_BY_OPERATOR)
-    if policy.default_url is not None and url == normalize_panel_url(policy.default_url):
-        return policy.default_url  # stored as configured: one account per panel, whatever the spelling
+    if policy.default_url is not None and url == _normalized(policy.default_url):
+        # Stored as configured: one account per panel, whatever the user's spelling.
+        return policy.default_url
     host, port = _origin(url)
     if policy.trusted(host, port):
         return url
