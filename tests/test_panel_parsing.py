@@ -19,7 +19,7 @@ from bot.panel import (
     RefillStatus,
     ServiceKind,
     UnknownOrder,
-    UnrecognisedError,
+    UnreadableAnswer,
 )
 from bot.panel.parsing import (
     MalformedAnswer,
@@ -287,9 +287,9 @@ def test_statuses_list_form() -> None:
     processing = result[999]
     assert isinstance(processing, OrderStatus)
     assert (processing.status, processing.start_count, processing.remains) == (OrderState.PROCESSING, None, 0)
-    # An id the panel did not mention still gets an answer: an error without panel text.
+    # An id the panel did not mention still gets an answer: one that could not be read.
     missing = result[1000]
-    assert isinstance(missing, ItemError) and isinstance(missing.error, UnrecognisedError)
+    assert isinstance(missing, ItemError) and isinstance(missing.error, UnreadableAnswer)
 
 
 def test_statuses_single_shape_for_one_id() -> None:
