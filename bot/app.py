@@ -93,7 +93,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     # An intent still "submitting" was cut off by a crash or a kill: its `add` may have
     # reached the panel, so it becomes "outcome unknown" and is never resent.
     await db.recover_submitting_intents(updated_before=time.time())
-    panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, **settings.panel_answer_limits)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
     loop = asyncio.get_running_loop()

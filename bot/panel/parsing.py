@@ -98,7 +98,10 @@ class MalformedAnswer(ValueError):
     def __init__(self, what: str, *raw: Any) -> None:
         self.what = what
         self.raw = shown(raw[0]) if raw else None
-        super().__init__(what if self.raw is None else f"{what}: {self.raw}")
+        super().__init__(what)
+
+    def __str__(self) -> str:
+        return self.what if self.raw is None else f"{self.what}: {self.raw}"
 
 
 class TooManyServices(ValueError):
@@ -263,7 +266,7 @@ def parse_int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value if abs(value) <= MAX_ID else None
     number = parse_decimal(value)
-    if number is None or abs(number) > MAX_ID:
+    if number is None or not -MAX_ID <= number <= MAX_ID:  # abs() would overflow the context
         return None
     return int(number)  # truncates a stray fraction ("10.7") rather than rejecting the answer
 
@@ -482,7 +485,9 @@ def read_services(entries: Iterable[Any], max_services: int | None = None) -> tu
             skipped += 1
             first_problem = first_problem or problem
     if count and not services:
-        raise MalformedAnswer("no readable service")
+        problem = MalformedAnswer(f"no readable service (the first: {first_problem.what})")  # type: ignore[union-attr]
+        problem.raw = first_problem.raw  # type: ignore[union-attr]
+        raise problem
     return services, skipped, first_problem
 
 
