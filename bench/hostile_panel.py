@@ -8,6 +8,8 @@ against the panel simulator, with one seeded user whose key the simulator misbeh
   the 20 MB size limit, 4 x the 50,000-service limit), streamed;
 - "50 MB answer to /balance" and "50 MB catalogue": the real answer followed by 50 MB of
   blanks (valid JSON, streamed without a Content-Length: only counting can refuse it);
+- "trickling answer": /balance answered one byte a second, with PANEL_TIMEOUT_SECONDS=5: how
+  long the user waits (the timeout bounds the whole call, retries included);
 - "50,000-service catalogue (accepted)": for context, the largest catalogue the default limits
   accept, with realistic entries (names with emoji and Vietnamese, 11 MB); no target.
 
@@ -19,7 +21,7 @@ of each user, what the first user was told, and the database + WAL size afterwar
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from bot.simulator import big_catalogue
 from bot.storage import Database
 
 TARGET_PEAK_MB = 150
+TRICKLE_TIMEOUT = 5.0
 HOSTILE_USER, CALM_USER = 300_001, 300_002
 HOSTILE_KEY, CALM_KEY = "hostile-bench-key-1", "calm-bench-key-2"
 
@@ -42,12 +45,16 @@ class Scenario:
     action: str
     targeted: bool = True  # a target applies (the context scenario has none)
     services: int = 0  # size of the normal catalogue served meanwhile (0: the default one)
+    settings: dict[str, object] = field(default_factory=dict)  # the bot's, beyond bench defaults
+    times: int = 1  # how many requests misbehave (the trickle: every attempt, as a broken panel would)
 
 
 SCENARIOS = [
     Scenario("200,000-service catalogue (14 MB)", "/services", "huge_catalogue", "services"),
     Scenario("50 MB answer to /balance", "/balance", "huge_body", "balance"),
     Scenario("50 MB catalogue", "/services", "huge_body", "services"),
+    Scenario(f"trickling answer, 1 byte/s (PANEL_TIMEOUT_SECONDS={TRICKLE_TIMEOUT:g})", "/balance", "trickle",
+             "balance", settings={"PANEL_TIMEOUT_SECONDS": TRICKLE_TIMEOUT}, times=10),
     Scenario("50,000-service catalogue (11 MB, accepted)", "/services", None, "services", targeted=False,
              services=50_000),
 ]
@@ -76,8 +83,8 @@ async def run_scenario(scenario: Scenario, catalogue: list | None) -> dict:
         await seed(env, db_path)
         sim = env.panel
         if scenario.kind is not None:
-            sim.fail_next(1, scenario.kind, action=scenario.action, key=HOSTILE_KEY)  # type: ignore[arg-type]
-        process = await BotProcess.start(env.bot_env(db_path), ["serve"], env.workdir / "bot.log")
+            sim.fail_next(scenario.times, scenario.kind, action=scenario.action, key=HOSTILE_KEY)  # type: ignore[arg-type]
+        process = await BotProcess.start(env.bot_env(db_path, **scenario.settings), ["serve"], env.workdir / "bot.log")
         try:
             started = await process.result(timeout=60)
             fake = env.fake
@@ -133,4 +140,10 @@ async def run(quick: bool) -> dict:
     worst = max(r["peak_mb"] for r in targeted)
     targets = [f"peak RSS of the bot process under hostile answers {worst:.0f} MB (target <= {TARGET_PEAK_MB} MB): "
                f"{verdict(worst <= TARGET_PEAK_MB)}"]
+    trickled = [r for r, _ in results if r["scenario"].kind == "trickle"]
+    if trickled:
+        # Half a second for the bot's own work around the call.
+        waited = trickled[0]["hostile_wait"]
+        targets.append(f"a trickling panel held its user {waited:.1f} s (PANEL_TIMEOUT_SECONDS {TRICKLE_TIMEOUT:g}, "
+                       f"target <= {TRICKLE_TIMEOUT + 0.5:g} s): {verdict(waited <= TRICKLE_TIMEOUT + 0.5)}")
     return {"table": lines, "targets": targets, "problems": []}
