@@ -131,15 +131,15 @@ async def run(quick: bool) -> dict:
         print("  " + row, flush=True)
         results.append((result, row))
     lines = [
-        "| scenario | RSS at start | peak RSS | RSS 1 s after | user waited | other user's /balance "
-        "| database + WAL | the user was told |",
+        ("| scenario | RSS at start | peak RSS | RSS 1 s after | user waited | other user's /balance "
+         "| database + WAL | the user was told |"),
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         *[row for _, row in results],
     ]
     targeted = [r for r, _ in results if r["scenario"].targeted]
     worst = max(r["peak_mb"] for r in targeted)
-    targets = [f"peak RSS of the bot process under hostile answers {worst:.0f} MB (target <= {TARGET_PEAK_MB} MB): "
-               f"{verdict(worst <= TARGET_PEAK_MB)}"]
+    targets = [(f"peak RSS of the bot process under hostile answers {worst:.0f} MB (target <= {TARGET_PEAK_MB} MB): "
+                f"{verdict(worst <= TARGET_PEAK_MB)}")]
     trickled = [r for r, _ in results if r["scenario"].kind == "trickle"]
     if trickled:
         # Half a second for the bot's own work around the call.

@@ -252,9 +252,8 @@ async def test_the_raw_value_is_logged_without_the_key(
     simulator: PanelSimulator, panel_api: PanelAccountApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     simulator.respond_next({"balance": f"NaN {KEY}"}, action="balance")
-    with caplog.at_level(logging.DEBUG, logger="bot.panel"):
-        with pytest.raises(UnreadableAnswer) as caught:
-            await panel_api.balance()
+    with caplog.at_level(logging.DEBUG, logger="bot.panel"), pytest.raises(UnreadableAnswer) as caught:
+        await panel_api.balance()
     assert "balance: 'NaN ***'" in caplog.text and KEY not in caplog.text
     assert "NaN" not in str(caught.value) and "NaN" not in repr(caught.value)  # nothing raw for users
 

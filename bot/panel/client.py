@@ -113,7 +113,6 @@ _ARRAY = object()  # a catalogue body that is an array: read entry by entry, not
 # Answers bigger than this (catalogues of big panels: megabytes) are decoded and parsed in a
 # worker thread so that other users' updates keep flowing meanwhile.
 _BIG_BODY_BYTES = 256 * 1024
-_BIG_CATALOGUE = 500
 
 
 async def _decode(body: bytes) -> Any:
@@ -270,7 +269,7 @@ class PanelAccountApi:
         if isinstance(data, _Catalogue):
             return data.services
         try:
-            if isinstance(data, Mapping) and len(data) > _BIG_CATALOGUE:
+            if isinstance(data, Mapping):  # {"services": [...]} or keyed by id: may be big
                 return await asyncio.to_thread(parse_services, data, limit)
             return parse_services(data, limit)
         except TooManyServices:
@@ -356,11 +355,11 @@ class PanelAccountApi:
     def _classify(self, text: str) -> PanelError:
         return classify_error_text(self._scrub(text))
 
-    def _unreadable(self, action: str, problem: MalformedAnswer, status: int = 200) -> UnreadableAnswer:
+    def _unreadable(self, action: str, problem: MalformedAnswer) -> UnreadableAnswer:
         # The raw value helps whoever runs the bot to tell the panel what is wrong; the user
         # only learns that the answer could not be read.
         log.info("panel %s: unreadable answer (%s)", action, self._scrub(str(problem)))
-        return UnreadableAnswer(status, reason=problem.what)
+        return UnreadableAnswer(200, reason=problem.what)
 
     def _parsed(self, action: str, parse: Callable[[Any], T], data: Any, kind: _Kind) -> T:
         try:
@@ -479,19 +478,19 @@ class PanelAccountApi:
         limit = self._client.max_services
         try:
             if len(body) > _BIG_BODY_BYTES:
-                services, skipped, problem = await asyncio.to_thread(read_services_body, body, limit)
+                services, skipped, first_skipped = await asyncio.to_thread(read_services_body, body, limit)
             else:
-                services, skipped, problem = read_services_body(body, limit)
+                services, skipped, first_skipped = read_services_body(body, limit)
         except NotJson:
             raise PanelUnavailable(200, reason=_NO_JSON) from None  # a cut answer: worth a retry
         except TooManyServices:
             log.info("panel services: more than %d services; refused", limit)
             raise AnswerTooLarge(200, limit=limit, unit="services") from None
-        except MalformedAnswer as problem_:
-            raise self._unreadable("services", problem_) from None
+        except MalformedAnswer as problem:
+            raise self._unreadable("services", problem) from None
         if skipped:
             log.info("panel services: %d unreadable entries skipped; the first: %s",
-                     skipped, self._scrub(str(problem)))
+                     skipped, self._scrub(str(first_skipped)))
         return _Catalogue(services)
 
     @staticmethod
