@@ -107,7 +107,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     # reached the panel, so it becomes "outcome unknown" and is never resent. Its user is
     # told once the bot runs (bot.handlers.uncertain).
     interrupted = await db.recover_interrupted_intents(updated_before=time.time())
-    panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, **settings.panel_answer_limits)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
     loop = asyncio.get_running_loop()
