@@ -111,7 +111,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     # also applies at connect time to every request (bot.panel.urls).
     url_policy = UrlPolicy.build(settings.panel_api_url, allowed=settings.panel_urls_allowed,
                                  allow_private=settings.allow_private_panel_urls)
-    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, url_policy=url_policy)
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, url_policy=url_policy,
+                        **settings.panel_answer_limits)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
     loop = asyncio.get_running_loop()

@@ -7,6 +7,7 @@
 
 from bot.panel.client import MAX_IDS_PER_REQUEST, PanelAccountApi, PanelClient
 from bot.panel.errors import (
+    AnswerTooLarge,
     BadLink,
     BadRequest,
     CancelNotAllowed,
@@ -22,6 +23,7 @@ from bot.panel.errors import (
     RefillNotAllowed,
     UnknownOrder,
     UnknownService,
+    UnreadableAnswer,
     UnrecognisedError,
     classify_error_text,
 )
@@ -39,6 +41,7 @@ from bot.panel.urls import RefusalReason, UrlPolicy, UrlRefused
 
 __all__ = [
     "MAX_IDS_PER_REQUEST",
+    "AnswerTooLarge",
     "BadLink",
     "BadRequest",
     "Balance",
@@ -65,6 +68,7 @@ __all__ = [
     "ServiceKind",
     "UnknownOrder",
     "UnknownService",
+    "UnreadableAnswer",
     "UnrecognisedError",
     "UrlPolicy",
     "UrlRefused",
