@@ -153,6 +153,9 @@ _ORDER_STATES = {
     "canceled": OrderState.CANCELED,
     "cancelled": OrderState.CANCELED,
     "refunded": OrderState.CANCELED,
+    "active": OrderState.ACTIVE,
+    "paused": OrderState.PAUSED,
+    "expired": OrderState.EXPIRED,
 }
 
 _REFILL_STATES = {
@@ -264,6 +267,7 @@ def parse_order_status(obj: Mapping[str, Any]) -> OrderStatus:
         remains=parse_int(obj.get("remains")),
         currency=_text(obj.get("currency")),
         raw_status=raw_status.strip(),
+        posts=parse_int(obj.get("posts")),
     )
 
 
