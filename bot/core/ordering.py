@@ -109,7 +109,10 @@ class Draft:
         self.comments = "\n".join(comments) if isinstance(comments, list) else None
 
     def form_values(self) -> dict[str, Any]:
-        """The answers as the form reads them, from `values` or from the older flow's fields."""
+        """The answers as the form reads them: `values`, or for a draft of the older flow its
+        link, quantity and comments."""
+        if self.values:
+            return dict(self.values)
         answers: dict[str, Any] = {}
         if self.link is not None:
             answers["link"] = self.link
@@ -117,7 +120,6 @@ class Draft:
             answers["quantity"] = self.quantity
         if self.comments:
             answers["comments"] = comment_lines(self.comments)
-        answers.update(self.values)
         return answers
 
 

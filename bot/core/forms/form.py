@@ -15,12 +15,12 @@ stored value with the same rules before `add`; `form.add_params` gives the param
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from bot.core.forms.inputs import Choice, Context, Input, Problem
+from bot.core.forms.inputs import Choice, Context, HandleInput, Input, Problem
 from bot.core.forms.text import Joined, Localizer, Money, Msg, Value, duration, render
 from bot.panel import Service, ServiceKind
 
@@ -223,11 +223,9 @@ class OrderForm:
         same rules), else the first problem; `missing` names an unanswered field."""
         ctx = Context(service, values, today or panel_today())
         for current in self.fields_for(service, values):
-            if current.name not in values:
-                return Problem("missing", {"field": current.name})
-            value = values[current.name]
+            value = values.get(current.name)
             if value is None:
-                if not current.optional:
+                if not current.optional:  # an optional question never asked is not sent
                     return Problem("missing", {"field": current.name})
                 continue
             reread = current.input.read(current.input.as_text(value), ctx)
@@ -274,8 +272,12 @@ class OrderForm:
         return service.charge_for(self.quantity(service, values) or 1).normalize()
 
     def target_of(self, values: Values) -> str | None:
+        """Where the order points, as /orders shows it: the link, or @username."""
         value = values.get(self.target)
-        return str(value) if value else None
+        if not value:
+            return None
+        target = self.field(self.target)
+        return "@" + str(value) if target is not None and isinstance(target.input, HandleInput) else str(value)
 
     def card(self, service: Service, values: Values, currency: str | None, *, today: date | None = None) -> Card:
         """The rows of every given value (shortened, escaped when rendered), the type's own rows

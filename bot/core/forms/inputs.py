@@ -8,10 +8,10 @@ reads as the same value, so a stored value is re-checked with the very same rule
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from bot.core.forms.platform import platform_of
 from bot.core.forms.reading import (
@@ -31,6 +31,8 @@ from bot.core.forms.text import Msg, Value, duration, shorten
 from bot.panel import Service
 
 __all__ = [
+    "PROBLEM_CODES",
+    "VALUE_KEYS",
     "Choice",
     "ChoiceInput",
     "Context",
@@ -42,11 +44,9 @@ __all__ = [
     "LinesInput",
     "LinkInput",
     "NumberInput",
-    "PROBLEM_CODES",
     "Problem",
     "QuantityInput",
     "RangeInput",
-    "VALUE_KEYS",
 ]
 
 VALUE_PREVIEW = 150  # characters of a list shown on a card
@@ -144,6 +144,11 @@ class LinkInput(Input):
         return {"example": self._example(ctx)}
 
 
+def _whole(text: str) -> int | None:
+    """A whole number as people type it (1000, 1.000, 1k), zero included."""
+    return 0 if text.strip().strip("0") == "" and text.strip() else parse_quantity(text)
+
+
 def _limits(service: Service) -> dict[str, Value]:
     return {"min": service.min, "max": service.max, "step": service.step or 1}
 
@@ -190,7 +195,7 @@ class NumberInput(Input):
     minutes: bool = False
 
     def read(self, text: str, ctx: Context) -> Any:
-        number = parse_quantity(text)
+        number = _whole(text)
         if number is None:
             return Problem("not_a_number", {"example": self.minimum})
         if number < self.minimum:
@@ -217,7 +222,7 @@ class ChoiceInput(Input):
     minutes: bool = True
 
     def read(self, text: str, ctx: Context) -> Any:
-        number = parse_quantity(text) if text.strip() not in ("0", "00") else 0
+        number = _whole(text)
         if number is None or number not in self.options:
             return Problem("not_a_choice")
         return number

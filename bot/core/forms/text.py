@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol, Union
+from typing import Protocol
 
 from bot.i18n import Html
 
@@ -69,7 +69,7 @@ class Joined:
         return found
 
 
-Value = Union[str, int, Decimal, Money, Msg, Joined]
+Value = str | int | Decimal | Money | Msg | Joined
 
 
 def _fragment(value: Value, tx: Localizer) -> str:

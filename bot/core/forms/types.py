@@ -8,12 +8,12 @@ from __future__ import annotations
 from bot.core.forms.form import CardRow, Field, OrderForm, Values, dripfeed_rows
 from bot.core.forms.inputs import (
     COMMENT,
-    PROBLEM_CODES,
-    VALUE_KEYS,
     GROUP,
     HASHTAG,
     KEYWORD,
+    PROBLEM_CODES,
     USERNAME,
+    VALUE_KEYS,
     ChoiceInput,
     DateInput,
     HandleInput,
