@@ -212,15 +212,18 @@ async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, 
     UNKNOWN), waiting up to `wait_for_other_tap` seconds for a concurrent tap to finish.
     """
     form = form_for(service)
-    problem = Problem("unsupported") if form is None else form.check(service, draft.form_values())
-    if problem is not None:
+    values = draft.form_values()
+    problem = Problem("unsupported") if form is None else form.check(service, values)
+    if form is None or problem is not None:
         # Never send what the panel would refuse or misread (a missing answer, an expiry now
         # past, a type the bot cannot order). A card already placed still says so.
         existing = await db.get_intent(tg_id, draft.token)
         if existing is not None and existing.state is not IntentState.FAILED:
             return await _report_existing(db, tg_id, draft.token, existing, wait_for_other_tap)
         return PlaceResult(Outcome.INVALID, owned=False, problem=problem)
-    assert form is not None
+    # Everything that can fail is done before the claim: once claimed, only `add` remains.
+    params: dict[str, Any] = form.add_params(service, values)
+    link, quantity = params.pop("link", None), params.pop("quantity", None)
 
     request = order_snapshot(draft, service, currency)
     claim = await db.begin_intent(tg_id, draft.account_id, draft.token, request)
@@ -232,8 +235,6 @@ async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, 
         except Exception:  # cosmetic (a "placing…" toast): it must not strand the claim
             log.warning("before_sending failed; placing the order anyway", exc_info=True)
 
-    params: dict[str, Any] = form.add_params(service, request["values"])
-    link, quantity = params.pop("link", None), params.pop("quantity", None)
     try:
         order_id = await api.add(service.id, link, quantity, **params)
     except OutcomeUnknown as exc:

@@ -176,9 +176,10 @@ class PanelActions(PanelState):
             quantity = 1
         elif rules.quantity == "given":
             raw_quantity = params.get("quantity")
-            quantity = _whole(raw_quantity) if raw_quantity not in (None, "") else 0
-            if quantity is None:
+            given = _whole(raw_quantity) if raw_quantity not in (None, "") else 0
+            if given is None:
                 raise _Refused(ERRORS["request"])
+            quantity = given
         else:  # the lines of a list are the quantity (comments, usernames)
             quantity = line_count(params, rules.quantity)
         if not service.per_package:
