@@ -312,7 +312,7 @@ class PanelAccountApi:
     async def add(
         self,
         service_id: int,
-        link: str,
+        link: str | None,
         quantity: int | None = None,
         *,
         comments: str | None = None,
@@ -322,7 +322,8 @@ class PanelAccountApi:
     ) -> int:
         """Place an order; returns the panel's order id. Never retried (see OutcomeUnknown).
 
-        `extra` carries other order types' parameters (answer_number, usernames, groups...).
+        `extra` carries other order types' parameters (answer_number, usernames, groups...);
+        a None value (a subscription's link) is not sent.
         """
         if {"key", "action"} & extra.keys():
             raise ValueError("'key' and 'action' are set by the client")
