@@ -7,6 +7,7 @@ it too (in-process, with their own stop event) so they exercise what users run.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sqlite3
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults, JobQueue
 from telegram.constants import ParseMode
 
 from bot.commands import register_commands
@@ -26,12 +27,13 @@ from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
 from bot.handlers import register_handlers
+from bot.handlers.busy import tell_busy
 from bot.handlers.legacy import carry_over_steps
 from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
-from bot.jobs import install_tracker
+from bot.jobs import early_check, install_tracker
 from bot.logs import REDACTOR
-from bot.panel import PanelClient
+from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
 from bot.telegram_http import AiohttpRequest
 from bot.update_processor import PerUserUpdateProcessor
@@ -52,8 +54,13 @@ class StartupError(Exception):
 PERSISTENCE_INTERVAL_SECONDS = 5.0
 
 
-def build_application(settings: Settings, i18n: Translations, db: Database, panel: PanelClient,
-                      catalogues: CatalogueCache) -> Application:
+def build_application(deps: Deps, job_queue: JobQueue) -> Application:
+    """`deps.track_soon` schedules on `job_queue`, which the application is built with."""
+    settings = deps.settings
+    # Users are served concurrently; each user's own updates in order, and a user whose
+    # updates pile up is told to wait instead of taking everyone's turn (see the module).
+    updates = PerUserUpdateProcessor(tell_busy=functools.partial(tell_busy, deps))
+    updates.on_done.append(deps.answers.forget)  # a finished update's callback query
     application = (
         Application.builder()
         .token(settings.bot_token)
@@ -65,9 +72,9 @@ def build_application(settings: Settings, i18n: Translations, db: Database, pane
         # retry_after instead of failing the send (see bot/rate_limit.py). 29/s, not 30: at
         # exactly the limit every small burst earned a 429 and a pause (bench/RESULTS.md).
         .rate_limiter(FloodLimiter(overall_max_rate=29, max_retries=3))
-        .persistence(SqlitePersistence(db, update_interval=PERSISTENCE_INTERVAL_SECONDS))
-        # Users are served concurrently; each user's own updates in order (see the module).
-        .concurrent_updates(PerUserUpdateProcessor())
+        .persistence(SqlitePersistence(deps.db, update_interval=PERSISTENCE_INTERVAL_SECONDS))
+        .concurrent_updates(updates)
+        .job_queue(job_queue)
         # Bot API calls over aiohttp rather than python-telegram-bot's default httpx: the
         # same behaviour at a fraction of the CPU per request (bot/telegram_http.py).
         .request(AiohttpRequest(connection_pool_size=256))
@@ -75,11 +82,8 @@ def build_application(settings: Settings, i18n: Translations, db: Database, pane
         .post_init(_post_init)
         .build()
     )
-    # In order: the tracker (on this application's job queue) gives the hook the handlers call,
-    # the handlers' dependencies are then complete, and the handlers come last.
-    track_soon = install_tracker(application, settings, db, i18n)
-    application.bot_data["deps"] = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues,
-                                        track_soon=track_soon)
+    application.bot_data["deps"] = deps
+    install_tracker(application, deps)  # the tracker before the handlers, which call it
     register_handlers(application)
     return application
 
@@ -121,8 +125,18 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     # reached the panel, so it becomes "outcome unknown" and is never resent. Its user is
     # told once the bot runs (bot.handlers.uncertain).
     interrupted = await db.recover_interrupted_intents(updated_before=time.time())
-    panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
+    # Only PANEL_API_URL may be on a private address unless the operator allows it; the policy
+    # also applies at connect time to every request (bot.panel.urls).
+    url_policy = UrlPolicy.build(settings.panel_api_url, allowed=settings.panel_urls_allowed,
+                                 allow_private=settings.allow_private_panel_urls)
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, url_policy=url_policy,
+                        **settings.panel_answer_limits)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
+    # Built in order, complete: the tracker's early check is scheduled on the job queue the
+    # application is then built with.
+    job_queue = JobQueue()
+    deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues,
+                track_soon=early_check(job_queue, settings.track_first_check_seconds))
     loop = asyncio.get_running_loop()
     installed = []
     if stop is None:
@@ -132,7 +146,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 loop.add_signal_handler(sig, stop.set)
                 installed.append(sig)
     try:
-        application = build_application(settings, i18n, db, panel, catalogues)
+        application = build_application(deps, job_queue)
         await carry_over_steps(application.persistence)  # before the application loads conversations
         await _initialize(application, settings)
         async with application:  # already initialized: it shuts the application down at the end

@@ -1,19 +1,20 @@
 """What every handler and job can reach: `context.deps`, and per update `context.turn`.
 
 `Deps` is built once at start-up, complete and frozen (bot.app). `Turn` is what the handlers of
-one update share as it goes through the handler groups: the user's session, loaded once
-(bot.handlers.session), whether the callback query was answered, whether a conversation took
-or left the update (bot.handlers.conversation). The error handler's context shares its update's
-turn, so it does not answer a callback query a second time.
+one update share as it goes through the handler groups (PTB gives them one context): the user's
+session, loaded once (bot.handlers.session), and whether a conversation took or left the update
+(bot.handlers.conversation). Which callback queries were answered is kept per application in
+`CallbackAnswers`, since the update processor's "one moment" and the error handler answer too.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
@@ -26,6 +27,33 @@ if TYPE_CHECKING:
     from bot.storage import Database
 
 
+class CallbackAnswers:
+    """The callback queries answered while their update is being handled.
+
+    Telegram refuses a second answer, and a handler, the error handler and the update
+    processor's "one moment" (bot.handlers.busy) may each try: the first claims the query.
+    A query is forgotten when its update's handling ends (`forget`, an observer of the update
+    processor); beyond `kept` queries, the oldest are forgotten anyway.
+    """
+
+    def __init__(self, kept: int = 10_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._kept = kept
+
+    def claim(self, query_id: str) -> bool:
+        """True for the first claim of `query_id`: that caller answers it."""
+        if query_id in self._ids:
+            return False
+        self._ids[query_id] = None
+        while len(self._ids) > self._kept:
+            self._ids.popitem(last=False)
+        return True
+
+    def forget(self, update: object) -> None:
+        if isinstance(update, Update) and update.callback_query is not None:
+            self._ids.pop(update.callback_query.id, None)
+
+
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
@@ -33,28 +61,21 @@ class Deps:
     db: Database
     panel: PanelClient
     catalogues: CatalogueCache
-    # Schedules one early tracker cycle (bot.jobs.install_tracker): called after an order is
-    # placed or a refill requested, so the user hears of it soon.
+    # Schedules one early tracker cycle (bot.jobs.early_check): called after an order is placed
+    # or a refill requested, so the user hears of it soon.
     track_soon: Callable[[], None]
+    answers: CallbackAnswers = field(default_factory=CallbackAnswers)
 
 
 class Turn:
-    """One update's passage through the handlers (see the module)."""
+    """One update's passage through the handler groups (see the module)."""
 
-    __slots__ = ("answered", "flow_took", "left_flow", "session", "update")
+    __slots__ = ("flow_took", "left_flow", "session")
 
-    def __init__(self, update: object) -> None:
-        self.update = update
+    def __init__(self) -> None:
         self.session: Session | None = None
-        self.answered = False  # the callback query: Telegram refuses a second answer
         self.flow_took = False  # a conversation handled it: the menu handlers must not
         self.left_flow = False  # it made a conversation end (e.g. /cancel in the middle of an order)
-
-
-# The turn of the update being handled in this asyncio task. PTB handles each update in a task
-# of its own and builds the error handler's context in that same task, which is how the two
-# contexts of one update find the same turn. A key, not a store: values live and die with tasks.
-_CURRENT: ContextVar[Turn | None] = ContextVar("current_turn", default=None)
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -62,27 +83,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
-        self._turn: Turn | None = None
-
-    @classmethod
-    def from_update(cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]) -> BotContext:
-        context = super().from_update(update, application)
-        turn = _CURRENT.get()
-        if turn is None or turn.update is not update:
-            turn = Turn(update)
-            _CURRENT.set(turn)
-        context._turn = turn
-        return context
+        self.turn = Turn()
 
     @property
     def deps(self) -> Deps:
         return self.application.bot_data["deps"]
-
-    @property
-    def turn(self) -> Turn:
-        if self._turn is None:  # a job's context: no update
-            self._turn = Turn(None)
-        return self._turn
 
     @property
     def session(self) -> Session:

@@ -7,8 +7,8 @@ import pytest
 
 from bot.core.ordering import OrderKind, unknown_reason
 from bot.core.uncertain import UncertainOrder, draft_again, reason_kind
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot import presentation as views
+from bot.presentation import Texts
 from bot.i18n import Translations
 from bot.panel import OutcomeUnknown
 from bot.storage import Intent, IntentState

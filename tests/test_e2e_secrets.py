@@ -80,7 +80,7 @@ async def test_the_users_own_keys_are_recognised_even_when_not_key_shaped(bot, l
     # Another account's key too (added after the first check: the bot must not go by an old list).
     first = await bot.db.active_account(1402)
     await bot.db.save_account(1402, "https://other-panel.example/api/v2", "other-panel-secret", "USD")
-    await bot.db.set_active_account(1402, first.id)
+    await bot.db.save_account(1402, first.panel_url, first.api_key, None)  # the first one active again
     reply = await user.send("is other-panel-secret still good?")
     assert "trông giống API key nên mình đã xoá" in reply.text
     await assert_nowhere(bot, user, "other-panel-secret", logs)

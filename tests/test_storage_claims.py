@@ -26,44 +26,41 @@ async def test_a_refill_is_claimed_once_and_blocks_until_its_refill_is_finished(
     assert not second.claimed and second.request.id == first.request.id
 
     clock.advance(3)
-    assert await db.settle_request(1, first.request.id, RequestState.ACCEPTED, refill_id=77) is True
+    assert await db.settle_requests(1, [RequestSettlement(first.request.id, RequestState.ACCEPTED, refill_id=77)]) == 1
     after = await db.claim_request(1, account.id, REFILL, 4242)
     assert not after.claimed
     assert (after.request.state, after.request.refill_id, after.request.updated_at) == (RequestState.ACCEPTED, 77, clock.now)
     # A settled request is not settled again (a late answer cannot overwrite it).
-    assert await db.settle_request(1, first.request.id, RequestState.REFUSED, error_code="late") is False
+    assert await db.settle_requests(1, [RequestSettlement(first.request.id, RequestState.REFUSED, error_code="late")]) == 0
 
     # Another refill of the same order once refill 77 has finished.
     assert await db.finish_refills(1, account.id, [77, 999]) == 1
     again = await db.claim_request(1, account.id, REFILL, 4242)
     assert again.claimed and again.request.id != first.request.id
-    history = await db.order_requests(1, account.id, REFILL, 4242)
-    assert [r.id for r in history] == [again.request.id, first.request.id]
-    assert history[1].finished and not history[0].finished
 
 
 async def test_refused_frees_the_order_unknown_does_not(db, make_account) -> None:
     account = await make_account(1)
     claim = await db.claim_request(1, account.id, REFILL, 10)
-    await db.settle_request(1, claim.request.id, RequestState.REFUSED, error_code="refill_not_allowed")
+    await db.settle_requests(1, [RequestSettlement(claim.request.id, RequestState.REFUSED, error_code="refill_not_allowed")])
     retry = await db.claim_request(1, account.id, REFILL, 10)
     assert retry.claimed
 
-    assert await db.settle_request(1, retry.request.id, RequestState.UNKNOWN) is True
+    assert await db.settle_requests(1, [RequestSettlement(retry.request.id, RequestState.UNKNOWN)]) == 1
     blocked = await db.claim_request(1, account.id, REFILL, 10)
     assert not blocked.claimed and blocked.request.state is RequestState.UNKNOWN
     # Nothing releases an unknown refill but a definite refusal.
     await db.finish_refills(1, account.id, [1, 2, 3])
     assert not (await db.claim_request(1, account.id, REFILL, 10)).claimed
-    assert await db.settle_request(1, retry.request.id, RequestState.ACCEPTED, refill_id=5) is False
-    assert await db.settle_request(1, retry.request.id, RequestState.REFUSED, error_code="checked") is True
+    assert await db.settle_requests(1, [RequestSettlement(retry.request.id, RequestState.ACCEPTED, refill_id=5)]) == 0
+    assert await db.settle_requests(1, [RequestSettlement(retry.request.id, RequestState.REFUSED, error_code="checked")]) == 1
     assert (await db.claim_request(1, account.id, REFILL, 10)).claimed
 
 
 async def test_an_accepted_cancel_blocks_for_good_and_kinds_are_separate(db, make_account) -> None:
     account = await make_account(1)
     cancel = await db.claim_request(1, account.id, CANCEL, 10)
-    await db.settle_request(1, cancel.request.id, RequestState.ACCEPTED)
+    await db.settle_requests(1, [RequestSettlement(cancel.request.id, RequestState.ACCEPTED)])
     await db.finish_refills(1, account.id, [0])
     blocked = await db.claim_request(1, account.id, CANCEL, 10)
     assert not blocked.claimed and blocked.request.state is RequestState.ACCEPTED
@@ -129,12 +126,11 @@ async def test_requests_are_scoped_to_their_user(db, make_account) -> None:
     with pytest.raises(NotFoundError):
         await db.claim_request(2, alice.id, REFILL, 5)  # Bob naming Alice's account
     claim = await db.claim_request(1, alice.id, REFILL, 5)
-    assert await db.settle_request(2, claim.request.id, RequestState.REFUSED) is False
-    await db.settle_request(1, claim.request.id, RequestState.ACCEPTED, refill_id=3)
+    assert await db.settle_requests(2, [RequestSettlement(claim.request.id, RequestState.REFUSED)]) == 0
+    await db.settle_requests(1, [RequestSettlement(claim.request.id, RequestState.ACCEPTED, refill_id=3)])
     assert await db.finish_refills(2, alice.id, [3]) == 0
     assert not (await db.claim_request(1, alice.id, REFILL, 5)).claimed
     assert (await db.claim_request(2, bob.id, REFILL, 5)).claimed  # the same id on Bob's account
-    assert await db.order_requests(2, alice.id, REFILL, 5) == []
 
 
 async def test_deleting_the_users_data_removes_their_requests(db, make_account) -> None:

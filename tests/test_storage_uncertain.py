@@ -9,6 +9,7 @@ import pytest
 
 from bot.storage import IntentState, NewOrder, NotFoundError
 from bot.storage.intents import SETTLED_NOT_PLACED
+from tests.storage_fixtures import track
 
 REQUEST = {"service_id": 11, "service_name": "Likes", "link": "https://t.me/x", "quantity": 1000,
            "charge": Decimal("12.34"), "balance": Decimal(100)}  # fmt: skip
@@ -95,7 +96,7 @@ async def test_settled_as_placed_stores_the_order_once(db, make_account) -> None
 
 async def test_settled_as_placed_completes_an_order_followed_from_the_website(db, make_account) -> None:
     account = await make_account(1)
-    followed = await db.track_order(1, NewOrder(account.id, 900))  # e.g. through /status
+    followed = await track(db, 1, NewOrder(account.id, 900))  # e.g. through /status
     await unknown(db, 1, account.id, "tok")
     order = await db.settle_intent_placed(1, "tok", placed_order(account.id, 900))
     assert order.id == followed.id and order.service_name == "Likes" and order.refill_allowed

@@ -8,11 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.handlers import views
-from bot.handlers.views import Texts
 from bot.i18n import Translations
-from bot.jobs.notify import _Item, _split
-from bot.storage import Order
+from bot.presentation import Texts, notification
+from bot.presentation.notifications import REFILL_BUTTONS_MAX
+from bot.storage import Order, Refill
 from tests.conftest import wait_until
 from tests.test_tracker_support import (
     add_panel_orders,
@@ -233,7 +232,7 @@ async def test_a_notification_telegram_took_just_before_a_crash_is_sent_again_no
     assert len(notifications(user)) == 2
 
 
-def test_each_part_of_a_split_notification_accounts_for_exactly_the_changes_it_shows():
+def test_each_message_of_a_split_notification_comes_with_exactly_the_changes_it_shows():
     # If Telegram takes part 1 and then fails, only part 1's changes may count as told.
     tx = Texts(Translations.load(), "en")
     orders = [
@@ -244,10 +243,64 @@ def test_each_part_of_a_split_notification_accounts_for_exactly_the_changes_it_s
               told_status="pending", final=True, created_at=1.0)
         for n in range(1, 41)
     ]
-    messages = [text for text, _ in views.notification(tx, orders, [])]
-    parts = _split([_Item(o, True, views.order_summary(tx, o)) for o in orders], messages)
-    assert len(parts) == len(messages) >= 2
-    for text, part in zip(messages, parts, strict=True):
-        shown = {o.panel_order_id for o in orders if f"Order #{o.panel_order_id}</b>" in text}
-        assert {item.row.panel_order_id for item in part} == shown
-    assert sum(len(part) for part in parts) == len(orders)
+    refills = [
+        Refill(id=n, tg_id=1, account_id=1, order_id=n, panel_order_id=20000 + n, refill_id=500 + n,
+               status="In progress", final=False, checked_at=1.0, told_status="Pending", created_at=1.0)
+        for n in range(1, 61)
+    ]
+    messages = notification(tx, orders, refills)
+    assert len(messages) >= 3
+    for message in messages:
+        shown = {o.panel_order_id for o in orders if f"Order #{o.panel_order_id}</b>" in message.text}
+        assert {o.panel_order_id for o in message.orders} == shown
+        shown = {r.refill_id for r in refills if f"Refill #{r.refill_id} " in message.text}
+        assert {r.refill_id for r in message.refills} == shown
+        buttons = [b.text for row in (message.keyboard.inline_keyboard if message.keyboard else ()) for b in row]
+        refill_buttons = [b for b in buttons if b.startswith("♻️")]
+        assert refill_buttons == [f"♻️ Refill #{o.panel_order_id}" for o in message.orders][:REFILL_BUTTONS_MAX]
+    assert [o for m in messages for o in m.orders] == orders
+    assert [r for m in messages for r in m.refills] == refills
+
+
+async def test_a_round_in_two_messages_puts_each_refill_button_under_its_order_and_marks_each_message_alone(bot):
+    user = await user_with_key(bot, 7111)
+    ids = await add_panel_orders(bot, 7111, 30)  # too long for one message
+    await bot.tracker.cycle()
+    for order_id in ids:
+        bot.sim.complete_order(order_id)
+    # Telegram takes the first message, then fails the second one.
+    name, send_message = bot.fake._methods["sendmessage"]
+
+    def accept_then_fail_the_next(params):
+        sent = send_message(params)
+        bot.fake._methods["sendmessage"] = (name, send_message)
+        bot.fake.fail_next("sendMessage", chat_id=7111, error_code=500)
+        return sent
+
+    bot.fake._methods["sendmessage"] = (name, accept_then_fail_the_next)
+    await bot.tracker.cycle()
+    assert [r.error_code for r in bot.fake.pop_rejections()] == [500]
+    [first] = notifications(user)
+    shown_first = _shown(first, ids)
+    assert 0 < len(shown_first) < len(ids)
+    stored = {i: await bot.db.get_order(7111, i) for i in ids}
+    assert {i for i, o in stored.items() if o.told_status == o.status} == shown_first  # only what it showed
+
+    await bot.tracker.cycle()
+    messages = notifications(user)
+    assert len(messages) == 2
+    second = messages[1]
+    assert _shown(second, ids) == set(ids) - shown_first  # the rest, each told once
+    for message in messages:
+        refill_buttons = [b for b in message.buttons if b.startswith("♻️ Refill #")]
+        # (The first few of its orders: /orders has the rest.)
+        assert refill_buttons == [f"♻️ Refill #{i}" for i in ids if i in _shown(message, ids)][:REFILL_BUTTONS_MAX]
+    assert "📦 Orders" in second.buttons
+
+    # A button of the first message refills the order it names.
+    reply = await user.press(f"♻️ Refill #{min(shown_first)}", message=first)
+    assert f"#{min(shown_first)}: refill requested" in reply.text
+
+
+def _shown(message, ids: list[int]) -> set[int]:
+    return {i for i in ids if f"Order #{i}:" in message.plain_text}

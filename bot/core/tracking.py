@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -30,13 +30,14 @@ from bot.panel import (
     RefillStatus,
     UnrecognisedError,
 )
-from bot.storage import OrderStatusUpdate
-from bot.storage.models import OrderRequest, RequestKind, RequestSettlement, RequestState
+from bot.core.ports import OrderStore, PanelApi, RequestStore
+from bot.storage import Account, Order, OrderStatusUpdate
+from bot.storage.models import OrderRequest, RequestClaim, RequestKind, RequestSettlement, RequestState
 
 log = logging.getLogger(__name__)
 
 
-def status_update(tg_id: int, order, status: OrderStatus, *, shown_to_user: bool = False) -> OrderStatusUpdate:
+def status_update(tg_id: int, order: Order, status: OrderStatus, *, shown_to_user: bool = False) -> OrderStatusUpdate:
     """What to store about one of the user's orders after the panel answered `status`.
 
     `shown_to_user`: the user is looking at this status right now (a refresh they asked
@@ -55,13 +56,13 @@ def status_update(tg_id: int, order, status: OrderStatus, *, shown_to_user: bool
     )
 
 
-async def store_status(db, tg_id: int, order, status: OrderStatus, *, shown_to_user: bool = False) -> bool:
+async def store_status(db: OrderStore, tg_id: int, order: Order, status: OrderStatus, *, shown_to_user: bool = False) -> bool:
     """Record what the panel said about one of the user's stored orders; True if it changed."""
     update = status_update(tg_id, order, status, shown_to_user=shown_to_user)
     return order.id in await db.update_order_statuses([update])
 
 
-async def refresh_orders(db, api, tg_id: int, orders: list) -> dict[int, OrderStatus | ItemError]:
+async def refresh_orders(db: OrderStore, api: PanelApi, tg_id: int, orders: Sequence[Order]) -> dict[int, OrderStatus | ItemError]:
     """One batched status call (per 100) for `orders`, stored in one transaction; returns the
     panel's answers."""
     answers = await api.statuses([o.panel_order_id for o in orders])
@@ -126,12 +127,12 @@ def refused_for_sure(error: PanelError) -> bool:
     return not (type(error) is UnrecognisedError and error.panel_text is None)
 
 
-def _has_service(order) -> bool:
+def _has_service(order: Order) -> bool:
     # Orders tracked from the website only know what `status` tells: not their service's flags.
     return order.service_id is not None
 
 
-def refill_refusal(order) -> Ineligible | None:
+def refill_refusal(order: Order) -> Ineligible | None:
     """Why a stored order cannot be refilled now, or None to let the panel decide."""
     if _has_service(order) and not order.refill_allowed:
         return Ineligible.NO_REFILL
@@ -142,7 +143,7 @@ def refill_refusal(order) -> Ineligible | None:
     return None
 
 
-def cancel_refusal(order) -> Ineligible | None:
+def cancel_refusal(order: Order) -> Ineligible | None:
     """Why a stored order cannot be cancelled, or None to let the panel decide."""
     if order.final:
         return Ineligible.FINAL
@@ -165,7 +166,7 @@ def _failed(order_id: int, request: OrderRequest, error: PanelError) -> tuple[Re
     return RequestResult(order_id, RequestOutcome.UNKNOWN, error=error), RequestSettlement(request.id, RequestState.UNKNOWN)
 
 
-async def _send(db, tg_id: int, owned: Mapping[int, OrderRequest], call: Callable[[], Awaitable[dict]]) -> dict[int, Any]:
+async def _send(db: RequestStore, tg_id: int, owned: Mapping[int, OrderRequest], call: Callable[[], Awaitable[dict]]) -> dict[int, Any]:
     """The panel's answer per claimed order; a failure of the whole call answers for each."""
     try:
         return await call()
@@ -179,7 +180,7 @@ async def _send(db, tg_id: int, owned: Mapping[int, OrderRequest], call: Callabl
         raise
 
 
-async def _refresh_running(db, api, tg_id: int, account_id: int, tracked: dict[int, Any]) -> None:
+async def _refresh_running(db: RequestStore, api: PanelApi, tg_id: int, account_id: int, tracked: dict[int, Order]) -> None:
     """Stored orders that are still running may have finished since the tracker last looked:
     ask the panel (a read) before refusing them a refill. On failure, the stored status stands."""
     running = [o for o in tracked.values() if not o.final and refill_refusal(o) is Ineligible.NOT_FINAL]
@@ -198,7 +199,7 @@ async def _refresh_running(db, api, tg_id: int, account_id: int, tracked: dict[i
     tracked.update(await db.tracked_orders(tg_id, account_id, [o.panel_order_id for o in running]))
 
 
-async def _claim_refills(db, api, tg_id: int, account_id: int, ids: list[int]) -> dict:
+async def _claim_refills(db: RequestStore, api: PanelApi, tg_id: int, account_id: int, ids: list[int]) -> dict[int, RequestClaim]:
     """Claim refills of `ids`. An order blocked by an accepted refill the bot has not seen finish
     is checked with the panel (a read): if that refill is final, the order is claimed anew."""
     claims = await db.claim_requests(tg_id, account_id, RequestKind.REFILL, ids)
@@ -221,7 +222,7 @@ async def _claim_refills(db, api, tg_id: int, account_id: int, ids: list[int]) -
     return claims
 
 
-async def request_refills(db, api, tg_id: int, account, ids: Iterable[int]) -> list[RequestResult]:
+async def request_refills(db: RequestStore, api: PanelApi, tg_id: int, account: Account, ids: Iterable[int]) -> list[RequestResult]:
     """Ask for refills of `ids` (one result each, in order), each claimed before it is sent, and
     store each refill given for a tracked order."""
     ids = list(dict.fromkeys(ids))
@@ -248,12 +249,13 @@ async def request_refills(db, api, tg_id: int, account, ids: Iterable[int]) -> l
             settlements.append(settlement)
         await db.settle_requests(tg_id, settlements)
         for order_id in owned:
-            if results[order_id].outcome is RequestOutcome.SENT and order_id in tracked:
-                await db.record_refill(tg_id, account.id, tracked[order_id].id, results[order_id].refill_id)
+            refill_id = results[order_id].refill_id
+            if results[order_id].outcome is RequestOutcome.SENT and refill_id is not None and order_id in tracked:
+                await db.record_refill(tg_id, account.id, tracked[order_id].id, refill_id)
     return [results[i] for i in ids]
 
 
-async def request_cancel(db, api, tg_id: int, order) -> RequestResult:
+async def request_cancel(db: RequestStore, api: PanelApi, tg_id: int, order: Order) -> RequestResult:
     """Ask the panel to cancel one stored order, claimed before it is sent."""
     order_id = order.panel_order_id
     if (reason := cancel_refusal(order)) is not None:

@@ -23,6 +23,7 @@ from bot.core.ordering import (
     OrderKind,
     order_of_snapshot,
 )
+from bot.core.ports import IntentStore, PanelApi
 from bot.core.tracking import store_status
 from bot.panel import OrderStatus
 from bot.storage import Intent, IntentState, Order
@@ -125,10 +126,11 @@ def draft_again(item: UncertainOrder, account_id: int) -> Draft | None:
         link=item.link,
         quantity=item.quantity,
         comments=_text(snap.get("comments")),
+        values=dict(snap["values"]) if isinstance(snap.get("values"), dict) else {},
     )
 
 
-async def settle_placed(db, api, tg_id: int, intent: Intent, panel_order_id: int) -> tuple[Order | None, OrderStatus]:
+async def settle_placed(db: IntentStore, api: PanelApi, tg_id: int, intent: Intent, panel_order_id: int) -> tuple[Order | None, OrderStatus]:
     """The user says the panel placed `intent` as `panel_order_id`: one `status` call checks that
     the panel knows that order for this key (UnknownOrder and other panel errors propagate, and
     nothing is stored), then the order is stored with the intent's details and that status.

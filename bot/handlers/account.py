@@ -14,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
-from bot.handlers import views
+from bot import presentation as views
 from bot.handlers.common import (
     END,
     answer,

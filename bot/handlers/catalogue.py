@@ -15,7 +15,7 @@ from bot.callback_data import (
 from bot.context import BotContext
 from bot.core.catalogue import Catalogue
 from bot.core.ids import parse_id
-from bot.handlers import views
+from bot import presentation as views
 from bot.handlers.common import (
     SEARCHES,
     answer,

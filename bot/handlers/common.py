@@ -20,9 +20,9 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ConversationHandler
 
-from bot.context import BotContext
-from bot.handlers import views
-from bot.handlers.views import shorten
+from bot.context import BotContext, CallbackAnswers
+from bot import presentation as views
+from bot.presentation import shorten
 from bot.i18n import Html
 from bot.panel import PanelError
 
@@ -99,12 +99,16 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
 
 async def answer(update: Update, context: BotContext, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the callback query: every one must be answered, and Telegram refuses a second
-    answer, so a call after the first (in this update: see `Turn`) does nothing; error paths
-    can call it safely. Best effort: a failure is logged, never raised."""
+    answer, so a call after the first does nothing (see bot.context.CallbackAnswers): error
+    paths can call it safely. Best effort: a failure is logged, never raised."""
+    await answer_query(context.deps.answers, update, text, alert=alert)
+
+
+async def answer_query(answers: CallbackAnswers, update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """`answer` where there is no handler's context (bot.handlers.busy)."""
     query = update.callback_query
-    if query is None or context.turn.answered:
+    if query is None or not answers.claim(query.id):
         return
-    context.turn.answered = True
     try:
         await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)
     except Exception as exc:

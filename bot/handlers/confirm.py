@@ -13,7 +13,8 @@ from telegram import Update
 from bot.callback_data import AbortOrder, Confirm, EditOrder
 from bot.context import BotContext
 from bot.core.ordering import Draft, Outcome, place_order
-from bot.handlers import keyboards, uncertain, views
+from bot import presentation as views
+from bot.handlers import keyboards, uncertain
 from bot.handlers.common import (
     DRAFT,
     END,

@@ -32,15 +32,11 @@ async def on_error(update: object, context: BotContext) -> None:
 async def _tell_user(update: Update, context: BotContext) -> None:
     lang = language_for(update.effective_user.language_code if update.effective_user else None,
                         context.deps.settings.default_language)
-    session = context.turn.session  # this update's, if it was loaded
-    if session is not None:
-        lang = session.lang
-    else:
-        try:
-            user = await context.deps.db.get_user(update.effective_user.id) if update.effective_user else None
-            if user is not None:
-                lang = user.language
-        except Exception:  # the database may be what failed
-            pass
+    try:
+        user = await context.deps.db.get_user(update.effective_user.id) if update.effective_user else None
+        if user is not None:
+            lang = user.language
+    except Exception:  # the database may be what failed
+        pass
     await answer(update, context)  # does nothing if the handler had answered
     await update.effective_chat.send_message(context.deps.i18n.t(lang, "error.generic"))

@@ -17,7 +17,8 @@ from bot.core.tracking import (
     request_refills,
     status_update,
 )
-from bot.handlers import keyboards, views
+from bot import presentation as views
+from bot.handlers import keyboards
 from bot.handlers.common import (
     END,
     TRACK_OFFERS,
@@ -29,7 +30,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.session import needs_account
-from bot.handlers.views import Html
+from bot.presentation import Html
 from bot.panel import ItemError, OrderStatus
 
 STATUS = "status_ids"

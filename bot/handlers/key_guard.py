@@ -27,7 +27,7 @@ from bot.handlers import account
 from bot.handlers.common import delete_message, is_private
 from bot.handlers.conversation import Flow
 from bot.handlers.session import language_of, load_session
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 
 log = logging.getLogger(__name__)
 

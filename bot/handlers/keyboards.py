@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callback_data import AbortOrder, Button, Track, UncertainCard
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot import presentation as views
+from bot.presentation import Texts
 
 
 def _button(tx: Texts, label_key: str, pressed: Button) -> InlineKeyboardButton:

@@ -29,7 +29,8 @@ from bot.core.ordering import (
     order_kind,
     parse_quantity,
 )
-from bot.handlers import keyboards, views
+from bot import presentation as views
+from bot.handlers import keyboards
 from bot.handlers.catalogue import load_catalogue, search, show_categories
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
 from bot.handlers.session import needs_account

@@ -22,7 +22,8 @@ from bot.core.tracking import (
     store_status,
 )
 from bot.core.uncertain import UncertainOrder
-from bot.handlers import keyboards, views
+from bot import presentation as views
+from bot.handlers import keyboards
 from bot.handlers.common import (
     TRACK_OFFERS,
     answer,

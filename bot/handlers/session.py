@@ -14,9 +14,9 @@ from typing import Any
 from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers import views
+from bot import presentation as views
 from bot.handlers.common import END, Handler, answer, show
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.i18n import language_for
 from bot.panel import PanelAccountApi
 from bot.storage import Account, User

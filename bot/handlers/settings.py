@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot.callback_data import DeleteData, DeleteDataSure, Language, Notify, SettingsMenu
 from bot.context import BotContext
-from bot.handlers import keyboards, views
+from bot import presentation as views
+from bot.handlers import keyboards
 from bot.handlers.common import answer, show
 from bot.handlers.session import reload_session
 

@@ -6,10 +6,11 @@ from telegram import Update
 
 from bot.callback_data import Help, MainMenu
 from bot.context import BotContext
-from bot.handlers import keyboards, views
+from bot import presentation as views
+from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, answer, show
 from bot.handlers.session import language_of
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.i18n import language_for
 
 

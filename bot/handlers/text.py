@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers import views
+from bot import presentation as views
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

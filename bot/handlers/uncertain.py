@@ -24,7 +24,8 @@ from bot.context import BotContext
 from bot.core.ids import parse_id
 from bot.core.ordering import OrderKind, check_quantity, order_kind
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
-from bot.handlers import keyboards, views
+from bot import presentation as views
+from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
 from bot.handlers.ordering import (
     UNCERTAIN_ID,
@@ -34,7 +35,7 @@ from bot.handlers.ordering import (
     start_order,
 )
 from bot.handlers.session import needs_account
-from bot.handlers.views import Html, Texts
+from bot.presentation import Html, Texts
 from bot.panel import PanelAccountApi, PanelError, UnknownOrder
 from bot.storage import Intent, IntentState
 

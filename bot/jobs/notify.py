@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot.core.panels import panel_name
 from bot.i18n import Translations
+from bot.panel import Balance
+from bot.presentation import Texts, notification
 from bot.storage import NotifyMode
 
 log = logging.getLogger(__name__)
@@ -43,15 +45,6 @@ class _Changes:
     tg_id: int
     orders: list[Any] = field(default_factory=list)
     refills: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class _Item:
-    """One shown order or refill and the block of text that shows it."""
-
-    row: Any
-    is_order: bool
-    block: str
 
 
 @dataclass
@@ -146,19 +139,16 @@ class Notifier:
         mode = NotifyMode(user.notify)
         shown_orders = [o for o in change.orders if _wanted(mode, o)]
         shown_refills = [r for r in change.refills if _wanted(mode, r)]
-        hidden = [_Item(o, True, "") for o in change.orders if not _wanted(mode, o)]
-        hidden += [_Item(r, False, "") for r in change.refills if not _wanted(mode, r)]
-        await self._mark_told(hidden)
+        await self._mark_told([o for o in change.orders if not _wanted(mode, o)],
+                              [r for r in change.refills if not _wanted(mode, r)])
         if not shown_orders and not shown_refills:
             return result
 
-        tx = Texts(self._i18n, user.language)
-        messages = views.notification(tx, shown_orders, shown_refills)
-        items = [_Item(o, True, views.order_summary(tx, o)) for o in shown_orders]
-        items += [_Item(r, False, views.refill_line(tx, r)) for r in shown_refills]
-        for (text, keyboard), covered in zip(messages, _split(items, [text for text, _ in messages]), strict=True):
+        # Each message comes with exactly the orders and refills it shows: those are marked
+        # as told once Telegram took it, and no others.
+        for message in notification(Texts(self._i18n, user.language), shown_orders, shown_refills):
             try:
-                await self._bot.send_message(change.tg_id, text, reply_markup=keyboard)
+                await self._bot.send_message(change.tg_id, message.text, reply_markup=message.keyboard)
             except Forbidden as error:
                 # Blocked (or deactivated): storage stops listing their orders until they are back.
                 log.info("user %s cannot be messaged (%s); their orders are no longer checked", change.tg_id, error)
@@ -176,19 +166,19 @@ class Notifier:
                 return result
             else:
                 result.messages += 1
-                result.told += len(covered)
+                result.told += len(message.orders) + len(message.refills)
             # The next thing awaited once Telegram answered (see the module docstring).
-            await self._mark_told(covered)
+            await self._mark_told(message.orders, message.refills)
         return result
 
-    async def _mark_told(self, items: list[_Item]) -> None:
+    async def _mark_told(self, orders: Sequence[Any], refills: Sequence[Any]) -> None:
         # The status that was read, not the current one: a change racing the message is still due.
-        if not items:
+        if not orders and not refills:
             return
         # Shielded: a cycle cancelled meanwhile (the bot stopping) still records what Telegram took.
         await asyncio.shield(self._db.mark_told(
-            [(i.row.id, i.row.status) for i in items if i.is_order],
-            [(i.row.id, i.row.status) for i in items if not i.is_order],
+            [(o.id, o.status) for o in orders],
+            [(r.id, r.status) for r in refills],
         ))
 
     async def key_rejected(self, account: Any) -> bool:
@@ -196,18 +186,31 @@ class Notifier:
 
         True when done with (told, or there is nobody to tell); False when Telegram failed
         for a passing reason and it should be tried again."""
-        user = await self._db.get_user(account.tg_id)
+        return await self._alert(account.tg_id, "that their key was rejected",
+                                 lambda tx: tx("notify.key_rejected", panel=account.panel_url))
+
+    async def low_balance(self, account: Any, balance: Balance, threshold: Decimal) -> bool:
+        """Tell the owner that a panel's balance fell below the threshold they set (the
+        low-balance watch calls this once per fall). True/False as for key_rejected."""
+        currency = balance.currency or account.currency
+        return await self._alert(account.tg_id, "about a low balance", lambda tx: tx(
+            "notify.low_balance", panel=panel_name(account), balance=tx.money(balance.amount, currency),
+            threshold=tx.money(threshold, currency),
+        ))
+
+    async def _alert(self, tg_id: int, what: str, text: Callable[[Texts], str]) -> bool:
+        user = await self._db.get_user(tg_id)
         if user is not None and user.blocked:
             return True
         tx = Texts(self._i18n, user.language if user is not None else self._default_language)
         try:
-            await self._bot.send_message(account.tg_id, tx("notify.key_rejected", panel=account.panel_url))
+            await self._bot.send_message(tg_id, text(tx))
         except Forbidden:
-            await self._db.set_blocked(account.tg_id, True)
+            await self._db.set_blocked(tg_id, True)
         except BadRequest as error:
-            log.warning("could not tell user %s that their key was rejected: %s", account.tg_id, error)
+            log.warning("could not tell user %s %s: %s", tg_id, what, error)
         except TelegramError as error:
-            log.warning("could not tell user %s that their key was rejected (%s); will retry", account.tg_id, error)
+            log.warning("could not tell user %s %s (%s); will retry", tg_id, what, error)
             return False
         return True
 
@@ -218,17 +221,3 @@ def _wanted(mode: NotifyMode, row: Any) -> bool:
     if mode is NotifyMode.FINAL:
         return bool(row.final)
     return True
-
-
-def _split(items: list[_Item], texts: list[str]) -> list[list[_Item]]:
-    """Which items each message shows: messages hold consecutive blocks, in order. Items not
-    found in any text go with the last message, so they are told once everything went out."""
-    covered: list[list[_Item]] = [[] for _ in texts]
-    position = 0
-    for index, text in enumerate(texts):
-        while position < len(items) and items[position].block in text:
-            covered[index].append(items[position])
-            position += 1
-    if texts:
-        covered[-1].extend(items[position:])
-    return covered

@@ -7,6 +7,7 @@
 
 from bot.panel.client import MAX_IDS_PER_REQUEST, PanelAccountApi, PanelClient
 from bot.panel.errors import (
+    AnswerTooLarge,
     BadLink,
     BadRequest,
     CancelNotAllowed,
@@ -14,6 +15,7 @@ from bot.panel.errors import (
     InvalidKey,
     NotEnoughFunds,
     OutcomeUnknown,
+    PanelAddressRefused,
     PanelError,
     PanelUnavailable,
     QuantityOutOfRange,
@@ -21,6 +23,7 @@ from bot.panel.errors import (
     RefillNotAllowed,
     UnknownOrder,
     UnknownService,
+    UnreadableAnswer,
     UnrecognisedError,
     classify_error_text,
 )
@@ -34,9 +37,11 @@ from bot.panel.models import (
     Service,
     ServiceKind,
 )
+from bot.panel.urls import RefusalReason, UrlPolicy, UrlRefused
 
 __all__ = [
     "MAX_IDS_PER_REQUEST",
+    "AnswerTooLarge",
     "BadLink",
     "BadRequest",
     "Balance",
@@ -49,6 +54,7 @@ __all__ = [
     "OrderStatus",
     "OutcomeUnknown",
     "PanelAccountApi",
+    "PanelAddressRefused",
     "PanelClient",
     "PanelError",
     "PanelUnavailable",
@@ -57,10 +63,14 @@ __all__ = [
     "RefillNotAllowed",
     "RefillState",
     "RefillStatus",
+    "RefusalReason",
     "Service",
     "ServiceKind",
     "UnknownOrder",
     "UnknownService",
+    "UnreadableAnswer",
     "UnrecognisedError",
+    "UrlPolicy",
+    "UrlRefused",
     "classify_error_text",
 ]

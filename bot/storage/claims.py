@@ -122,17 +122,6 @@ class ClaimsMixin(StoreBase):
                 params,
             )
 
-    async def settle_request(
-        self,
-        tg_id: int,
-        request_id: int,
-        state: RequestState,
-        *,
-        refill_id: int | None = None,
-        error_code: str | None = None,
-    ) -> bool:
-        return await self.settle_requests(tg_id, [RequestSettlement(request_id, state, refill_id, error_code)]) > 0
-
     async def finish_refills(self, tg_id: int, account_id: int, refill_ids: Iterable[int]) -> int:
         """These refills of the user's account reached a final status: the orders they cover may be
         refilled again. Returns how many accepted requests this releases."""
@@ -148,15 +137,3 @@ class ClaimsMixin(StoreBase):
                     (self._clock(), tg_id, account_id, *part),
                 )
         return changed
-
-    async def order_requests(
-        self, tg_id: int, account_id: int, kind: RequestKind, panel_order_id: int
-    ) -> list[OrderRequest]:
-        """The user's `kind` requests for one panel order, newest first."""
-        async with self._conn.reading() as session:
-            rows = await session.all(
-                f"""SELECT {_COLUMNS} FROM order_requests
-                    WHERE tg_id = ? AND account_id = ? AND kind = ? AND panel_order_id = ? ORDER BY id DESC""",
-                (tg_id, account_id, RequestKind(kind).value, int(panel_order_id)),
-            )
-        return [_request(row) for row in rows]

@@ -134,14 +134,10 @@ class IntentsMixin(StoreBase):
         async with self._conn.reading() as session:
             return await _select(session, tg_id, token)
 
-    async def recover_submitting_intents(self, updated_before: float) -> int:
-        """At start-up: intents left SUBMITTING by a process that died mid-request become UNKNOWN
-        (the order may or may not exist on the panel). Returns how many."""
-        return len(await self.recover_interrupted_intents(updated_before))
-
     async def recover_interrupted_intents(self, updated_before: float, reason: str = "stopped") -> list[Intent]:
-        """`recover_submitting_intents`, returning the recovered intents (now UNKNOWN, with
-        `reason` as error_code) so that their users can be told."""
+        """At start-up: intents left SUBMITTING by a process that died mid-request become UNKNOWN
+        (the order may or may not exist on the panel), with `reason` as error_code. Returns them,
+        so that their users can be told."""
         async with self._conn.transaction() as session:
             rows = await session.all(
                 f"SELECT {_COLUMNS} FROM intents WHERE state = ? AND updated_at < ?",

@@ -88,18 +88,6 @@ async def select_order(session: Session, tg_id: int, account_id: int, panel_orde
 
 
 class OrdersMixin(StoreBase):
-    async def track_order(self, tg_id: int, order: NewOrder) -> Order:
-        """Remember an order (e.g. one made on the website); an already tracked one is returned as is.
-
-        Raises NotFoundError if `order.account_id` is not this user's account.
-        """
-        async with self._conn.transaction() as session:
-            await require_account(session, tg_id, order.account_id)
-            await insert_order(session, tg_id, order, self._clock())
-            stored = await select_order(session, tg_id, order.account_id, order.panel_order_id)
-        assert stored is not None
-        return stored
-
     async def track_orders(self, tg_id: int, orders: Sequence[NewOrder]) -> int:
         """Remember many orders in one transaction; returns how many were not tracked before."""
         if not orders:
