@@ -11,10 +11,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot import presentation as views
 from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
-from bot import presentation as views
 from bot.handlers.common import (
     END,
     answer,

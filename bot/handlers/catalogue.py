@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import presentation as views
 from bot.callback_data import (
     Categories,
     CategoryPage,
@@ -15,7 +16,6 @@ from bot.callback_data import (
 from bot.context import BotContext
 from bot.core.catalogue import Catalogue
 from bot.core.ids import parse_id
-from bot import presentation as views
 from bot.handlers.common import (
     SEARCHES,
     answer,

@@ -20,11 +20,11 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ConversationHandler
 
-from bot.context import BotContext, CallbackAnswers
 from bot import presentation as views
-from bot.presentation import shorten
+from bot.context import BotContext, CallbackAnswers
 from bot.i18n import Html
 from bot.panel import PanelError
+from bot.presentation import shorten
 
 log = logging.getLogger(__name__)
 

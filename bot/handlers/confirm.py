@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import presentation as views
 from bot.callback_data import AbortOrder, Confirm, EditOrder
 from bot.context import BotContext
 from bot.core.ordering import Draft, Outcome, place_order
-from bot import presentation as views
 from bot.handlers import keyboards, uncertain
 from bot.handlers.common import (
     DRAFT,

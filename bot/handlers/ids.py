@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot import presentation as views
 from bot.callback_data import RefillAsk, StatusAsk
 from bot.context import BotContext
 from bot.core.ids import split_ids
@@ -17,7 +18,6 @@ from bot.core.tracking import (
     request_refills,
     status_update,
 )
-from bot import presentation as views
 from bot.handlers import keyboards
 from bot.handlers.common import (
     END,
@@ -30,8 +30,8 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.session import needs_account
-from bot.presentation import Html
 from bot.panel import ItemError, OrderStatus
+from bot.presentation import Html
 
 STATUS = "status_ids"
 REFILL = "refill_ids"

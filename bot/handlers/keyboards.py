@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callback_data import AbortOrder, Button, Track, UncertainCard
 from bot import presentation as views
+from bot.callback_data import AbortOrder, Button, Track, UncertainCard
 from bot.presentation import Texts
 
 

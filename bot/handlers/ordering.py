@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import presentation as views
 from bot.callback_data import OrderAgain, OrderService, Quantity
 from bot.context import BotContext
 from bot.core.ids import parse_id
@@ -29,7 +30,6 @@ from bot.core.ordering import (
     order_kind,
     parse_quantity,
 )
-from bot import presentation as views
 from bot.handlers import keyboards
 from bot.handlers.catalogue import load_catalogue, search, show_categories
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button

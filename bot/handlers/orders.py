@@ -6,6 +6,7 @@ import time
 
 from telegram import Update
 
+from bot import presentation as views
 from bot.callback_data import (
     CancelOrder,
     CancelOrderSure,
@@ -22,7 +23,6 @@ from bot.core.tracking import (
     store_status,
 )
 from bot.core.uncertain import UncertainOrder
-from bot import presentation as views
 from bot.handlers import keyboards
 from bot.handlers.common import (
     TRACK_OFFERS,

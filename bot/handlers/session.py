@@ -13,12 +13,12 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import BotContext
 from bot import presentation as views
+from bot.context import BotContext
 from bot.handlers.common import END, Handler, answer, show
-from bot.presentation import Texts
 from bot.i18n import language_for
 from bot.panel import PanelAccountApi
+from bot.presentation import Texts
 from bot.storage import Account, User
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import presentation as views
 from bot.callback_data import DeleteData, DeleteDataSure, Language, Notify, SettingsMenu
 from bot.context import BotContext
-from bot import presentation as views
 from bot.handlers import keyboards
 from bot.handlers.common import answer, show
 from bot.handlers.session import reload_session

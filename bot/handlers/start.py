@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import presentation as views
 from bot.callback_data import Help, MainMenu
 from bot.context import BotContext
-from bot import presentation as views
 from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, answer, show
 from bot.handlers.session import language_of
-from bot.presentation import Texts
 from bot.i18n import language_for
+from bot.presentation import Texts
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
 from bot import presentation as views
+from bot.context import BotContext
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

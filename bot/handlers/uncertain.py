@@ -14,6 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden
 from telegram.ext import Application
 
+from bot import presentation as views
 from bot.callback_data import (
     UncertainAgain,
     UncertainCard,
@@ -24,7 +25,6 @@ from bot.context import BotContext
 from bot.core.ids import parse_id
 from bot.core.ordering import OrderKind, check_quantity, order_kind
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
-from bot import presentation as views
 from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
 from bot.handlers.ordering import (
@@ -35,8 +35,8 @@ from bot.handlers.ordering import (
     start_order,
 )
 from bot.handlers.session import needs_account
-from bot.presentation import Html, Texts
 from bot.panel import PanelAccountApi, PanelError, UnknownOrder
+from bot.presentation import Html, Texts
 from bot.storage import Intent, IntentState
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ import math
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.core.catalogue import Catalogue, Category
 from bot.core.ordering import OrderKind, order_kind
 from bot.i18n import Html, format_rate
 from bot.panel import Service
-from bot import callback_data as cb
 from bot.presentation.buttons import button, clamp, pager
 from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts, shorten

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
-from bot.i18n import Html
 from bot import callback_data as cb
+from bot.i18n import Html
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts
 

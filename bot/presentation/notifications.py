@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
-from bot.i18n import Html
 from bot import callback_data as cb
+from bot.i18n import Html
 from bot.presentation.buttons import button
 from bot.presentation.orders import (
     order_buttons,

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.core.ordering import OrderKind, charge_for, order_kind
 from bot.i18n import Html
 from bot.panel import Service
-from bot import callback_data as cb
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts, shorten
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.core.uncertain import UncertainOrder
 from bot.i18n import Html
-from bot import callback_data as cb
 from bot.presentation.buttons import button, pager
 from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts, shorten

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup as Keyboard
 
-from bot.i18n import Html
 from bot import callback_data as cb
+from bot.i18n import Html
 from bot.presentation.buttons import button
 from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts

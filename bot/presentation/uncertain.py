@@ -9,10 +9,10 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.core.ordering import OrderKind
 from bot.core.uncertain import UncertainOrder, reason_kind
 from bot.i18n import Html
-from bot import callback_data as cb
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts, shorten
 
