@@ -62,6 +62,27 @@ async def store_status(db: OrderStore, tg_id: int, order: Order, status: OrderSt
     return order.id in await db.update_order_statuses([update])
 
 
+async def refresh_order(db: OrderStore, api: PanelApi, tg_id: int, order: Order) -> OrderStatus:
+    """One order's status asked now (its card's Refresh), stored as shown to the user."""
+    status = await api.status(order.panel_order_id)
+    await store_status(db, tg_id, order, status, shown_to_user=True)
+    return status
+
+
+async def check_statuses(db: OrderStore, api: PanelApi, tg_id: int, account_id: int, ids: Sequence[int]
+                         ) -> tuple[dict[int, OrderStatus | ItemError], dict[int, Order]]:
+    """Order ids the user typed (/status): the panel's answers, batched, and the orders the bot
+    tracks among them, whose statuses are stored as shown to the user."""
+    answers = await api.statuses(ids)
+    tracked = await db.tracked_orders(tg_id, account_id, ids)
+    await db.update_order_statuses([
+        status_update(tg_id, order, answer, shown_to_user=True)
+        for order_id, order in tracked.items()
+        if isinstance(answer := answers.get(order_id), OrderStatus)
+    ])
+    return answers, tracked
+
+
 async def refresh_orders(db: OrderStore, api: PanelApi, tg_id: int, orders: Sequence[Order]) -> dict[int, OrderStatus | ItemError]:
     """One batched status call (per 100) for `orders`, stored in one transaction; returns the
     panel's answers."""

@@ -15,8 +15,8 @@ from bot.core.ids import split_ids
 from bot.core.tracking import (
     RequestOutcome,
     RequestResult,
+    check_statuses,
     request_refills,
-    status_update,
 )
 from bot.handlers import keyboards
 from bot.handlers.common import (
@@ -99,14 +99,7 @@ async def check_status(update: Update, context: BotContext, text: str) -> object
     if not ids:
         return await _ask_again(update, context, STATUS, typed.invalid)
     await chat_action(update)
-    db = context.deps.db
-    answers = await session.api().statuses(ids)
-    tracked = await db.tracked_orders(session.tg_id, session.account.id, ids)
-    await db.update_order_statuses([
-        status_update(session.tg_id, order, answer_, shown_to_user=True)
-        for order_id, order in tracked.items()
-        if isinstance(answer_ := answers.get(order_id), OrderStatus)
-    ])
+    answers, tracked = await check_statuses(context.deps.db, session.api(), session.tg_id, session.account.id, ids)
     lines = [tx("status.title", count=tx.number(len(ids))), *views.not_ids_lines(tx, typed.invalid)]
     lines += [_status_line(context, i, answers.get(i)) for i in ids]
     untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]

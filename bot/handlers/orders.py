@@ -18,9 +18,9 @@ from bot.callback_data import (
 from bot.context import BotContext
 from bot.core.tracking import (
     cancel_refusal,
+    refresh_order,
     refresh_orders,
     request_cancel,
-    store_status,
 )
 from bot.core.uncertain import UncertainOrder
 from bot.handlers import keyboards
@@ -83,8 +83,7 @@ async def order_card(update: Update, context: BotContext, pressed: OrderCard) ->
     await answer(update, context, tx("orders.refreshing") if pressed.refresh else None)
     note = None
     if pressed.refresh:
-        status = await session.api().status(order.panel_order_id)
-        await store_status(context.deps.db, session.tg_id, order, status, shown_to_user=True)
+        await refresh_order(context.deps.db, session.api(), session.tg_id, order)
         order = await _order(context, order.id)
         note = tx("order.checked_at", time=time.strftime("%H:%M:%S"))
     await show(update, *views.order_card(tx, order, note))
