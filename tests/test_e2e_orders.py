@@ -115,3 +115,14 @@ async def test_order_again_starts_a_new_order_for_the_same_service(bot):
     await place_through_bot(user)
     reply = await user.press("🔁 Order again")
     assert "Facebook views" in reply.text and "Send the link" in reply.text
+
+
+async def test_a_cards_refresh_shows_and_stores_the_status(bot):
+    user = await bot.onboarded(1107, "en")
+    card = (await place_through_bot(user)).last
+    order_id = max(bot.sim.orders)
+    bot.sim.complete_order(order_id)
+    reply = await user.press("🔄 Refresh", message=card)
+    assert f"Order #{order_id}: ✅ Completed" in reply.text and "Checked at" in reply.text
+    # Stored as seen: the tracker does not announce it again.
+    assert (await bot.db.get_order(1107, order_id)).told_status == "completed"
