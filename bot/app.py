@@ -57,10 +57,6 @@ PERSISTENCE_INTERVAL_SECONDS = 5.0
 def build_application(deps: Deps, job_queue: JobQueue) -> Application:
     """`deps.track_soon` schedules on `job_queue`, which the application is built with."""
     settings = deps.settings
-    # Users are served concurrently; each user's own updates in order, and a user whose
-    # updates pile up is told to wait instead of taking everyone's turn (see the module).
-    updates = PerUserUpdateProcessor(tell_busy=functools.partial(tell_busy, deps))
-    updates.on_done.append(deps.answers.forget)  # a finished update's callback query
     application = (
         Application.builder()
         .token(settings.bot_token)
@@ -73,7 +69,9 @@ def build_application(deps: Deps, job_queue: JobQueue) -> Application:
         # exactly the limit every small burst earned a 429 and a pause (bench/RESULTS.md).
         .rate_limiter(FloodLimiter(overall_max_rate=29, max_retries=3))
         .persistence(SqlitePersistence(deps.db, update_interval=PERSISTENCE_INTERVAL_SECONDS))
-        .concurrent_updates(updates)
+        # Users are served concurrently; each user's own updates in order, and a user whose
+        # updates pile up is told to wait instead of taking everyone's turn (see the module).
+        .concurrent_updates(PerUserUpdateProcessor(tell_busy=functools.partial(tell_busy, deps)))
         .job_queue(job_queue)
         # Bot API calls over aiohttp rather than python-telegram-bot's default httpx: the
         # same behaviour at a fraction of the CPU per request (bot/telegram_http.py).
@@ -83,6 +81,7 @@ def build_application(deps: Deps, job_queue: JobQueue) -> Application:
         .build()
     )
     application.bot_data["deps"] = deps
+    application.update_processor.on_done.append(deps.answers.forget)  # a handled update's query
     install_tracker(application, deps)  # the tracker before the handlers, which call it
     register_handlers(application)
     return application
