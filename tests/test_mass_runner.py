@@ -217,3 +217,25 @@ async def test_progress_at_most_every_two_seconds_then_one_report(db, account, c
     assert seen[-1] == ("report", 30, 0)
     placed = [p for _, p, _ in updates]
     assert placed == sorted(placed) and all(p + left == 30 for _, p, left in updates)
+
+
+async def test_a_rejected_key_stops_the_batch(db, account, catalogue, simulator, panel_client):
+    batch = await make_batch(db, account, catalogue, lines(6))
+    reports = Reports()
+    count = itertools.count(1)
+    runner = MassRunner(db, panel_client, KeySpacing(0), on_finished=reports,
+                        on_placed=lambda order: next(count) == 2 and simulator.reject_key(TEST_KEY))
+    await runner.confirm(TG, batch.id)
+    report = await reports.next()
+    assert [line for line, _ in report.placed] == [1, 2]
+    assert [(line, code) for line, code, _ in report.refused] == [(3, "invalid_key")]
+    assert (report.batch.stop_reason, report.stopped) == ("invalid_key", [4, 5, 6])
+
+    # A key the tracker found rejected (the account is paused) stops a batch before it sends.
+    second = await make_batch(db, account, catalogue, lines(2))
+    await db.set_account_paused(account.id, True)
+    await runner.confirm(TG, second.id)
+    report = await reports.next()
+    await runner.close()
+    assert (report.batch.stop_reason, report.stopped, report.placed) == ("invalid_key", [1, 2], [])
+    assert simulator.requests["add"] == 3
