@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from bench import catalogue, cold_start, fairness, notify_burst, order_flow, tracker_scale
+from bench import mass_order
 from bench.common import ROOT, cpu_times, machine, steal_share
 
 BENCHMARKS = {
@@ -32,6 +33,7 @@ BENCHMARKS = {
     "catalogue": ("4. Catalogue rendering", catalogue),
     "cold_start": ("5. Cold start to the first getUpdates", cold_start),
     "fairness": ("Fairness: ten users flood, twenty browse and order", fairness),
+    "mass_order": ("Mass order: 1,000 lines at the panel's pace", mass_order),
 }
 
 

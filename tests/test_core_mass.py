@@ -190,3 +190,28 @@ def test_a_long_list_split_into_4096_character_messages_reads_the_same():
         for piece in pieces:
             assert collected.add(piece)
         assert orders(preview_text(collected.text, CATALOGUE, "VND")) == whole
+
+
+def test_every_problem_refusal_and_stop_reason_has_its_text_in_both_languages():
+    from bot.i18n import LANGUAGES, Translations
+    from bot.jobs.mass import STOPPING_CODES
+    from bot.panel import errors
+
+    i18n = Translations.load()
+    refusals = {cls.code for cls in (errors.BadLink, errors.BadRequest, errors.DuplicateActiveOrder, errors.InvalidKey,
+                                     errors.NotEnoughFunds, errors.QuantityOutOfRange, errors.UnknownService,
+                                     errors.UnrecognisedError, errors.PanelUnavailable, errors.RateLimited)}
+    stops = {"user", "rate_limited", "panel_unavailable", *STOPPING_CODES}
+    text = "\n".join(["1|https://facebook.com/post/1|1000", "hello", "1|https://facebook.com/post/2", "999|x.com|5",
+                      "105|https://facebook.com/c|10", "1|not a link|1000", "1|https://facebook.com/p|lots",
+                      "1|https://facebook.com/p|100", "1|https://facebook.com/p|20000", "203|https://t.co/v|1050",
+                      "304|https://instagram.com/shop|2", "1|https://facebook.com/post/1|1000"])
+    preview = preview_text(text, CATALOGUE, "VND")
+    assert {p.code for p in preview.problems} == set(Problem)
+    for lang in LANGUAGES:
+        keys = i18n.keys(lang)
+        assert {f"mass.refused.{code}" for code in refusals} <= keys
+        assert {f"mass.stop_reason.{reason}" for reason in stops} <= keys
+        for problem in preview.problems:
+            shown = i18n.t(lang, f"mass.problem.{problem.code}", **problem.values)
+            assert "{" not in shown and shown != f"mass.problem.{problem.code}", (lang, problem)

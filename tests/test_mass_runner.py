@@ -239,3 +239,15 @@ async def test_a_rejected_key_stops_the_batch(db, account, catalogue, simulator,
     await runner.close()
     assert (report.batch.stop_reason, report.stopped, report.placed) == ("invalid_key", [1, 2], [])
     assert simulator.requests["add"] == 3
+
+
+async def test_lines_keep_the_keys_spacing(db, account, catalogue, simulator, panel_client):
+    batch = await make_batch(db, account, catalogue, lines(6))
+    reports = Reports()
+    runner = MassRunner(db, panel_client, KeySpacing(0.1), on_finished=reports)
+    await runner.confirm(TG, batch.id)
+    await reports.next()
+    await runner.close()
+    adds = [at for at, action, _ in simulator.request_log if action == "add"]
+    assert len(adds) == 6
+    assert adds[-1] - adds[0] >= 5 * 0.1 - 0.02  # a loaded machine only makes it slower

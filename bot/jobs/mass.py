@@ -206,8 +206,10 @@ class MassRunner:
                 return
             api = self._panel.account(account.panel_url, account.api_key)
             async with self._gate(account.panel_url).slot():
-                await self._spacing.start(account.id)
                 claim = await self._db.claim_mass_line(tg_id, batch_id, line.line_no)
+                if claim is not None:
+                    # Stamped after the claim (a durable write), right before the request leaves.
+                    await self._spacing.start(account.id)
                 result = None if claim is None else await place_line(self._db, api, claim)
             if result is None:  # another runner took the line, or the batch was stopped meanwhile
                 current = await self._db.get_mass_batch(tg_id, batch_id)
