@@ -177,6 +177,9 @@ async def test_batches_are_their_users_own(db, make_account):
     assert not await db.stop_mass_batch(2, batch.id)
     assert await db.claim_mass_line(2, batch.id, 1) is None
     assert await db.start_mass_batch(2, batch.id) == (False, None)
+    assert not await db.set_mass_card(2, batch.id, 77)
+    assert await db.set_mass_card(1, batch.id, 78)
+    assert (await db.get_mass_batch(1, batch.id)).card_message_id == 78
     assert not await db.settle_mass_line(2, batch.id, 1, LineState.PLACED, panel_order_id=1)
     with pytest.raises(NotFoundError):  # an account that is not theirs
         await db.create_mass_batch(2, alice.id, new_lines(1), currency=None, total_charge=None)

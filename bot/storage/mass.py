@@ -60,6 +60,7 @@ class MassBatch:
     state: BatchState
     stop_reason: str | None  # "user", or the panel error that stopped it (invalid_key, not_enough_funds...)
     retry_of: int | None  # the batch whose lines this one sends again
+    card_message_id: int | None  # the message in the user's chat that shows its progress
     currency: str | None
     total_charge: Decimal | None  # of all its lines, as previewed
     lines: int
@@ -117,8 +118,8 @@ class MassClaim:
 
 
 _BATCH_COLUMNS = (
-    "id, tg_id, account_id, state, stop_reason, retry_of, currency, total_charge, lines, placed, refused, "
-    "unknown, stopped, created_at, updated_at, finished_at"
+    "id, tg_id, account_id, state, stop_reason, retry_of, card_message_id, currency, total_charge, lines, placed, "
+    "refused, unknown, stopped, created_at, updated_at, finished_at"
 )
 _LINE_COLUMNS = (
     "batch_id, line_no, tg_id, service_id, link, quantity, charge, request, state, panel_order_id, error_code, "
@@ -138,6 +139,7 @@ def _batch(row: sqlite3.Row) -> MassBatch:
         state=BatchState(row["state"]),
         stop_reason=row["stop_reason"],
         retry_of=row["retry_of"],
+        card_message_id=row["card_message_id"],
         currency=row["currency"],
         total_charge=text_to_money(row["total_charge"]),
         lines=row["lines"],
@@ -282,6 +284,14 @@ class MassMixin(StoreBase):
             )
             batch = await _select_batch(session, tg_id, batch_id)
         return changed > 0, batch
+
+    async def set_mass_card(self, tg_id: int, batch_id: int, message_id: int | None) -> bool:
+        """Remember which message in the user's chat shows the batch (its progress card)."""
+        async with self._conn.transaction() as session:
+            changed = await session.execute(
+                "UPDATE mass_batches SET card_message_id = ? WHERE id = ? AND tg_id = ?", (message_id, batch_id, tg_id)
+            )
+        return changed > 0
 
     async def stop_mass_batch(self, tg_id: int, batch_id: int, reason: str = "user") -> bool:
         """A running batch stops: its pending lines become 'stopped' and are never sent. A line being

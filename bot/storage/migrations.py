@@ -186,6 +186,7 @@ _V5_MASS_ORDERS = Migration(
         # A batch is checked (preview), then confirmed (running) and placed in the background
         # until it is done or stopped. Counters are kept with the batch so that a progress
         # card needs no count over its lines. `finished_at`: set once, by whoever reports it.
+        # `card_message_id`: the chat message showing its progress (edited, even after a restart).
         # AUTOINCREMENT: an id is never reused after a batch is deleted, since its lines' intent
         # tokens (m<batch>-<line>) outlive it.
         """CREATE TABLE mass_batches (
@@ -195,6 +196,7 @@ _V5_MASS_ORDERS = Migration(
             state        TEXT    NOT NULL CHECK (state IN ('preview', 'running', 'stopped', 'done')),
             stop_reason  TEXT,
             retry_of     INTEGER,
+            card_message_id INTEGER,
             currency     TEXT,
             total_charge TEXT,
             lines        INTEGER NOT NULL,
