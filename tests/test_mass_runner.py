@@ -17,7 +17,7 @@ from bot.core.uncertain import UncertainOrder
 from bot.jobs.gate import KeySpacing
 from bot.jobs.mass import MassRunner
 from bot.storage import IntentState
-from bot.storage.mass import BatchState, LineState, mass_token
+from bot.storage.mass import BatchState, mass_token
 from tests.panel_fixtures import TEST_KEY, make_test_client
 from tests.test_core_mass import fifty_lines_five_bad
 

@@ -10,7 +10,13 @@ from decimal import Decimal
 import pytest
 
 from bot.storage import IntentState, NewOrder, NotFoundError
-from bot.storage.mass import KEEP_FINISHED_BATCHES, BatchState, LineState, NewMassLine, mass_token
+from bot.storage.mass import (
+    KEEP_FINISHED_BATCHES,
+    BatchState,
+    LineState,
+    NewMassLine,
+    mass_token,
+)
 
 
 def new_lines(count: int, first: int = 1) -> list[NewMassLine]:

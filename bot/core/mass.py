@@ -379,12 +379,17 @@ async def place_line(db: MassStore, api: PanelApi, claim: MassClaim) -> LineResu
         await asyncio.shield(unknown())
         raise
 
-    order = None
-    try:
-        order = await db.intent_placed(tg_id, token, order_id, order_of_snapshot(request, order_id))
-    except Exception:
-        log.exception("mass order line %s was placed as %s but could not be stored", token, order_id)
-    await settle(LineState.PLACED, panel_order_id=order_id)
+    async def store() -> Order | None:
+        order = None
+        try:
+            order = await db.intent_placed(tg_id, token, order_id, order_of_snapshot(request, order_id))
+        except Exception:
+            log.exception("mass order line %s was placed as %s but could not be stored", token, order_id)
+        await settle(LineState.PLACED, panel_order_id=order_id)
+        return order
+
+    # The panel took the order and charged for it: storing that is not cut short by a stop.
+    order = await asyncio.shield(store())
     return LineResult(LineOutcome.PLACED, panel_order_id=order_id, order=order)
 
 

@@ -144,7 +144,7 @@ class MassRunner:
         tasks += [p.task for p in self._progress.values() if p.task is not None]
         if not tasks:
             return
-        done, pending = await asyncio.wait(tasks, timeout=timeout)
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -338,6 +338,7 @@ def install_mass_runner(application: Application, deps: Deps, *, on_progress: Pr
         except Exception:
             log.exception("mass orders: resuming batches failed")
 
+    assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
     application.job_queue.run_once(resume, 0, name="mass-resume")
     return runner
 

@@ -263,7 +263,7 @@ class MassMixin(StoreBase):
 
     async def mass_lines(self, tg_id: int, batch_id: int, states: Iterable[LineState] | None = None) -> list[MassLine]:
         """The batch's lines (in these states only, if given), by line number."""
-        where, params = "batch_id = ? AND tg_id = ?", [batch_id, tg_id]
+        where, params = "batch_id = ? AND tg_id = ?", list[object]([batch_id, tg_id])
         if states is not None:
             wanted = [LineState(state).value for state in states]
             if not wanted:
@@ -359,9 +359,9 @@ class MassMixin(StoreBase):
                 await _settle_from_intent(session, tg_id, batch_id, line_no, intent.state, intent.panel_order_id,
                                           intent.error_code, now)
                 return None
-            line = await _select_line(session, tg_id, batch_id, line_no)
-        assert line is not None
-        return MassClaim(line=line, intent=claim.intent)
+            sending = await _select_line(session, tg_id, batch_id, line_no)
+        assert sending is not None
+        return MassClaim(line=sending, intent=claim.intent)
 
     async def settle_mass_line(self, tg_id: int, batch_id: int, line_no: int, state: LineState, *,
                                panel_order_id: int | None = None, error_code: str | None = None,
