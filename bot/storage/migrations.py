@@ -234,7 +234,6 @@ _V5_MASS_ORDERS = Migration(
             PRIMARY KEY (batch_id, line_no),
             FOREIGN KEY (batch_id, tg_id) REFERENCES mass_batches (id, tg_id) ON DELETE CASCADE
         ) WITHOUT ROWID""",
-        "CREATE INDEX mass_lines_open ON mass_lines (batch_id, line_no) WHERE state IN ('pending', 'sending')",
     ),
 )
 
