@@ -31,6 +31,7 @@ from bot.handlers.busy import tell_busy
 from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
+from bot.jobs.mass import install_mass_runner, stop_mass_runner
 from bot.logs import REDACTOR
 from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
@@ -73,6 +74,7 @@ def build_application(deps: Deps) -> Application:
     application.bot_data["deps"] = deps
     register_handlers(application)
     install_tracker(application, deps)
+    install_mass_runner(application, deps)
     return application
 
 
@@ -140,6 +142,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 on_started(application)
             await stop.wait()
             log.info("stopping")
+            await stop_mass_runner(application)  # a line being sent gets its answer; no more are sent
             await application.updater.stop()
             await application.stop()
     finally:
