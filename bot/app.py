@@ -32,6 +32,7 @@ from bot.handlers.legacy import carry_over_steps
 from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import early_check, install_tracker
+from bot.jobs.mass import install_mass_runner, stop_mass_runner
 from bot.logs import REDACTOR
 from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
@@ -83,6 +84,7 @@ def build_application(deps: Deps, job_queue: JobQueue) -> Application:
     application.bot_data["deps"] = deps
     application.update_processor.on_done.append(deps.answers.forget)  # a handled update's query
     install_tracker(application, deps)  # the tracker before the handlers, which call it
+    install_mass_runner(application, deps)  # after the tracker: it shares the tracker's spacing
     register_handlers(application)
     return application
 
@@ -162,6 +164,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 on_started(application)
             await stop.wait()
             log.info("stopping")
+            await stop_mass_runner(application)  # a line being sent gets its answer; no more are sent
             await application.updater.stop()
             await application.stop()
     finally:

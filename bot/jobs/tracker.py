@@ -130,6 +130,11 @@ class Tracker:
     def running(self) -> bool:
         return self._lock.locked()
 
+    @property
+    def spacing(self) -> KeySpacing:
+        """The spacing per key, for other jobs that ask the panels with the same keys (mass orders)."""
+        return self._spacing
+
     async def cycle(self) -> CycleStats | None:
         """Run one cycle; never two at once. Asked for while one runs (an order was placed
         meanwhile, which the running walk may have passed), it returns None at once and

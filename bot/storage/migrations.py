@@ -181,8 +181,60 @@ _V4_ORDER_REQUESTS = Migration(
 
 _V5_MASS_ORDERS = Migration(
     5,
-    "mass orders (reserved)",
-    (),
+    "mass orders: a batch of lines, each placed once through its own order intent",
+    (
+        # A batch is checked (preview), then confirmed (running) and placed in the background
+        # until it is done or stopped. Counters are kept with the batch so that a progress
+        # card needs no count over its lines. `finished_at`: set once, by whoever reports it.
+        # `card_message_id`: the chat message showing its progress (edited, even after a restart).
+        # AUTOINCREMENT: an id is never reused after a batch is deleted, since its lines' intent
+        # tokens (m<batch>-<line>) outlive it.
+        """CREATE TABLE mass_batches (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            tg_id        INTEGER NOT NULL,
+            account_id   INTEGER NOT NULL,
+            state        TEXT    NOT NULL CHECK (state IN ('preview', 'running', 'stopped', 'done')),
+            stop_reason  TEXT,
+            retry_of     INTEGER,
+            card_message_id INTEGER,
+            currency     TEXT,
+            total_charge TEXT,
+            lines        INTEGER NOT NULL,
+            placed       INTEGER NOT NULL DEFAULT 0,
+            refused      INTEGER NOT NULL DEFAULT 0,
+            unknown      INTEGER NOT NULL DEFAULT 0,
+            stopped      INTEGER NOT NULL DEFAULT 0,
+            created_at   REAL    NOT NULL,
+            updated_at   REAL    NOT NULL,
+            finished_at  REAL,
+            UNIQUE (id, tg_id),
+            FOREIGN KEY (account_id, tg_id) REFERENCES accounts (id, tg_id) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX mass_batches_running ON mass_batches (account_id, id) WHERE state = 'running'",
+        "CREATE INDEX mass_batches_by_user ON mass_batches (tg_id, id)",
+        # One row per valid line; `line_no` is its number in the text the user sent. A line
+        # leaves 'pending' only in the transaction that claims its order intent (token
+        # m<batch>-<line>), so it is sent at most once; 'sending' is a claimed line whose
+        # outcome is not stored yet, settled from its intent after a crash.
+        """CREATE TABLE mass_lines (
+            batch_id       INTEGER NOT NULL,
+            line_no        INTEGER NOT NULL,
+            tg_id          INTEGER NOT NULL,
+            service_id     INTEGER NOT NULL,
+            link           TEXT    NOT NULL,
+            quantity       INTEGER,
+            charge         TEXT,
+            request        TEXT    NOT NULL,
+            state          TEXT    NOT NULL
+                CHECK (state IN ('pending', 'sending', 'placed', 'refused', 'unknown', 'stopped')),
+            panel_order_id INTEGER,
+            error_code     TEXT,
+            error_text     TEXT,
+            updated_at     REAL    NOT NULL,
+            PRIMARY KEY (batch_id, line_no),
+            FOREIGN KEY (batch_id, tg_id) REFERENCES mass_batches (id, tg_id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+    ),
 )
 
 _V6_PANELS = Migration(
