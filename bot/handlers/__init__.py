@@ -3,11 +3,11 @@
 An update goes through the handler groups in order (python-telegram-bot runs at most one
 handler per group, and stops at ApplicationHandlerStop):
 
-    KEY_GUARD_GROUP    a message holding an API key is dealt with and goes no further
-    FLOW_GROUPS        one conversation each (bot.handlers.flows): a step's answer, a flow's
-                       entry, or a flow left because the user went elsewhere
-    CHECKPOINT_GROUP   an update a conversation took stops here
-    MENU_GROUP         commands, menu buttons, text searching the catalogue, stale buttons
+    KEY_GUARD_GROUP     a message holding an API key is dealt with and goes no further
+    FIRST_FLOW_GROUP..  one group per conversation (bot.handlers.flows): a step's answer, a
+                        flow's entry, or a flow left because the user went elsewhere
+    then the checkpoint an update a conversation took stops there
+    then the menu       commands, menu buttons, text searching the catalogue, stale buttons
 
 The user's session is loaded once, by whichever handler first needs it (bot.handlers.session).
 Buttons are typed (bot.callback_data): each kind is registered once, in a flow or in the menu
@@ -41,9 +41,7 @@ from bot.handlers.errors import on_error
 from bot.handlers.routing import any_button, button, command, messages
 
 KEY_GUARD_GROUP = -10  # before every other handler group
-FLOW_GROUPS = range(1, 4)
-CHECKPOINT_GROUP = 4
-MENU_GROUP = 5
+FIRST_FLOW_GROUP = 1
 
 MENU_COMMANDS = {
     "start": start.start,
@@ -85,9 +83,11 @@ def register_handlers(application: Application) -> None:
     key_flow = flows.key_entry()
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
-    for group, flow in zip(FLOW_GROUPS, (key_flow, flows.ids_prompts(), flows.order()), strict=True):
+    conversations = [key_flow, flows.ids_prompts(), flows.order()]
+    for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
-    application.add_handler(checkpoint(), group=CHECKPOINT_GROUP)
+    checkpoint_group = FIRST_FLOW_GROUP + len(conversations)
+    application.add_handler(checkpoint(), group=checkpoint_group)
 
     private = filters.ChatType.PRIVATE
     menu = [
@@ -102,5 +102,5 @@ def register_handlers(application: Application) -> None:
         any_button(stale_button),  # a button from an older menu, or data no kind parses
     ]
     for handler in menu:
-        application.add_handler(handler, group=MENU_GROUP)
+        application.add_handler(handler, group=checkpoint_group + 1)
     application.add_error_handler(on_error)

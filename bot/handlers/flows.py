@@ -1,7 +1,7 @@
 """The conversations: each is data, its entry points and its steps (see bot.handlers.conversation).
 
-A new flow is one more function here (and its group in bot.handlers.register_handlers); a new
-step is one more state with its handlers. State names are stored (ptb_conversations): renaming
+A new flow is one more function here, listed in bot.handlers.register_handlers (which gives it
+a handler group); a new step is one more state with its handlers. State names are stored (ptb_conversations): renaming
 one strands the users who are at it.
 """
 
