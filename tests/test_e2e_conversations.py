@@ -95,9 +95,12 @@ async def test_the_key_step_is_left_by_cancel(bot):
     assert "Tiktok views" in reply.text and not user.transcript()[-2].deleted
 
 
-def conversation_rows(path):
-    with closing(sqlite3.connect(path)) as db:  # another connection, as a restarted bot reads it
-        return dict(db.execute("SELECT name, state FROM ptb_conversations").fetchall())
+def on_disk(path, user_id):
+    """The conversations' states and the user's user_data, as a restarted bot would read them."""
+    with closing(sqlite3.connect(path)) as db:
+        states = dict(db.execute("SELECT name, state FROM ptb_conversations").fetchall())
+        data = db.execute("SELECT data FROM ptb_user_data WHERE user_id = ?", (user_id,)).fetchone()
+    return states, data[0] if data else ""
 
 
 async def test_a_step_is_on_disk_within_seconds_so_a_crash_loses_nothing_older(bot_runner, tmp_path):
@@ -107,7 +110,12 @@ async def test_a_step_is_on_disk_within_seconds_so_a_crash_loses_nothing_older(b
     path = running.settings.database_path
     # Written by the persistence's periodic update, not at stop: the bot is still running.
     assert PERSISTENCE_INTERVAL_SECONDS <= 5
-    await wait_until(running, lambda: conversation_rows(path).get("order") == '"quantity"', timeout=10)
+
+    def step_saved():
+        states, data = on_disk(path, 1505)
+        return states.get("order") == '"quantity"' and "https://facebook.com/post/9" in data
+
+    await wait_until(running, step_saved, timeout=10)
     # What a crash now would leave on disk (WAL included).
     crashed = tmp_path / "crashed.sqlite3"
     with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(crashed)) as copy:
@@ -141,6 +149,23 @@ async def test_a_step_kept_by_the_previous_version_is_carried_over(bot_runner):
     reply = await user.send("700")
     assert "Please check your order" in reply.text and "https://facebook.com/post/6" in reply.text
     assert "step" not in (await SqlitePersistence(running.db).get_user_data())[1506]
+    await bot_runner.stop()
+    running.fake.assert_clean()
+
+
+async def test_a_step_ahead_of_its_draft_is_not_taken_as_the_next_answer(bot_runner):
+    running = await bot_runner.start()
+    user = await running.onboarded(1510, "en")
+    await user.send("/order 1")  # a draft without a link yet
+    await bot_runner.stop()
+    # As if a crash kept the quantity step but not the link that led to it.
+    db = await Database.open(running.settings.database_path, ENCRYPTION_KEY)
+    await SqlitePersistence(db).update_conversation("order", (1510, 1510), "quantity")
+    await db.close()
+
+    running = await bot_runner.start()
+    reply = await user.send("700")
+    assert "Please check your order" not in reply.text and "no service 700" in reply.text
     await bot_runner.stop()
     running.fake.assert_clean()
 

@@ -111,8 +111,9 @@ async def order_again(update: Update, context: BotContext, pressed: OrderAgain) 
 
 
 async def _draft_gone(update: Update, context: BotContext) -> object:
-    """A step whose draft is gone (it cannot be, short of a hand-edited database): the text is
-    read as if no step were pending."""
+    """A step whose draft is gone, or behind it (no link at the quantity: a crash between the
+    writes of the two, see bot.handlers.conversation): the text is read as if no step were
+    pending."""
     await search(update, context, update.effective_message.text or "")
     return END
 
@@ -161,7 +162,7 @@ async def catalogue_changed(update: Update, context: BotContext) -> object:
 @panel_errors
 async def receive_quantity(update: Update, context: BotContext) -> object:
     draft = current_draft(context)
-    if draft is None:
+    if draft is None or draft.link is None:
         return await _draft_gone(update, context)
     return await _accept_quantity(update, context, draft, parse_quantity(update.effective_message.text or ""))
 
@@ -171,7 +172,7 @@ async def receive_quantity(update: Update, context: BotContext) -> object:
 async def quantity_button(update: Update, context: BotContext, pressed: Quantity) -> object:
     """A quick quantity button (the service's min or max), of the current draft only."""
     draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
+    if draft is None or draft.token != pressed.token or draft.link is None:
         return await stale_button(update, context)
     return await _accept_quantity(update, context, draft, pressed.quantity)
 
@@ -197,7 +198,7 @@ async def _accept_quantity(update: Update, context: BotContext, draft: Draft, qu
 async def receive_comments(update: Update, context: BotContext) -> object:
     tx = context.session.tx
     draft = current_draft(context)
-    if draft is None:
+    if draft is None or draft.link is None:
         return await _draft_gone(update, context)
     service = await service_of(update, context, draft.service_id)
     if service is None:
