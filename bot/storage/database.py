@@ -17,6 +17,7 @@ from .catalogue import CatalogueMixin
 from .claims import ClaimsMixin
 from .connection import Connection
 from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, wrong_key_error
+from .history import HistoryMixin
 from .intents import IntentsMixin
 from .migrations import migrate, schema_version
 from .models import Account, User
@@ -36,7 +37,9 @@ _FILE_MODE = 0o600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin):
+class Database(
+    UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, HistoryMixin, RefillsMixin, ClaimsMixin
+):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""
 
