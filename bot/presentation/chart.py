@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.core.history import SpendingReport
-from bot.i18n import format_compact, format_money, utc_offset
+from bot.i18n import format_compact, format_money
 from bot.presentation.texts import Texts
+from bot.presentation.timezone import timezone_label
 
 WIDTH, HEIGHT = 1080, 1350  # pixels: 4:5, the tallest shape a phone's chat shows whole
 _DPI = 100
@@ -56,7 +57,7 @@ def chart_spec(tx: Texts, report: SpendingReport, now: float) -> ChartSpec:
     return ChartSpec(
         title=tx.plain("chart.title").format(days=tx.number(len(days))),
         subtitle=tx.plain("chart.total").format(amount=tx.money(report.total, currency), count=tx.number(report.orders)),
-        footnote=tx.plain("chart.zone").format(zone=report.spending.zone, offset=utc_offset(report.spending.zone, now)),
+        footnote=tx.plain("chart.zone").format(zone=timezone_label(report.spending.zone, now)),
         axis_label=tx.plain("chart.axis").format(currency=currency or "—"),
         empty_note=tx.plain("chart.empty"),
         day_labels=tuple(tx.day(day) for day in days),
@@ -107,7 +108,7 @@ def _render(spec: ChartSpec) -> bytes:
     axes.set_xticklabels([spec.day_labels[i] for i in shown], fontsize=22, fontfamily=FONT, color=_INK)
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
     if top > 0:
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: format_compact(Decimal(repr(y)), spec.lang)))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: format_compact(Decimal(str(float(y))), spec.lang)))
     else:
         axes.set_yticks([])
     for label in axes.get_yticklabels():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.core.history import SpendingReport
-from bot.i18n import Html, utc_offset
+from bot.i18n import Html
 from bot.presentation.texts import Texts, shorten
+from bot.presentation.timezone import timezone_label
 
 NAME_IN_LINE = 50
 
@@ -21,7 +22,7 @@ def share(part: Decimal, whole: Decimal) -> int | None:
 def spending_text(tx: Texts, report: SpendingReport, now: float) -> Html:
     """The message under the chart: what was spent, on which services and platforms."""
     days = len(report.spending.days)
-    zone = tx("spending.zone", zone=report.spending.zone, offset=utc_offset(report.spending.zone, now))
+    zone = tx("spending.zone", zone=timezone_label(report.spending.zone, now))
     if report.empty:
         return Html("\n".join([tx("spending.none", days=tx.number(days)), zone]))
     money = lambda amount: tx.money(amount, report.currency)  # noqa: E731
