@@ -20,10 +20,12 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_date as babel_format_date
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from babel.dates import format_date as babel_format_date
 from babel.numbers import format_compact_decimal, format_decimal, get_currency_precision, is_currency
+
+from bot.folding import fold
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +212,6 @@ def parse_timezone(text: str) -> str | None:
     `UTC+7`, `GMT-3` (whole hours). None when nothing matches.
 
     Blocking the first time (it lists the system's zones): call it in a worker thread."""
-    from bot.folding import fold  # lazy: i18n is imported everywhere, folding rarely needed
-
     typed = " ".join(fold(text).replace("_", " ").split())
     if not typed or len(typed) > 64:
         return None

@@ -25,7 +25,13 @@ from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
 from bot.i18n import Translations, format_datetime, parse_timezone, user_timezone
 from bot.presentation import Texts
 from bot.presentation import chart as chart_module
-from bot.presentation.chart import HEIGHT, WIDTH, chart_spec, render_chart, spending_chart
+from bot.presentation.chart import (
+    HEIGHT,
+    WIDTH,
+    chart_spec,
+    render_chart,
+    spending_chart,
+)
 from bot.presentation.export import BOM, filename, write_orders_csv
 from bot.presentation.history import (
     MESSAGE_MAX,
@@ -38,7 +44,14 @@ from bot.presentation.history import (
 from bot.presentation.spending import CAPTION_MAX, spending_caption, spending_text
 from bot.presentation.timezone import timezone_changed, timezone_label, timezone_picker
 from bot.presentation.uncertain import when
-from bot.storage import NewOrder, Order, OrderStatusUpdate, ServiceSpend, Spending, StatusGroup
+from bot.storage import (
+    NewOrder,
+    Order,
+    OrderStatusUpdate,
+    ServiceSpend,
+    Spending,
+    StatusGroup,
+)
 from tests.fakebot.html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +162,7 @@ def spending(lang_days: int = 30, amounts: dict[int, str] | None = None) -> Spen
     daily = [Decimal(0)] * lang_days
     for index, amount in (amounts or {}).items():
         daily[index] = Decimal(amount)
-    services = (ServiceSpend(201, "TikTok Follow 🇻🇳 bảo hành", "VND", Decimal("150000"), 3, None),
+    services = (ServiceSpend(201, "TikTok Follow 🇻🇳 bảo hành", "VND", Decimal(150000), 3, None),
                 ServiceSpend(101, "Like bài viết", "VND", Decimal("50000.5"), 2, "https://facebook.com/x"))
     orders = {"VND": 5} if amounts else {}
     return Spending("Asia/Ho_Chi_Minh", days, {"VND": tuple(daily)} if amounts else {}, orders, services if amounts else ())

@@ -4,7 +4,7 @@ time-zone setting."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -165,7 +165,7 @@ async def test_running_order_for_the_same_link_and_service(db, history) -> None:
 
 
 def ts(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
 async def test_spending_days_follow_the_users_time_zone(db, make_account, clock) -> None:
@@ -179,12 +179,12 @@ async def test_spending_days_follow_the_users_time_zone(db, make_account, clock)
 
     vietnam = await db.spending(1, "Asia/Ho_Chi_Minh", now=now)
     assert vietnam.days[-1] == date(2023, 11, 15) and vietnam.days[0] == date(2023, 10, 17) and len(vietnam.days) == 30
-    assert vietnam.daily["USD"][-2:] == (Decimal("10"), Decimal("2.5"))
+    assert vietnam.daily["USD"][-2:] == (Decimal(10), Decimal("2.5"))
     assert sum(vietnam.daily["USD"]) == Decimal("12.5") and vietnam.orders == {"USD": 2}
 
     utc = await db.spending(1, "UTC", now=now)
     assert utc.days[-1] == date(2023, 11, 15)
-    assert utc.daily["USD"][-2:] == (Decimal("12.5"), Decimal("0"))  # both on the 14th
+    assert utc.daily["USD"][-2:] == (Decimal("12.5"), Decimal(0))  # both on the 14th
     assert (await db.spending(1, "UTC", now=now, days=32)).orders == {"USD": 3}
     assert await db.spending(2, "UTC", now=now) == type(utc)("UTC", utc.days, {}, {}, ())
     with pytest.raises(ValueError):
@@ -196,12 +196,12 @@ async def test_spending_counts_what_the_panel_charged_refunds_included(db, make_
     vnd = await make_account(1, panel_url="https://vnd.example/api/v2", currency="VND")
     clock.now = ts("2023-11-15T03:00:00")
     cases = [
-        (1, usd, "completed", Decimal("10"), "Likes"),  # the charge the panel reports
+        (1, usd, "completed", Decimal(10), "Likes"),  # the charge the panel reports
         (2, usd, "partial", Decimal("4.25"), "Likes"),  # a partial refund already taken off
-        (3, usd, "canceled", Decimal("0"), "Views"),  # refunded in full
+        (3, usd, "canceled", Decimal(0), "Views"),  # refunded in full
         (4, usd, "canceled", None, "Views"),  # canceled, no charge reported: refunded
         (5, usd, None, None, "Views"),  # not checked yet: the expected charge (12.5)
-        (6, vnd, "completed", Decimal("96679"), "Lượt xem"),
+        (6, vnd, "completed", Decimal(96679), "Lượt xem"),
     ]
     for pid, account, status, charge, name in cases:
         order = await track(db, 1, new_order(account.id, pid, service_name=name, currency=account.currency))
@@ -209,10 +209,10 @@ async def test_spending_counts_what_the_panel_charged_refunds_included(db, make_
             await set_status(db, 1, order, status, charge)
     spending = await db.spending(1, "Asia/Ho_Chi_Minh", now=clock.now)
     assert spending.daily["USD"][-1] == Decimal("26.75")  # 10 + 4.25 + 0 + 0 + 12.5: never added to VND
-    assert spending.daily["VND"][-1] == Decimal("96679")
+    assert spending.daily["VND"][-1] == Decimal(96679)
     assert spending.orders == {"USD": 5, "VND": 1}
     top = [(s.service_name, s.currency, s.amount, s.orders) for s in spending.services]
-    assert top == [("Lượt xem", "VND", Decimal("96679"), 1), ("Likes", "USD", Decimal("14.25"), 2),
+    assert top == [("Lượt xem", "VND", Decimal(96679), 1), ("Likes", "USD", Decimal("14.25"), 2),
                    ("Views", "USD", Decimal("12.5"), 3)]
 
 

@@ -86,9 +86,8 @@ def _render(spec: ChartSpec) -> bytes:
 
     figure = Figure(figsize=(WIDTH / _DPI, HEIGHT / _DPI), dpi=_DPI, facecolor="white")
     FigureCanvasAgg(figure)
-    text = {"fontfamily": FONT, "color": _INK}
-    figure.text(0.06, 0.955, spec.title, fontsize=40, fontweight="bold", va="top", **text)
-    figure.text(0.06, 0.895, spec.subtitle, fontsize=30, va="top", **text)
+    figure.text(0.06, 0.955, spec.title, fontsize=40, fontweight="bold", va="top", fontfamily=FONT, color=_INK)
+    figure.text(0.06, 0.895, spec.subtitle, fontsize=30, va="top", fontfamily=FONT, color=_INK)
     figure.text(0.06, 0.025, spec.footnote, fontsize=20, va="bottom", fontfamily=FONT, color=_MUTED)
 
     axes = figure.add_axes((0.15, 0.12, 0.80, 0.68))

@@ -25,7 +25,10 @@ def spending_text(tx: Texts, report: SpendingReport, now: float) -> Html:
     zone = tx("spending.zone", zone=timezone_label(report.spending.zone, now))
     if report.empty:
         return Html("\n".join([tx("spending.none", days=tx.number(days)), zone]))
-    money = lambda amount: tx.money(amount, report.currency)  # noqa: E731
+
+    def money(amount: Decimal) -> str:
+        return tx.money(amount, report.currency)
+
     lines = [
         tx("spending.title", days=tx.number(days)),
         tx("spending.total", amount=money(report.total), count=tx.number(report.orders)),

@@ -81,7 +81,8 @@ def _order_id(text: str) -> int | None:
 def _where(
     tg_id: int, group: StatusGroup, account_id: int | None, terms: Sequence[SearchTerm]
 ) -> tuple[str, list[object]]:
-    clauses, params = ["tg_id = ?", _GROUP_WHERE[StatusGroup(group)]], [tg_id]
+    clauses = ["tg_id = ?", _GROUP_WHERE[StatusGroup(group)]]
+    params: list[object] = [tg_id]
     if account_id is not None:
         clauses.append("account_id = ?")
         params.append(account_id)
@@ -95,6 +96,15 @@ def _where(
             params.append(term.order_id)
         clauses.append("(" + " OR ".join(either) + ")")
     return " AND ".join(clauses), params
+
+
+def _unknown_where(tg_id: int, account_id: int | None) -> tuple[str, list[object]]:
+    """The user's intents whose outcome is unknown (intents.py), on `account_id` only if given."""
+    where, params = "tg_id = ? AND state = ?", [tg_id, IntentState.UNKNOWN.value]
+    if account_id is not None:
+        where += " AND account_id = ?"
+        params.append(account_id)
+    return where, params
 
 
 class HistoryMixin(StoreBase):
@@ -131,10 +141,7 @@ class HistoryMixin(StoreBase):
         if terms:
             await self._fold_missing(tg_id)
         where, params = _where(tg_id, StatusGroup.ALL, account_id, terms)
-        unknown_where, unknown_params = "tg_id = ? AND state = ?", [tg_id, IntentState.UNKNOWN.value]
-        if account_id is not None:
-            unknown_where += " AND account_id = ?"
-            unknown_params.append(account_id)
+        unknown_where, unknown_params = _unknown_where(tg_id, account_id)
         async with self._conn.reading() as session:
             row = await session.one(
                 f"""SELECT COUNT(*) AS total, COALESCE(SUM(final = 0), 0) AS active,
@@ -197,14 +204,6 @@ class HistoryMixin(StoreBase):
                 f"SELECT panel_order_id FROM orders WHERE {where} ORDER BY id DESC LIMIT ?", (tg_id, account_id, limit)
             )
         return [row["panel_order_id"] for row in rows], total
-
-    async def count_unknown_intents(self, tg_id: int, account_id: int | None = None) -> int:
-        where, params = "tg_id = ? AND state = ?", [tg_id, IntentState.UNKNOWN.value]
-        if account_id is not None:
-            where += " AND account_id = ?"
-            params.append(account_id)
-        async with self._conn.reading() as session:
-            return int(await session.scalar(f"SELECT COUNT(*) FROM intents WHERE {where}", params))
 
     async def spending(
         self, tg_id: int, zone: str, *, days: int = 30, account_id: int | None = None, now: float | None = None
