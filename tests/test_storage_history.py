@@ -216,6 +216,18 @@ async def test_spending_counts_what_the_panel_charged_refunds_included(db, make_
                    ("Views", "USD", Decimal("12.5"), 3)]
 
 
+async def test_spending_of_many_orders_counts_each_once(db, make_account, clock) -> None:
+    """Read a page at a time (many orders share one second): none is skipped or counted twice."""
+    account = await make_account(1)
+    clock.now = ts("2023-11-15T03:00:00")
+    await db.track_orders(1, [new_order(account.id, pid, expected_charge=Decimal("0.01")) for pid in range(4500)])
+    clock.advance(1)
+    await db.track_orders(1, [new_order(account.id, 10_000 + pid, expected_charge=Decimal("1")) for pid in range(7)])
+    spending = await db.spending(1, "UTC", now=clock.now)
+    assert spending.orders == {"USD": 4507}
+    assert spending.daily["USD"][-1] == Decimal("52.00")
+
+
 async def test_every_order_once_for_an_export(db, make_account) -> None:
     account = await make_account(1)
     await db.track_orders(1, [new_order(account.id, pid) for pid in range(1, 1002)])

@@ -30,8 +30,9 @@ MAX_TERMS = 10  # words of one search; more narrow nothing a person would type
 MAX_PAGE = 100
 SPENDING_DAYS_MAX = 366
 _BACKFILL_CHUNK = 500
-# Above this many orders the spending sums run in a worker thread, off the event loop.
-_BIG_SPENDING = 2000
+# Spending reads this many orders at a time; above _BIG_SPENDING they are summed in a worker thread.
+_SPENDING_PAGE = 2000
+_BIG_SPENDING = 500
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.|m\.)?", re.IGNORECASE)
 
 # The condition of each status group; the indexes of migration 7 serve them.
@@ -186,10 +187,12 @@ class HistoryMixin(StoreBase):
         final yet (to warn before a second one is confirmed). A trailing `/` is ignored."""
         bare = link.strip().rstrip("/")
         async with self._conn.reading() as session:
+            # `+`: account, service and the order are not for an index, so that SQLite seeks the
+            # link in orders_running_link instead of walking every running order of the user.
             row = await session.one(
                 f"""SELECT {_COLUMNS} FROM orders
-                    WHERE tg_id = ? AND link IN (?, ?) AND final = 0 AND account_id = ? AND service_id = ?
-                    ORDER BY id DESC LIMIT 1""",
+                    WHERE tg_id = ? AND link IN (?, ?) AND final = 0 AND +account_id = ? AND +service_id = ?
+                    ORDER BY +id DESC LIMIT 1""",
                 (tg_id, bare, bare + "/", account_id, service_id),
             )
         return None if row is None else order_from_row(row)
@@ -217,20 +220,29 @@ class HistoryMixin(StoreBase):
         dates = tuple(today - timedelta(days=back) for back in range(days - 1, -1, -1))
         # Each day's first moment in the zone (23 or 25 hours apart across a DST change).
         starts = [datetime.combine(d, day_start.min, tzinfo=tz).timestamp() for d in (*dates, today + timedelta(days=1))]
-        where, params = "o.tg_id = ? AND o.created_at >= ? AND o.created_at < ?", [tg_id, starts[0], starts[-1]]
+        where = "o.tg_id = :tg_id AND o.created_at >= :after_at AND o.created_at < :end"
+        params: dict[str, object] = {"tg_id": tg_id, "end": starts[-1], "after_at": starts[0], "after_id": -1}
         if account_id is not None:
-            where += " AND o.account_id = ?"
-            params.append(account_id)
-        async with self._conn.reading() as session:
-            rows = await session.all(
-                f"""SELECT o.created_at, o.status, o.charge, o.expected_charge,
-                           COALESCE(o.currency, a.currency) AS currency, o.service_id, o.service_name, o.link
-                    FROM orders o JOIN accounts a ON a.id = o.account_id WHERE {where}""",
-                params,
-            )
-        if len(rows) > _BIG_SPENDING:
-            return await asyncio.to_thread(_sum_spending, zone, dates, starts, rows)
-        return _sum_spending(zone, dates, starts, rows)
+            where += " AND o.account_id = :account_id"
+            params["account_id"] = account_id
+        # A page at a time in (created_at, id) order, so the lock is never held for long however
+        # many orders the month holds.
+        select = f"""SELECT o.id, o.created_at, o.status, o.charge, o.expected_charge,
+                            COALESCE(o.currency, a.currency) AS currency, o.service_id, o.service_name, o.link
+                     FROM orders o JOIN accounts a ON a.id = o.account_id
+                     WHERE {where} AND (o.created_at > :after_at OR o.id > :after_id)
+                     ORDER BY o.created_at, o.id LIMIT {_SPENDING_PAGE}"""
+        total = _SpendingSum(dates, starts)
+        while True:
+            async with self._conn.reading() as session:
+                rows = await session.all(select, params)
+            if len(rows) > _BIG_SPENDING:
+                await asyncio.to_thread(total.add, rows)
+            else:
+                total.add(rows)
+            if len(rows) < _SPENDING_PAGE:
+                return total.result(zone)
+            params.update(after_at=rows[-1]["created_at"], after_id=rows[-1]["id"])
 
     async def iter_user_orders(self, tg_id: int, page_size: int = 500) -> AsyncIterator[list[Order]]:
         """Every order of the user, oldest first, a page at a time (for an export): the lock
@@ -263,26 +275,37 @@ def spent(status: str | None, charge: Decimal | None, expected: Decimal | None) 
     return expected if expected is not None else Decimal(0)
 
 
-def _sum_spending(zone: str, dates: tuple[date, ...], starts: list[float], rows: Sequence[sqlite3.Row]) -> Spending:
-    daily: dict[str | None, list[Decimal]] = {}
-    counts: dict[str | None, int] = {}
-    services: dict[tuple[int | None, str | None, str | None], list] = {}
-    for row in rows:
-        day = bisect_right(starts, row["created_at"]) - 1
-        if not 0 <= day < len(dates):
-            continue
-        amount = spent(row["status"], text_to_money(row["charge"]), text_to_money(row["expected_charge"]))
-        currency = row["currency"]
-        daily.setdefault(currency, [Decimal(0)] * len(dates))[day] += amount
-        counts[currency] = counts.get(currency, 0) + 1
-        entry = services.setdefault((row["service_id"], row["service_name"], currency), [Decimal(0), 0, row["link"]])
-        entry[0] += amount
-        entry[1] += 1
-    by_service = sorted(
-        (ServiceSpend(sid, name, currency, amount, n, link) for (sid, name, currency), (amount, n, link) in services.items()),
-        key=lambda s: (-s.amount, -s.orders, s.service_id or 0),
-    )
-    return Spending(zone, dates, {c: tuple(v) for c, v in daily.items()}, counts, tuple(by_service))
+class _SpendingSum:
+    """Sums orders into days (by `starts`, each day's first moment), currencies and services."""
+
+    def __init__(self, dates: tuple[date, ...], starts: list[float]) -> None:
+        self._dates = dates
+        self._starts = starts
+        self._daily: dict[str | None, list[Decimal]] = {}
+        self._counts: dict[str | None, int] = {}
+        self._services: dict[tuple[int | None, str | None, str | None], list] = {}
+
+    def add(self, rows: Sequence[sqlite3.Row]) -> None:
+        for row in rows:
+            day = bisect_right(self._starts, row["created_at"]) - 1
+            if not 0 <= day < len(self._dates):
+                continue
+            amount = spent(row["status"], text_to_money(row["charge"]), text_to_money(row["expected_charge"]))
+            currency = row["currency"]
+            self._daily.setdefault(currency, [Decimal(0)] * len(self._dates))[day] += amount
+            self._counts[currency] = self._counts.get(currency, 0) + 1
+            key = (row["service_id"], row["service_name"], currency)
+            entry = self._services.setdefault(key, [Decimal(0), 0, row["link"]])
+            entry[0] += amount
+            entry[1] += 1
+
+    def result(self, zone: str) -> Spending:
+        services = sorted(
+            (ServiceSpend(sid, name, cur, amount, n, link) for (sid, name, cur), (amount, n, link) in self._services.items()),
+            key=lambda s: (-s.amount, -s.orders, s.service_id or 0),
+        )
+        daily = {currency: tuple(amounts) for currency, amounts in self._daily.items()}
+        return Spending(zone, self._dates, daily, dict(self._counts), tuple(services))
 
 
 __all__ = ["HistoryMixin", "SearchTerm", "search_terms", "spent"]
