@@ -232,3 +232,29 @@ def test_forged_filters_are_refused(data) -> None:
 def test_platform_of_a_service(name, category, link, expected) -> None:
     platform = platform_of(name, category, link)
     assert (platform.key if platform else None) == expected
+
+
+def test_the_spending_summary_charts_one_currency_and_sums_platforms() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from bot.core.history import summarise
+    from bot.storage import ServiceSpend, Spending
+
+    days = (date(2025, 1, 1), date(2025, 1, 2))
+    spending = Spending(
+        "UTC", days,
+        {"VND": (Decimal("100"), Decimal("50.5")), "USD": (Decimal("0"), Decimal("9.99"))},
+        {"VND": 4, "USD": 1},
+        (ServiceSpend(1, "TikTok Follow", "VND", Decimal("80"), 1, None),
+         ServiceSpend(9, "Dịch vụ B", "USD", Decimal("9.99"), 1, "https://tiktok.com/@x"),
+         ServiceSpend(2, "Tim video", "VND", Decimal("40.5"), 2, "https://www.tiktok.com/@a/video/1"),
+         ServiceSpend(3, "Like FB", "VND", Decimal("30"), 1, None)),
+    )  # fmt: skip
+    report = summarise(spending)
+    assert report.currency == "VND"  # the one most orders were in
+    assert report.total == Decimal("150.5") and report.orders == 4 and report.daily == (Decimal("100"), Decimal("50.5"))
+    assert [s.service_id for s in report.top_services] == [1, 2, 3]  # never another currency's
+    assert [(p.platform.key, p.amount, p.orders) for p in report.platforms] == [
+        ("tiktok", Decimal("120.5"), 3), ("facebook", Decimal("30"), 1)]
+    assert report.other_currencies == [("USD", Decimal("9.99"), 1)]

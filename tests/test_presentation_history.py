@@ -262,6 +262,27 @@ def test_an_orders_line_shows_id_status_service_link_quantity_and_date(lang) -> 
     assert ("1.500" if lang == "vi" else "1,500") in plain
 
 
+def test_what_an_empty_page_says() -> None:
+    from bot.core.uncertain import UncertainOrder
+    from bot.storage import Intent, IntentState
+
+    texts = tx("en")
+    intent = Intent("tok", 1, 1, IntentState.UNKNOWN, None, {"service_name": "Views", "link": "https://t.me/a"},
+                    "timeout", NOW, NOW)
+    lost = UncertainOrder.from_intent(intent)
+
+    def shown(flt: OrderFilter, uncertain=()) -> str:
+        return parse_html(history_view(texts, HistoryPage(flt, [], list(uncertain), 0, 0, 1), lambda f, p: "x")[0])[0]
+
+    assert shown(OrderFilter()) == "You have no orders here yet."
+    assert shown(OrderFilter(StatusGroup.CANCELED)) == "No orders match this filter."
+    assert "No orders match" in shown(OrderFilter.search("zzz")) and "Search: zzz" in shown(OrderFilter.search("zzz"))
+    only_lost = shown(OrderFilter(), [lost])
+    assert "Outcome unknown (1)" in only_lost and "no orders" not in only_lost.lower()
+    assert "Outcome unknown (1)" in shown(OrderFilter(StatusGroup.UNKNOWN), [lost])
+    assert shown(OrderFilter(StatusGroup.UNKNOWN)) == "No orders match this filter."
+
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_pages_reports_and_warnings_fit_telegram(lang) -> None:
     texts = tx(lang)

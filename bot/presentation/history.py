@@ -77,7 +77,8 @@ def history_text(tx: Texts, page: HistoryPage, panels: Mapping[int, str] | None 
     uncertain_lines, _ = uncertain_list(tx, page.uncertain)
     lines += uncertain_lines
     if not page.orders:
-        lines.append(tx("history.none") if (flt.words or flt.group is not StatusGroup.ALL) else tx("orders.none"))
+        if not uncertain_lines:
+            lines.append(tx("history.none") if (flt.words or flt.group is not StatusGroup.ALL) else tx("orders.none"))
         return _fit(lines)
     lines.append(tx("history.title", group=group_name(tx, flt.group), total=tx.number(page.total)))
     lines += ["", *("\n".join([history_line(tx, order), ""]) for order in page.orders)]
