@@ -131,12 +131,15 @@ class PanelClient:
         read_retries: int = 3,
         backoff_base: float = 0.5,
         user_agent: str = DEFAULT_USER_AGENT,
+        observer: Callable[[str, str], None] | None = None,
     ) -> None:
         self.connect_timeout = connect_timeout
         self.total_timeout = total_timeout
         self.read_retries = max(0, read_retries)
         self.backoff_base = backoff_base
         self.user_agent = user_agent
+        # Told (action, result) after every request: "ok" or the error's code (for metrics).
+        self.observer = observer
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -356,6 +359,18 @@ class PanelAccountApi:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(self, action: str, params: Mapping[str, str], kind: _Kind, id_count: int) -> Any:
+        observer = self._client.observer
+        if observer is None:
+            return await self._request(action, params, kind, id_count)
+        try:
+            data = await self._request(action, params, kind, id_count)
+        except PanelError as exc:
+            observer(action, exc.code)
+            raise
+        observer(action, "ok")
+        return data
+
+    async def _request(self, action: str, params: Mapping[str, str], kind: _Kind, id_count: int) -> Any:
         form = {**params, "key": self._key, "action": action}
         started = time.monotonic()
         try:

@@ -20,10 +20,14 @@ from .models import (
     RefillStatusUpdate,
     User,
 )
+from .operations import Broadcast, BroadcastCounts, BroadcastRunning, OperationsCounts, RecipientState
 from .persistence import SqlitePersistence
 
 __all__ = [
     "Account",
+    "Broadcast",
+    "BroadcastCounts",
+    "BroadcastRunning",
     "CachedCatalogue",
     "Database",
     "Intent",
@@ -32,8 +36,10 @@ __all__ = [
     "NewOrder",
     "NotFoundError",
     "NotifyMode",
+    "OperationsCounts",
     "Order",
     "OrderStatusUpdate",
+    "RecipientState",
     "Refill",
     "RefillStatusUpdate",
     "SchemaTooNewError",

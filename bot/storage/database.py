@@ -20,6 +20,7 @@ from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, 
 from .intents import IntentsMixin
 from .migrations import migrate, schema_version
 from .models import Account, User
+from .operations import OperationsMixin
 from .orders import OrdersMixin
 from .session_cache import DEFAULT_SIZE as SESSION_CACHE_SIZE
 from .session_cache import SessionCache
@@ -36,7 +37,8 @@ _FILE_MODE = 0o600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin):
+class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin,
+               OperationsMixin):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""
 
