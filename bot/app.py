@@ -32,7 +32,7 @@ from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
 from bot.logs import REDACTOR
-from bot.ops import start_operations
+from bot.ops.operations import start_operations
 from bot.panel import PanelClient
 from bot.rate_limit import FloodLimiter
 from bot.telegram_http import AiohttpRequest

@@ -135,13 +135,14 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
     def file_base_url(self) -> str:
         return f"{self.url}/file/bot"
 
-    async def start(self) -> None:
+    async def start(self, host: str = "127.0.0.1") -> None:
+        """Listen on `host` (an ephemeral port); 0.0.0.0 lets containers reach it (deploy/)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # handler_cancellation: a long poll whose client went away must not swallow updates.
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, host, 0)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
