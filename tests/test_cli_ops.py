@@ -152,11 +152,24 @@ async def test_backup_without_a_database_says_so(tmp_path):
 
 # --- first run -----------------------------------------------------------------------------------
 
-async def read_until(stream: asyncio.StreamReader, marker: bytes, seen: bytearray) -> None:
-    while marker not in seen:
+async def read_until(stream: asyncio.StreamReader, marker: bytes, seen: bytearray, count: int = 1) -> None:
+    while seen.count(marker) < count:
         chunk = await asyncio.wait_for(stream.read(4096), 30)
         assert chunk, f"the bot ended before printing {marker!r}: {bytes(seen)!r}"
         seen.extend(chunk)
+
+
+def read_available(fd: int) -> bytes:
+    os.set_blocking(fd, False)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except (BlockingIOError, OSError):  # nothing more (or the other side is closed)
+            return data
+        if not chunk:
+            return data
+        data += chunk
 
 
 @pytest.mark.timeout(90)
@@ -176,6 +189,8 @@ async def test_first_run_on_a_terminal_asks_for_the_token_writes_env_and_starts(
         assert b"@BotFather" in seen
         os.write(controller, b"not-a-token\n")
         await read_until(process.stderr, b"does not look like a bot token", seen)
+        # Typed once the prompt shows, as a person does (typed ahead, a terminal echoes it at once).
+        await read_until(process.stderr, b"Token: ", seen, count=2)
         os.write(controller, fake_bot.token.encode() + b"\n")
         await read_until(process.stderr, b"Saved to", seen)
         # The bot goes on starting with it, and answers.
@@ -184,8 +199,10 @@ async def test_first_run_on_a_terminal_asks_for_the_token_writes_env_and_starts(
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 30)
+        echoed = read_available(controller)  # what the terminal showed of the typing
         os.close(controller)
     assert process.returncode == 0, (bytes(seen) + err).decode()
+    assert b"not-a-token" not in echoed and fake_bot.token.encode() not in echoed
     dotenv = tmp_path / ".env"
     assert stat.S_IMODE(dotenv.stat().st_mode) == 0o600
     assert dotenv.read_text() == f"# Required.\nTELEGRAM_BOT_TOKEN={fake_bot.token}\n\nDEFAULT_LANGUAGE=vi\n"
