@@ -77,7 +77,7 @@ async def test_webhook_mode_gets_updates_from_telegram_by_http_and_refuses_other
             async with http.post(url, json=forged, headers=headers) as response:
                 assert response.status == 403
         for body in ("{not json", json.dumps([1, 2]), json.dumps({"message": forged["message"]}),
-                     json.dumps({"update_id": 5, "message": "garbage"})):
+                     json.dumps({"update_id": 5, "message": "garbage"}), json.dumps({"update_id": "7"})):
             async with http.post(url, data=body, headers={SECRET_HEADER: secret,
                                                           "Content-Type": "application/json"}) as response:
                 assert response.status == 400
@@ -93,7 +93,7 @@ async def test_webhook_mode_gets_updates_from_telegram_by_http_and_refuses_other
     status, content_type, body = await get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200 and content_type.startswith("text/plain")
     assert metric(body, "smm_bot_webhook_requests_total", result="forbidden") == 3
-    assert metric(body, "smm_bot_webhook_requests_total", result="malformed") == 4
+    assert metric(body, "smm_bot_webhook_requests_total", result="malformed") == 5
     assert metric(body, "smm_bot_webhook_requests_total", result="accepted") == len(fake_bot.webhook_deliveries)
     assert metric(body, "smm_bot_updates_total", kind="message") == 2
 
