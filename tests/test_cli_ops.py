@@ -134,6 +134,20 @@ async def test_backup_of_a_live_database_opens_with_every_row(bot, tmp_path):
     async with await Database.open(target, ENCRYPTION_KEY) as restored:
         assert (await restored.active_account(901)).api_key == TEST_KEY
 
+    # Taken while the bot is idle, a backup holds every row the bot has, to the last one
+    # (the latest ones are still in the WAL file, not in the database file).
+    async with bot.db.connection.reading() as session:
+        live = {row[0] for row in await session.all("SELECT panel_order_id FROM orders")}
+    quiet = tmp_path / "backups" / "quiet.sqlite3"
+    code, _, err = await run_bot("backup", str(quiet), cwd=tmp_path,
+                                 env=clean_env(DATABASE_PATH=str(bot.settings.database_path)))
+    assert code == 0, err
+    copy = sqlite3.connect(quiet)
+    try:
+        assert {row[0] for row in copy.execute("SELECT panel_order_id FROM orders")} == live
+    finally:
+        copy.close()
+
     # Never over an existing file; a folder gets a dated file.
     code, _, err = await run_bot("backup", str(target), cwd=tmp_path,
                                  env=clean_env(DATABASE_PATH=str(bot.settings.database_path)))

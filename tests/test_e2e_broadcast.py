@@ -168,3 +168,24 @@ async def test_cancel_stops_for_good(bot_runner, fake_bot):
     assert fake_bot.sent_count("sendMessage") == counts.delivered
     await bot_runner.stop()
     fake_bot.assert_clean()
+
+
+async def test_a_message_telegram_held_back_at_the_stop_is_sent_after_the_restart(bot_runner, fake_bot):
+    bot = await bot_runner.start()
+    ids = list(range(500_001, 500_004))
+    await add_users(bot, ids)
+    # Telegram keeps answering 429 for the first user: still waiting when the bot stops.
+    fake_bot.fail_next("sendMessage", chat_id=ids[0], count=100, retry_after=1)
+    broadcast, _ = await bot.app.bot_data["ops"].broadcasts.begin(created_by=ADMIN, chat_id=ADMIN, text=TEXT)
+    await wait_until(bot, lambda: sends_to(fake_bot, ids[0], ok=False) >= 5, timeout=20)  # past the limiter's retries
+    await bot_runner.stop()
+    # Certainly not sent: given back, not counted as lost.
+    fake_bot.pop_rejections()
+    fake_bot.clear_failures()
+    bot = await bot_runner.start()
+    await bot.app.bot_data["ops"].broadcasts.wait()
+    counts = await bot.db.broadcast_counts(broadcast.id)
+    assert (counts.delivered, counts.unknown) == (3, 0)
+    assert all(sends_to(fake_bot, tg_id) == 1 for tg_id in ids)
+    await bot_runner.stop()
+    fake_bot.assert_clean()

@@ -36,7 +36,7 @@ RATE = 25.0  # messages a second (Telegram: about 30 a second for a bot, overall
 CONCURRENCY = 8  # sends in flight; the pace, not this, bounds the rate
 PAGE = 500  # pending recipients read at a time
 PROGRESS_EVERY = 10.0  # seconds between two progress reports (each may edit a message)
-STOP_WAIT = 15.0  # seconds a stop waits for the messages in flight
+STOP_WAIT = 10.0  # seconds a stop waits for the messages in flight
 _LOST_PAUSE = (1.0, 60.0)  # pause after a lost answer: first, and at most (doubling)
 
 Report = Callable[[Broadcast, BroadcastCounts], Awaitable[None]]

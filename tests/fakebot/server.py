@@ -438,6 +438,10 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
         self._failures.append(FailureRule(method.lower() if method else None, chat_id, count,
                                           error_code, description, retry_after))
 
+    def clear_failures(self) -> None:
+        """Forget the failures fail_next() has still to inject."""
+        self._failures.clear()
+
     def refuse_method(self, method: str) -> None:
         """Answer every `method` call with 404 "Not Found", as a Bot API server (or emulator) that
         lacks the method does, until allow_method(). Each refusal is recorded in `rejections`."""
