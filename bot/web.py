@@ -26,6 +26,7 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.ext import ExtBot
 
 from bot.storage.crypto import write_owner_only_file
 
@@ -124,8 +125,11 @@ class WebServer:
             update = Update.de_json(data, hook.bot)
         except web.HTTPRequestEntityTooLarge:
             return self._answer(hook, "malformed", 413)
-        except Exception:  # JSON or an update python-telegram-bot cannot read: Telegram never sends those
+        except Exception:  # noqa: BLE001 - JSON or an update python-telegram-bot cannot read: Telegram never sends those
             return self._answer(hook, "malformed", 400)
+        if isinstance(hook.bot, ExtBot):
+            # What polling does too: buttons with arbitrary callback data get their objects back.
+            hook.bot.insert_callback_data(update)
         await hook.queue.put(update)
         return self._answer(hook, "accepted", 200)
 

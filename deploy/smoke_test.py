@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.simulator import PanelSimulator  # noqa: E402
+from bot.simulator import PanelSimulator  # noqa: E402 (after the path is set)
 from tests.fakebot.server import FakeBotApi  # noqa: E402
 
 PROJECT = "smmbotsmoke"
@@ -32,7 +32,7 @@ COPIED = ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md", "bot", "
 
 
 def compose_command() -> list[str]:
-    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+    if subprocess.run(["docker", "compose", "version"], capture_output=True, check=False).returncode == 0:
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]

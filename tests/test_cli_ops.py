@@ -230,7 +230,7 @@ async def test_without_a_terminal_a_missing_token_is_one_line(tmp_path):
         sys.executable, "-m", "bot", cwd=tmp_path, env=clean_env(), stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(b"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0\n"), 60)
+    _, err = await asyncio.wait_for(process.communicate(b"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0\n"), 60)
     assert process.returncode == 2
     assert err.decode().strip() == ("configuration error: TELEGRAM_BOT_TOKEN is not set: "
                                     "get a token from @BotFather and put it in .env")

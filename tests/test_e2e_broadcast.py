@@ -4,6 +4,7 @@ the pace, a restart in the middle, 429s, and a crash mid-send (never anyone twic
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -99,7 +100,7 @@ async def test_a_broadcast_to_1000_users_keeps_the_limits_and_survives_a_restart
     rejections = fake_bot.pop_rejections()
     assert {r.error_code for r in rejections} == {403} and len(rejections) == 20
     assert busiest_second([c.at for c in fake_bot.calls_of("sendMessage")]) <= 30
-    assert progress and all(p.done <= q.done for p, q in zip(progress, progress[1:]))
+    assert progress and all(p.done <= q.done for p, q in itertools.pairwise(progress))
     await bot_runner.stop()
     fake_bot.assert_clean()
 
@@ -157,7 +158,7 @@ async def test_cancel_stops_for_good(bot_runner, fake_bot):
         finished.append((broadcast.state, counts))
 
     runner.on_finished = on_finished
-    broadcast, _ = await runner.begin(created_by=ADMIN, chat_id=ADMIN, text=TEXT)
+    await runner.begin(created_by=ADMIN, chat_id=ADMIN, text=TEXT)
     await wait_until(bot, lambda: fake_bot.sent_count("sendMessage") >= 5)
     await runner.cancel()
     [(state, counts)] = finished

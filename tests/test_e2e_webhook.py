@@ -104,8 +104,8 @@ async def test_webhook_mode_gets_updates_from_telegram_by_http_and_refuses_other
 
 async def test_updates_sent_while_the_bot_is_down_arrive_after_a_restart(bot_runner, fake_bot):
     port = free_port()
-    settings = dict(webhook_url=f"http://127.0.0.1:{port}/hook", webhook_listen=("127.0.0.1", port),
-                    webhook_secret="configured-secret_1")
+    settings = {"webhook_url": f"http://127.0.0.1:{port}/hook", "webhook_listen": ("127.0.0.1", port),
+                "webhook_secret": "configured-secret_1"}
     bot = await bot_runner.start(**settings)
     assert fake_bot.webhook_secret == "configured-secret_1"
     user = bot.user(811, "en", first_name="Cy")

@@ -29,7 +29,7 @@ from bot.ops.activity import FLUSH_SECONDS, ActivityRecorder
 from bot.ops.health import HealthCheck
 from bot.ops.maintenance import Maintenance
 from bot.ops.metrics import CONTENT_TYPE, Metrics
-from bot.web import WebServer, Webhook, resolve_webhook_secret
+from bot.web import Webhook, WebServer, resolve_webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +138,9 @@ async def _start_web(application: Application, deps, ops: Operations,
     try:
         await server.start(listens)
     except OSError as exc:
-        names = " / ".join(name for name, value in (("WEBHOOK_LISTEN", settings.webhook_url and settings.webhook_listen),
-                                                     ("HEALTH_LISTEN", settings.health_listen)) if value)
+        names = (["WEBHOOK_LISTEN"] if webhook is not None else []) + (["HEALTH_LISTEN"] if settings.health_listen else [])
         where = ", ".join(f"{host}:{port}" for host, port in listens)
-        raise StartupError(f"{names} {where} cannot be listened on ({exc.strerror or exc})") from None
+        raise StartupError(f"{' / '.join(names)} {where} cannot be listened on ({exc.strerror or exc})") from None
     log.info("HTTP server on %s (%s)", ", ".join(f"{h}:{p}" for h, p in server.addresses),
              "webhook, /healthz, /metrics" if webhook else "/healthz, /metrics")
     if webhook is not None:
