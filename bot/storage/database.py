@@ -22,6 +22,7 @@ from .intents import IntentsMixin
 from .mass import MassMixin
 from .migrations import migrate, schema_version
 from .models import Account, User
+from .operations import OperationsMixin
 from .orders import OrdersMixin
 from .session_cache import DEFAULT_SIZE as SESSION_CACHE_SIZE
 from .session_cache import SessionCache
@@ -40,7 +41,7 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 class Database(
     UsersMixin, BalancesMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin,
-    MassMixin,
+    MassMixin, OperationsMixin,
 ):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""

@@ -263,8 +263,39 @@ _V7_ORDER_HISTORY = Migration(
 
 _V8_OPERATIONS = Migration(
     8,
-    "operations: broadcasts, announcements setting, maintenance (reserved)",
-    (),
+    "operations: last seen, announcements setting, broadcasts and their recipients",
+    (
+        # Written in batches about once a minute (bot/ops/activity.py), never once per update.
+        "ALTER TABLE users ADD COLUMN last_seen REAL",
+        # Operators' broadcasts reach users who have not turned announcements off in Settings.
+        "ALTER TABLE users ADD COLUMN announcements INTEGER NOT NULL DEFAULT 1 CHECK (announcements IN (0, 1))",
+        "CREATE INDEX users_last_seen ON users (last_seen) WHERE last_seen IS NOT NULL",
+        """CREATE TABLE broadcasts (
+            id          INTEGER PRIMARY KEY,
+            created_by  INTEGER NOT NULL,
+            chat_id     INTEGER NOT NULL,  -- where its progress is shown (the operator's chat)
+            message_id  INTEGER,           -- the message showing its progress, once there is one
+            text        TEXT    NOT NULL,
+            entities    TEXT,              -- JSON list of Bot API MessageEntity, or NULL
+            state       TEXT    NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'cancelled')),
+            created_at  REAL    NOT NULL,
+            finished_at REAL
+        )""",
+        # At most one broadcast runs at a time: the pace is shared with everything the bot sends.
+        "CREATE UNIQUE INDEX broadcasts_one_running ON broadcasts (state) WHERE state = 'running'",
+        # One row per recipient, claimed ('sending') before its message is sent and settled right
+        # after: a restart resumes with the 'pending' ones and never sends to a user twice.
+        # Cascades: "delete my data" removes a user's rows here too.
+        """CREATE TABLE broadcast_recipients (
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+            tg_id        INTEGER NOT NULL REFERENCES users (tg_id) ON DELETE CASCADE,
+            state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN (
+                'pending', 'sending', 'delivered', 'blocked', 'failed', 'skipped', 'unknown')),
+            updated_at   REAL,
+            PRIMARY KEY (broadcast_id, tg_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX broadcast_recipients_by_user ON broadcast_recipients (tg_id)",
+    ),
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
