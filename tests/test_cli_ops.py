@@ -94,14 +94,14 @@ async def test_backup_of_a_live_database_opens_with_every_row(bot, tmp_path):
     await bot.onboarded(901)
     account = await bot.db.active_account(901)
     for panel_id in range(1, 201):
-        await bot.db.track_order(901, NewOrder(account.id, panel_id, link=f"https://t.me/p/{panel_id}"))
+        await bot.db.track_orders(901, [NewOrder(account.id, panel_id, link=f"https://t.me/p/{panel_id}")])
     stop = asyncio.Event()
 
     async def keep_writing() -> int:
         written = 0
         while not stop.is_set():
             written += 1
-            await bot.db.track_order(901, NewOrder(account.id, 10_000 + written))
+            await bot.db.track_orders(901, [NewOrder(account.id, 10_000 + written)])
         return written
 
     writer = asyncio.create_task(keep_writing())
