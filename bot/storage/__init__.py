@@ -8,6 +8,7 @@ from .database import Database
 from .errors import NotFoundError, SchemaTooNewError, StorageError, StorageKeyError
 from .models import (
     Account,
+    AccountBalance,
     CachedCatalogue,
     Intent,
     IntentClaim,
@@ -24,10 +25,15 @@ from .models import (
     StatusGroup,
     User,
 )
+from .operations import Broadcast, BroadcastCounts, BroadcastRunning, OperationsCounts, RecipientState
 from .persistence import SqlitePersistence
 
 __all__ = [
     "Account",
+    "AccountBalance",
+    "Broadcast",
+    "BroadcastCounts",
+    "BroadcastRunning",
     "CachedCatalogue",
     "Database",
     "Intent",
@@ -36,9 +42,11 @@ __all__ = [
     "NewOrder",
     "NotFoundError",
     "NotifyMode",
+    "OperationsCounts",
     "Order",
     "OrderPage",
     "OrderStatusUpdate",
+    "RecipientState",
     "Refill",
     "RefillStatusUpdate",
     "SchemaTooNewError",
