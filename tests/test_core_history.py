@@ -258,3 +258,18 @@ def test_the_spending_summary_charts_one_currency_and_sums_platforms() -> None:
     assert [(p.platform.key, p.amount, p.orders) for p in report.platforms] == [
         ("tiktok", Decimal("120.5"), 3), ("facebook", Decimal("30"), 1)]
     assert report.other_currencies == [("USD", Decimal("9.99"), 1)]
+
+
+async def test_panel_names_include_removed_panels_that_still_have_orders(db, make_account) -> None:
+    from bot.core.history import panel_names
+
+    first = await make_account(USER, panel_url="https://subpro.vn/api/v2")
+    second = await make_account(USER, panel_url="https://other.example/api/v2")
+    empty = await make_account(USER, panel_url="https://empty.example/api/v2")
+    await db.rename_account(USER, second.id, "Panel phụ")
+    await db.track_orders(USER, [NewOrder(first.id, 1)])
+    assert await panel_names(db, USER) == {first.id: "subpro.vn", second.id: "Panel phụ", empty.id: "empty.example"}
+    await db.remove_account(USER, first.id)
+    await db.remove_account(USER, empty.id)
+    assert await panel_names(db, USER) == {first.id: "subpro.vn", second.id: "Panel phụ"}  # its order is still listed
+    assert await panel_names(db, USER + 1) == {}

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from bot.core.panels import panel_host
 from bot.core.platforms import Platform, platform_of
 from bot.core.ports import HistoryStore, PanelApi
 from bot.core.tracking import RequestResult, request_cancels, request_refills
@@ -165,6 +166,13 @@ async def history_page(
         uncertain = [i for i in map(UncertainOrder.from_intent, intents) if not flt.words or _matches(i, flt.words)]
         uncertain = uncertain[:UNCERTAIN_ON_FIRST_PAGE]
     return HistoryPage(flt, found.orders, uncertain, found.total, min(page, pages - 1), pages, counts)
+
+
+async def panel_names(db: HistoryStore, tg_id: int) -> dict[int, str]:
+    """A name for each panel the history shows, by account id (the panel filter's buttons, the
+    export's Panel column): the name the user gave it, else its host. Removed panels whose
+    orders are still listed are included."""
+    return {account_id: label or panel_host(url) for account_id, url, label in await db.history_panels(tg_id)}
 
 
 async def cancel_by_ids(db: HistoryStore, api: PanelApi, tg_id: int, account: Account, ids: Iterable[int]) -> list[RequestResult]:

@@ -197,6 +197,18 @@ class HistoryMixin(StoreBase):
             )
         return None if row is None else order_from_row(row)
 
+    async def history_panels(self, tg_id: int) -> list[tuple[int, str, str | None]]:
+        """(account id, panel URL, label) of the user's panels whose orders the history shows:
+        every live one, and removed ones that still have orders. No key is decrypted."""
+        async with self._conn.reading() as session:
+            rows = await session.all(
+                """SELECT id, panel_url, label FROM accounts a
+                   WHERE tg_id = ? AND (removed_at IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.account_id = a.id))
+                   ORDER BY id""",
+                (tg_id,),
+            )
+        return [(row["id"], row["panel_url"], row["label"]) for row in rows]
+
     async def refill_candidates(self, tg_id: int, account_id: int, limit: int = 500) -> tuple[list[int], int]:
         """The panel ids of the user's orders on that account that ended Completed or Partial with
         a service that offers refill, newest first (at most `limit`), and how many there are."""
