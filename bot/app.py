@@ -34,6 +34,7 @@ from bot.i18n import Translations
 from bot.jobs import early_check, install_tracker
 from bot.jobs.mass import install_mass_runner, stop_mass_runner
 from bot.logs import REDACTOR
+from bot.ops.operations import start_operations
 from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
 from bot.telegram_http import AiohttpRequest
@@ -42,6 +43,9 @@ from bot.storage import Database, SqlitePersistence
 from bot.storage.crypto import key_file_path, read_key_file
 
 log = logging.getLogger(__name__)
+
+# What the bot asks Telegram for, by long polling or by webhook.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 class StartupError(Exception):
@@ -152,11 +156,10 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
         await _initialize(application, settings)
         async with application:  # already initialized: it shuts the application down at the end
             await application.post_init(application)
+            ops = await start_operations(application, deps, ALLOWED_UPDATES)  # webhook, health, metrics...
             await application.start()
-            await application.updater.start_polling(
-                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
-                timeout=30,
-            )
+            if not ops.webhook:
+                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
             log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
             if interrupted:
                 application.create_task(tell_interrupted(application, interrupted))
@@ -165,7 +168,9 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
             await stop.wait()
             log.info("stopping")
             await stop_mass_runner(application)  # a line being sent gets its answer; no more are sent
-            await application.updater.stop()
+            if application.updater.running:
+                await application.updater.stop()
+            await ops.stop()
             await application.stop()
     finally:
         for sig in installed:

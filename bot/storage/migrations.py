@@ -257,14 +257,62 @@ _V6_PANELS = Migration(
 
 _V7_ORDER_HISTORY = Migration(
     7,
-    "order history: filters, time zone (reserved)",
-    (),
+    "order history: the user's time zone, folded search text of orders, indexes for filters and sums",
+    (
+        # NULL: the default of the user's language (bot.i18n.user_timezone), so users who never
+        # chose one follow their language and nothing needs backfilling.
+        "ALTER TABLE users ADD COLUMN timezone TEXT",
+        # Service name and link folded (bot.folding.fold) for accent-insensitive search. NULL:
+        # not computed yet (rows of older builds, details filled in later); storage/history.py
+        # computes it before a search reads it.
+        "ALTER TABLE orders ADD COLUMN search_text TEXT",
+        "CREATE INDEX orders_unsearchable ON orders (tg_id) WHERE search_text IS NULL",
+        # /orders filters: by status (completed, partial, canceled), running ones, by panel.
+        "CREATE INDEX orders_by_user_status ON orders (tg_id, status, id)",
+        "CREATE INDEX orders_by_user_running ON orders (tg_id, id) WHERE final = 0",
+        "CREATE INDEX orders_by_user_account ON orders (tg_id, account_id, id)",
+        # The warning before Confirm: a running order for the same link.
+        "CREATE INDEX orders_running_link ON orders (tg_id, link) WHERE final = 0",
+        # /spending: the orders of the last 30 days.
+        "CREATE INDEX orders_by_user_created ON orders (tg_id, created_at)",
+    ),
 )
 
 _V8_OPERATIONS = Migration(
     8,
-    "operations: broadcasts, announcements setting, maintenance (reserved)",
-    (),
+    "operations: last seen, announcements setting, broadcasts and their recipients",
+    (
+        # Written in batches about once a minute (bot/ops/activity.py), never once per update.
+        "ALTER TABLE users ADD COLUMN last_seen REAL",
+        # Operators' broadcasts reach users who have not turned announcements off in Settings.
+        "ALTER TABLE users ADD COLUMN announcements INTEGER NOT NULL DEFAULT 1 CHECK (announcements IN (0, 1))",
+        "CREATE INDEX users_last_seen ON users (last_seen) WHERE last_seen IS NOT NULL",
+        """CREATE TABLE broadcasts (
+            id          INTEGER PRIMARY KEY,
+            created_by  INTEGER NOT NULL,
+            chat_id     INTEGER NOT NULL,  -- where its progress is shown (the operator's chat)
+            message_id  INTEGER,           -- the message showing its progress, once there is one
+            text        TEXT    NOT NULL,
+            entities    TEXT,              -- JSON list of Bot API MessageEntity, or NULL
+            state       TEXT    NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'cancelled')),
+            created_at  REAL    NOT NULL,
+            finished_at REAL
+        )""",
+        # At most one broadcast runs at a time: the pace is shared with everything the bot sends.
+        "CREATE UNIQUE INDEX broadcasts_one_running ON broadcasts (state) WHERE state = 'running'",
+        # One row per recipient, claimed ('sending') before its message is sent and settled right
+        # after: a restart resumes with the 'pending' ones and never sends to a user twice.
+        # Cascades: "delete my data" removes a user's rows here too.
+        """CREATE TABLE broadcast_recipients (
+            broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+            tg_id        INTEGER NOT NULL REFERENCES users (tg_id) ON DELETE CASCADE,
+            state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN (
+                'pending', 'sending', 'delivered', 'blocked', 'failed', 'skipped', 'unknown')),
+            updated_at   REAL,
+            PRIMARY KEY (broadcast_id, tg_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX broadcast_recipients_by_user ON broadcast_recipients (tg_id)",
+    ),
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
