@@ -1,7 +1,7 @@
 """/orders with filters and search, cancel by ids, "refill all", the duplicate-link warning.
 
-Texts and keyboards only. The keyboards take a `make(filter, page)` that builds a button (a
-bot.callback_data kind), so the handlers decide its kind (bot.core.history.OrderFilter.pack
+Texts and keyboards only. The keyboards take a `make(filter, page)` that builds a button's
+data, so the handlers decide the callback format (a bot.callback_data kind; OrderFilter.pack
 makes the filter's text).
 """
 
@@ -33,7 +33,7 @@ GROUP_ORDER = (StatusGroup.ALL, StatusGroup.ACTIVE, StatusGroup.COMPLETED, Statu
                StatusGroup.CANCELED, StatusGroup.UNKNOWN)  # fmt: skip
 _SCHEME = re.compile(r"^https?://(www\.)?", re.IGNORECASE)
 
-MakeData = Callable[[OrderFilter, int], cb.Button]
+MakeData = Callable[[OrderFilter, int], cb.Button | str]
 
 
 def group_name(tx: Texts, group: StatusGroup) -> str:
