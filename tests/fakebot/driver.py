@@ -6,10 +6,18 @@
     reply = await user.press("Số dư")          # presses an inline button of the last keyboard
     assert user.last_message().buttons == [...]
 
-A wait ends when the update was fetched by getUpdates and (for send) the bot made at least one
-call touching the chat (send/edit/delete/answer, refused ones included) or (for press) answered the
-callback query, followed by `idle` seconds without any call touching the chat. After `timeout`
-seconds it fails with an AssertionError showing the chat transcript and the refused requests.
+A wait ends when (for send) the bot made at least one call touching the chat (send/edit/delete/
+answer, refused ones included) or (for press) answered the callback query, and then:
+
+- when the fake is told when the bot has finished handling an update (`fake.waits_on_processed`,
+  set by a harness that calls `fake.mark_processed(update_id)`, as tests/conftest.py does for the
+  in-process bot): as soon as the update's handling has ended. Nothing is timed: everything the
+  handler did is in the reply, and a wait is as long as the bot takes.
+- otherwise (a bot in another process, a plain PTB app): once the update was fetched by
+  getUpdates and `idle` seconds passed without any call touching the chat (the quiet window).
+
+An explicit `idle` also asks for that quiet window after the handling ended. After `timeout`
+seconds a wait fails with an AssertionError showing the chat transcript and the refused requests.
 """
 
 from __future__ import annotations
@@ -221,13 +229,18 @@ class FakeUser:
                     timeout: float | None, idle: float | None) -> None:
         loop = asyncio.get_running_loop()
         timeout = self.fake.reply_timeout if timeout is None else timeout
-        idle = self.fake.idle_window if idle is None else idle
+        on_processed = self.fake.waits_on_processed
+        if idle is None:
+            idle = 0.0 if on_processed else self.fake.idle_window
         deadline = loop.time() + timeout
         while True:
             now = loop.time()
             if update.dropped_reason:
                 raise AssertionError(f"{what}: the update was dropped ({update.dropped_reason})")
-            if update.fetched_at is not None and condition():
+            ended = update.processed_at is not None if on_processed else update.fetched_at is not None
+            if ended and condition():
+                if idle <= 0:
+                    return
                 quiet_since = max(update.fetched_at, self.chat.last_activity)
                 if now - quiet_since >= idle:
                     return
@@ -236,9 +249,14 @@ class FakeUser:
                 await self.fake.wait_changed(min(quiet_since + idle, deadline) - now)
                 continue
             if now >= deadline:
-                reason = missing if update.fetched_at is not None else (
-                    "the update was never fetched by getUpdates (is the bot polling this fake?)"
-                )
+                if update.fetched_at is None:
+                    reason = "the update was never fetched by getUpdates (is the bot polling this fake?)"
+                elif on_processed and update.processed_at is None:
+                    reason = "the bot was still handling the update"
+                elif on_processed:
+                    reason = f"{missing} (its handling of the update had ended)"
+                else:
+                    reason = missing
                 raise AssertionError(self._timeout_report(what, reason, timeout))
             await self.fake.wait_changed(deadline - now)
 
