@@ -1,7 +1,13 @@
 """Suite-wide fixtures: the fake Bot API, the panel simulator, storage, and the whole bot.
 
 `bot` starts the real application through `bot.app.run()` (the path `python -m bot` takes)
-against the fake Bot API and the simulator over loopback, with a real SQLite file.
+against the fake Bot API and the simulator over loopback, with a real SQLite file. The bot
+tells the fake when it has finished handling each update, so a driver call (`user.send`,
+`user.press`) returns as soon as the bot is done with it, with everything it did in the reply.
+Something the bot does on its own later (a job, the tracker) is awaited with `wait_until`.
+
+`bot.onboarded_fast(...)` gives a user with a saved key without the chat, for tests that are
+not about onboarding; `bot.onboarded(...)` goes through /start and the key step.
 """
 
 from __future__ import annotations

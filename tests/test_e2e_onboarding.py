@@ -62,7 +62,7 @@ async def test_a_panel_that_is_down_while_checking_the_key_is_explained(bot):
 
 
 async def test_balance(bot):
-    user = await bot.onboarded_fast(705, "en")
+    user = await bot.onboarded(705, "en")  # the chat helper other tests can use
     reply = await user.send("/balance")
     assert "Your balance: 1,000,000 VND" in reply.text
     reply = await user.press("🏠 Menu")
