@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest_asyncio
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_TRUE
 from telegram.ext import Application
 
 from bot.app import run
@@ -133,7 +132,9 @@ def report_processed_updates(app: Application, fake: FakeBotApi) -> None:
     defaults = app.bot.defaults
 
     def blocks(block: object) -> bool:  # as Application.process_update decides it
-        return block is not False and not (block is DEFAULT_TRUE and defaults is not None and not defaults.block)
+        if isinstance(block, bool):
+            return block
+        return defaults is None or defaults.block  # left at its default: the bot's Defaults decide
 
     nonblocking = [h for group in app.handlers.values() for h in group if not blocks(h.block)]
     nonblocking += [cb for cb, block in app.error_handlers.items() if not blocks(block)]
