@@ -4,6 +4,7 @@
     python -m bench --quick            # smaller sizes, under a minute
     python -m bench --slow             # adds the order flow as configured with 1,000 users
     python -m bench --only catalogue cold_start
+    python -m bench --only hostile_panel   # peak RSS while a panel sends huge answers
     python -m bench --profile /tmp/p   # py-spy profiles of the bot process (pip install py-spy)
     python -m bench --bot-args="--overall-rate 29"   # try a proposed fix without editing bot/
 
@@ -22,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import catalogue, cold_start, notify_burst, order_flow, tracker_scale
+from bench import catalogue, cold_start, fairness, hostile_panel, notify_burst, order_flow, tracker_scale
 from bench.common import ROOT, cpu_times, machine, steal_share
 
 BENCHMARKS = {
@@ -31,6 +32,8 @@ BENCHMARKS = {
     "notify_burst": ("3. Notification burst", notify_burst),
     "catalogue": ("4. Catalogue rendering", catalogue),
     "cold_start": ("5. Cold start to the first getUpdates", cold_start),
+    "hostile_panel": ("6. A hostile panel: peak RSS under huge answers", hostile_panel),
+    "fairness": ("7. Fairness: ten users flood, twenty browse and order", fairness),
 }
 
 

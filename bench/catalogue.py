@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from bench.common import percentile, verdict
 from bot.core.catalogue import Catalogue, services_from_json, services_to_json
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot import presentation as views
+from bot.presentation import Texts
 from bot.i18n import Translations
 from bot.panel.parsing import parse_services
 from bot.simulator import big_catalogue

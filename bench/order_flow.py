@@ -28,7 +28,7 @@ from bench.common import (
     BenchFake, BotProcess, Environment, Profiler, cpu_seconds, ms, percentile, verdict,
 )
 from bot.core.catalogue import category_key
-from bot.handlers import cbdata as cb
+from bot.presentation import callbacks as cb
 from bot.panel import Service
 from bot.panel.parsing import parse_services
 from bot.storage import Database

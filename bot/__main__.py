@@ -15,14 +15,17 @@ def main() -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    from bot.app import event_loop_runner, run  # imported late so a config error is reported fast
-    from bot.storage import StorageKeyError
+    from bot.app import StartupError, event_loop_runner, run  # imported late so a config error is reported fast
+    from bot.storage import StorageError, StorageKeyError
 
     try:
         with event_loop_runner() as runner:
             runner.run(run(settings))
     except StorageKeyError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (StartupError, StorageError) as exc:  # e.g. a refused token, a database from a newer build
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

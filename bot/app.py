@@ -7,13 +7,18 @@ it too (in-process, with their own stop event) so they exercise what users run.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.constants import ParseMode
 
@@ -22,6 +27,8 @@ from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
 from bot.handlers import register_handlers
+from bot.handlers.busy import tell_busy
+from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
 from bot.logs import REDACTOR
@@ -33,6 +40,11 @@ from bot.storage import Database, SqlitePersistence
 from bot.storage.crypto import key_file_path, read_key_file
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start for a reason its operator must fix. The message is one line that
+    names the setting to check (and the database path), never a secret."""
 
 
 def build_application(deps: Deps) -> Application:
@@ -49,8 +61,9 @@ def build_application(deps: Deps) -> Application:
         # exactly the limit every small burst earned a 429 and a pause (bench/RESULTS.md).
         .rate_limiter(FloodLimiter(overall_max_rate=29, max_retries=3))
         .persistence(SqlitePersistence(deps.db))
-        # Users are served concurrently; each user's own updates in order (see the module).
-        .concurrent_updates(PerUserUpdateProcessor())
+        # Users are served concurrently; each user's own updates in order, and a user whose
+        # updates pile up is told to wait instead of taking everyone's turn (see the module).
+        .concurrent_updates(PerUserUpdateProcessor(tell_busy=functools.partial(tell_busy, deps)))
         # Bot API calls over aiohttp rather than python-telegram-bot's default httpx: the
         # same behaviour at a fraction of the CPU per request (bot/telegram_http.py).
         .request(AiohttpRequest(connection_pool_size=256))
@@ -87,13 +100,14 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     REDACTOR.add(settings.bot_token)
     REDACTOR.add(settings.encryption_key)
     i18n = Translations.load()
-    db = await Database.open(settings.database_path, encryption_key=settings.encryption_key)
+    db = await _open_database(settings.database_path, settings.encryption_key)
     if settings.encryption_key is None:  # generated into a file next to the database
         REDACTOR.add(await asyncio.to_thread(read_key_file, key_file_path(settings.database_path)))
     # An intent still "submitting" was cut off by a crash or a kill: its `add` may have
-    # reached the panel, so it becomes "outcome unknown" and is never resent.
-    await db.recover_submitting_intents(updated_before=time.time())
-    panel = PanelClient(total_timeout=settings.panel_timeout_seconds)
+    # reached the panel, so it becomes "outcome unknown" and is never resent. Its user is
+    # told once the bot runs (bot.handlers.uncertain).
+    interrupted = await db.recover_interrupted_intents(updated_before=time.time())
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, **settings.panel_answer_limits)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
     loop = asyncio.get_running_loop()
@@ -106,14 +120,17 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 installed.append(sig)
     try:
         application = build_application(deps)
-        async with application:
+        await _initialize(application, settings)
+        async with application:  # already initialized: it shuts the application down at the end
             await register_commands(application, i18n)
             await application.start()
             await application.updater.start_polling(
-                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
+                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
                 timeout=30,
             )
             log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
+            if interrupted:
+                application.create_task(tell_interrupted(application, interrupted))
             if on_started is not None:
                 on_started(application)
             await stop.wait()
@@ -125,3 +142,43 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
             loop.remove_signal_handler(sig)
         await panel.close()
         await db.close()
+
+
+async def _open_database(path: Path, encryption_key: str | None) -> Database:
+    try:
+        return await Database.open(path, encryption_key=encryption_key)
+    except (OSError, sqlite3.Error) as exc:
+        # A folder, a file that is not SQLite, a path under a file or without permission.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise StartupError(f"DATABASE_PATH {path} cannot be opened as an SQLite database ({reason})") from None
+
+
+async def _initialize(application: Application, settings: Settings) -> None:
+    """Initialize `application`, whose getMe is the first Bot API call: a refused token or an
+    unreachable server becomes a StartupError naming the setting, with no connection left open."""
+    try:
+        await application.initialize()
+    except BaseException as exc:
+        # Application.shutdown() skips an application that never finished initializing, yet the
+        # bot opened its connection pools before getMe failed: Bot.shutdown() closes them.
+        await application.bot.shutdown()
+        if isinstance(exc, TelegramError):
+            raise StartupError(_bot_api_problem(exc, settings.telegram_api_base_url)) from None
+        raise
+
+
+def _bot_api_problem(exc: TelegramError, base_url: str) -> str:
+    parts = urlsplit(base_url)
+    server = f"the Bot API at {parts.scheme}://{parts.netloc.rpartition('@')[2]}"  # no user:password@
+    if isinstance(exc, InvalidToken):
+        # Only the server's own words: InvalidToken's text repeats the token. Telegram answers
+        # 401 Unauthorized for a token it does not know, 404 Not Found for a path it does not serve.
+        answer = REDACTOR.redact(exc.__cause__.message) if isinstance(exc.__cause__, TelegramError) else "refused"
+        if answer == "Not Found":
+            return (f"{server} answered Not Found to getMe: check TELEGRAM_BOT_TOKEN, and that "
+                    "TELEGRAM_API_BASE_URL is the server's address alone (like https://api.telegram.org)")
+        return f"TELEGRAM_BOT_TOKEN was refused by {server} ({answer}): get the token again from @BotFather"
+    if isinstance(exc, NetworkError):  # TimedOut included
+        return (f"{server} cannot be reached: check TELEGRAM_API_BASE_URL and the network "
+                f"({REDACTOR.redact(exc.message)})")
+    return f"{server} refused to start the bot: {REDACTOR.redact(exc.message)}"

@@ -17,7 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 SUPPORTED_LANGUAGES = ("en", "vi")
+_MB = 1024 * 1024
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_IN_URL = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,}")
 
 
 class ConfigError(Exception):
@@ -39,6 +41,18 @@ class Settings:
     track_first_check_seconds: float = 15.0
     panel_max_concurrency: int = 4
     panel_min_interval_seconds: float = 0.5
+    panel_max_catalogue_mb: float = 20.0
+    panel_max_answer_mb: float = 1.0
+    panel_max_services: int = 50_000
+
+    @property
+    def panel_answer_limits(self) -> dict[str, int]:
+        """The PanelClient options that bound what a panel's answers may cost (bot.panel.client)."""
+        return {
+            "max_catalogue_bytes": int(self.panel_max_catalogue_mb * _MB),
+            "max_answer_bytes": int(self.panel_max_answer_mb * _MB),
+            "max_services": self.panel_max_services,
+        }
 
     @property
     def panel_site(self) -> str:
@@ -60,6 +74,16 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise ConfigError(f"{name} must be an http(s) URL, for example {default}")
     return value.rstrip("/")
+
+
+def _bot_api_url(env: Mapping[str, str]) -> str:
+    name, default = "TELEGRAM_API_BASE_URL", "https://api.telegram.org"
+    value = _url(env, name, default)
+    if _TOKEN_IN_URL.search(value):
+        raise ConfigError(f"{name} must not hold the bot token: set the server's address, like {default}")
+    # python-telegram-bot's own base_url ends in "/bot" (it appends the token); ours is the
+    # server's address, "/bot<token>/<method>" is appended in Settings.bot_base_url.
+    return value.removesuffix("/bot")
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
@@ -105,7 +129,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     return Settings(
         bot_token=token,
-        telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+        telegram_api_base_url=_bot_api_url(env),
         panel_api_url=_url(env, "PANEL_API_URL", "https://subpro.vn/api/v2"),
         database_path=Path(db_raw),
         encryption_key=encryption_key,
@@ -117,4 +141,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         track_first_check_seconds=_number(env, "TRACK_FIRST_CHECK_SECONDS", 15.0, minimum=0),
         panel_max_concurrency=int(_number(env, "PANEL_MAX_CONCURRENCY", 4, minimum=1, integer=True)),
         panel_min_interval_seconds=_number(env, "PANEL_MIN_INTERVAL_SECONDS", 0.5, minimum=0),
+        # Below 10 KB even an ordinary answer would be refused.
+        panel_max_catalogue_mb=_number(env, "PANEL_MAX_CATALOGUE_MB", 20.0, minimum=0.01),
+        panel_max_answer_mb=_number(env, "PANEL_MAX_ANSWER_MB", 1.0, minimum=0.01),
+        panel_max_services=int(_number(env, "PANEL_MAX_SERVICES", 50_000, minimum=1, integer=True)),
     )

@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import html
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_currency_precision, is_currency
 
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("en", "vi")
 FALLBACK = "en"
-# Currencies whose minor unit nobody uses in practice on these panels.
-ZERO_DECIMAL_CURRENCIES = {"VND", "IDR", "KRW", "JPY"}
+# Decimals shown for a currency Babel does not know (or none): panels price in fractions of a cent.
+FALLBACK_DIGITS = 4
 
 
 class Html(str):
@@ -90,23 +90,32 @@ def format_int(number: int, lang: str) -> str:
 
 
 def format_money(amount: Decimal, currency: str | None, lang: str) -> str:
-    """`amount` in the user's locale: `343.423 VND` for vi, `343,423 VND` for en.
+    """`amount` as its currency writes it, grouped the user's way: `96,679 VND` (en),
+    `96.679 VND` (vi), `1,234.50 USD` (en), `1.234,50 USD` (vi).
 
-    The currency code is written after the number in both languages; panels report codes
-    (VND, USD, ...) and a code is unambiguous where a symbol is not. Currencies without a
-    minor unit in practice (VND...) show no decimals, unless the amount is a small fraction
-    that rounding would turn into a different price (a 0.5 VND charge stays 0,5 VND).
+    Decimals are the currency's own (CLDR's, through Babel: 0 for VND, 2 for USD), so a VND
+    amount never shows digits a reader would take for thousands. A nonzero amount below the
+    smallest unit shows as `< 1 VND` / `< 0,01 USD`, never as 0. A currency Babel does not
+    know (or none): up to 4 decimals, trailing zeros trimmed. The code follows the number in
+    both languages: panels report codes, and a code is unambiguous where a symbol ($) is not.
+    For display only: sums and comparisons are done on the exact Decimal before this.
     """
-    code = (currency or "").upper()
-    if code in ZERO_DECIMAL_CURRENCIES and (amount == amount.to_integral_value() or abs(amount) >= 100):
-        quantized = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        number = format_decimal(quantized, format="#,##0", locale=lang)
-    elif code in ZERO_DECIMAL_CURRENCIES:
-        number = format_decimal(amount.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), format="#,##0.####", locale=lang)
+    code = (currency or "").strip().upper()
+    if code and is_currency(code):
+        digits = get_currency_precision(code)
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
     else:
-        # Up to 4 decimals (panels price in fractions of a cent), at least 2 for money.
-        quantized = amount.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-        number = format_decimal(quantized, format="#,##0.00##", locale=lang)
+        digits = FALLBACK_DIGITS
+        pattern = "#,##0." + "#" * digits
+    unit = Decimal(1).scaleb(-digits)
+    if 0 < abs(amount) < unit:
+        number = ("< " if amount > 0 else "> -") + format_decimal(unit, format=pattern, locale=lang)
+    else:
+        with localcontext() as context:
+            # Room for every digit of a big amount (the default 28 would refuse to quantize it).
+            context.prec = max(context.prec, amount.adjusted() + digits + 2)
+            rounded = amount.quantize(unit, rounding=ROUND_HALF_UP)
+            number = format_decimal(rounded if rounded else abs(rounded), format=pattern, locale=lang)  # no "-0"
     return f"{number} {code}".strip()
 
 

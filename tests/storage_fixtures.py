@@ -7,6 +7,8 @@
 - `make_account`: `await make_account(tg_id, panel_url=..., api_key=..., currency=...)` registers
   the user in `db` (if needed) and saves an active panel account for them.
 - `add_user_with_account(db, tg_id, ...)`: the same as a plain function, for other databases.
+- `track(db, tg_id, new_order)`: follow one order as the bot does (`track_orders`) and return
+  its stored row.
 
 Test modules in this folder can take the fixtures only (importing this module before pytest
 registers it as a plugin makes pytest warn that it cannot rewrite its asserts).
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.storage import Account, Database
+from bot.storage import Account, Database, NewOrder, Order
 
 # A fixed, valid Fernet key for tests only (never used outside tests).
 TEST_ENCRYPTION_KEY = "q3M1t0Zb3uXh2Yk0S0W1xQd8o2z9R5lC7vN4pA6eTgU="
@@ -76,6 +78,13 @@ async def add_user_with_account(
 ) -> Account:
     await db.ensure_user(tg_id, language)
     return await db.save_account(tg_id, panel_url, api_key or f"test-api-key-{tg_id}-{panel_url}", currency)
+
+
+async def track(db: Database, tg_id: int, order: NewOrder) -> Order:
+    await db.track_orders(tg_id, [order])
+    stored = await db.get_order(tg_id, order.panel_order_id, account_id=order.account_id)
+    assert stored is not None
+    return stored
 
 
 MakeAccount = Callable[..., Awaitable[Account]]

@@ -24,6 +24,41 @@ def test_defaults():
     assert TOKEN not in repr(settings)
 
 
+@pytest.mark.parametrize("value", [
+    "https://api.telegram.org/bot", "https://api.telegram.org/bot/", " https://api.telegram.org/ ",
+])
+def test_bot_api_base_url_accepts_python_telegram_bots_bot_suffix(value):
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": value})
+    assert settings.bot_base_url == "https://api.telegram.org/bot"
+    assert settings.bot_base_file_url == "https://api.telegram.org/file/bot"
+
+
+def test_bot_api_base_url_holding_the_token_is_refused_without_echoing_it():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": f"https://api.telegram.org/bot{TOKEN}"})
+    assert "TELEGRAM_API_BASE_URL" in str(caught.value)
+    assert TOKEN not in str(caught.value)
+
+
+def test_panel_answer_limits():
+    defaults = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert defaults.panel_answer_limits == {
+        "max_catalogue_bytes": 20 * 1024 * 1024, "max_answer_bytes": 1024 * 1024, "max_services": 50_000,
+    }
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_MAX_CATALOGUE_MB": "2.5",
+                              "PANEL_MAX_ANSWER_MB": "0.25", "PANEL_MAX_SERVICES": "9000"})
+    assert settings.panel_answer_limits == {
+        "max_catalogue_bytes": 2_621_440, "max_answer_bytes": 262_144, "max_services": 9000,
+    }
+
+
+def test_every_setting_is_documented_in_env_example_and_readme():
+    documented = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for name in ("PANEL_MAX_CATALOGUE_MB", "PANEL_MAX_ANSWER_MB", "PANEL_MAX_SERVICES", "PANEL_TIMEOUT_SECONDS"):
+        assert f"\n{name}=" in documented and f"| `{name}` |" in readme, name
+
+
 @pytest.mark.parametrize("env, names", [
     ({}, "TELEGRAM_BOT_TOKEN"),
     ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
@@ -31,6 +66,11 @@ def test_defaults():
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_API_URL": "subpro.vn"}, "PANEL_API_URL"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "TRACK_INTERVAL_SECONDS": "soon"}, "TRACK_INTERVAL_SECONDS"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_MAX_CATALOGUE_MB": "0"}, "PANEL_MAX_CATALOGUE_MB"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_MAX_ANSWER_MB": "big"}, "PANEL_MAX_ANSWER_MB"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_MAX_ANSWER_MB": "nan"}, "PANEL_MAX_ANSWER_MB"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_MAX_SERVICES": "1.5"}, "PANEL_MAX_SERVICES"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "PANEL_MAX_SERVICES": "0"}, "PANEL_MAX_SERVICES"),
 ])
 def test_bad_settings_name_the_setting(env, names):
     with pytest.raises(ConfigError) as caught:

@@ -18,7 +18,7 @@ async def test_order_flow_places_exactly_one_order(bot):
     confirm = button_data(reply.last, "✅ Confirm")
     assert "Please check your order" in card
     assert "Quantity: 1,000" in card
-    assert "Charge: 2.5 VND" in card  # 2.5 per 1000 x 1000
+    assert "Charge: 3 VND" in card  # 2.5 per 1000 x 1000, shown without VND decimals
     assert "Your balance: 1,000,000 VND" in card
 
     reply = await user.press("✅ Confirm")
@@ -78,7 +78,7 @@ async def test_quantity_in_vietnamese_and_step(bot):
     assert "bội số của 100" in reply.text
     reply = await user.send("2.000")
     assert "Số lượng: 2.000" in reply.text
-    assert "Thành tiền: 1,6 VND" in reply.text
+    assert "Thành tiền: 2 VND" in reply.text  # 1.6 VND: no decimals for VND
 
 
 async def test_bad_link_is_explained_and_asked_again(bot):

@@ -81,16 +81,18 @@ async def test_refill_by_command_and_button(bot):
     bot.sim.complete_order(order_id)
     reply = await user.send(f"/refill {order_id}")
     assert f"#{order_id}: refill requested" in reply.text
-    refills = await bot.db.list_refills(1104)
+    # Recorded, so the tracker follows it.
+    refills = [r async for batch in bot.db.iter_open_refills() for r in batch]
     assert len(refills) == 1 and refills[0].panel_order_id == order_id
 
-    # Service 2 has no refill: the panel's reason is told per order.
+    # Service 2 has no refill: the bot says so without asking; the panel answers for an id it
+    # does not know.
     await place_through_bot(user, service_id=2, link="https://tiktok.com/@a/video/1", quantity="100")
     other = max(bot.sim.orders)
     bot.sim.complete_order(other)
     reply = await user.send(f"/refill {other} 999999")
-    assert f"#{other}: refill is not available" in reply.text
-    assert "#999999:" in reply.text
+    assert f"#{other}: this service has no refill" in reply.text
+    assert "#999999: the panel knows no such order" in reply.text
 
 
 async def test_cancel_where_the_service_allows_it(bot):

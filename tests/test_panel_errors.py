@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 import bot.panel
+from bot.i18n import Translations
 from bot.panel import (
+    AnswerTooLarge,
     BadLink,
     BadRequest,
     CancelNotAllowed,
@@ -23,6 +25,7 @@ from bot.panel import (
     RefillNotAllowed,
     UnknownOrder,
     UnknownService,
+    UnreadableAnswer,
     UnrecognisedError,
     classify_error_text,
 )
@@ -69,7 +72,7 @@ def test_codes_are_stable_and_distinct() -> None:
     classes = [
         InvalidKey, NotEnoughFunds, QuantityOutOfRange, BadLink, UnknownService, DuplicateActiveOrder,
         RefillNotAllowed, CancelNotAllowed, UnknownOrder, RateLimited, PanelUnavailable, UnrecognisedError,
-        BadRequest, OutcomeUnknown,
+        BadRequest, OutcomeUnknown, UnreadableAnswer, AnswerTooLarge,
     ]  # fmt: skip
     codes = [cls.code for cls in classes]
     assert len(set(codes)) == len(codes)
@@ -90,3 +93,32 @@ def test_messages_of_transport_errors() -> None:
     assert isinstance(limited, PanelUnavailable)
     unknown = OutcomeUnknown(None, reason="timeout")
     assert "timeout" in str(unknown) and unknown.panel_text is None
+
+
+def test_new_codes_are_explained_to_users_in_both_languages() -> None:
+    i18n = Translations.load()
+    for cls in (UnreadableAnswer, AnswerTooLarge):
+        for lang in ("en", "vi"):
+            assert f"error.panel.{cls.code}" in i18n.keys(lang), (cls.code, lang)
+    assert (UnreadableAnswer.code, AnswerTooLarge.code) == ("unreadable_answer", "answer_too_large")
+    # Both are kinds of "the panel did not answer usably": the tracker and batches treat them so.
+    assert issubclass(UnreadableAnswer, PanelUnavailable) and issubclass(AnswerTooLarge, PanelUnavailable)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_a_blank_error_text_is_unreadable_not_an_empty_quotation(text: str) -> None:
+    error = classify_error_text(text)
+    assert isinstance(error, UnreadableAnswer) and error.panel_text is None
+
+
+def test_an_absurd_number_in_an_error_text_never_raises() -> None:
+    # int() refuses more than 4,300 digits; classify_error_text must never raise.
+    error = classify_error_text("Quantity less than minimal " + "9" * 5000)
+    assert isinstance(error, QuantityOutOfRange) and error.bound is None
+
+
+def test_the_raw_value_stays_out_of_messages() -> None:
+    error = UnreadableAnswer(200, reason="charge", raw="'NaN'")
+    assert "NaN" not in str(error) and "NaN" not in repr(error) and "charge" in str(error)
+    too_large = AnswerTooLarge(200, limit=1024)
+    assert "over 1,024 bytes" in str(too_large) and too_large.panel_text is None

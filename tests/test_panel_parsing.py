@@ -19,12 +19,16 @@ from bot.panel import (
     RefillStatus,
     ServiceKind,
     UnknownOrder,
-    UnrecognisedError,
+    UnreadableAnswer,
+    classify_error_text,
 )
 from bot.panel.parsing import (
     MalformedAnswer,
     NotJson,
+    TooManyServices,
     decode_body,
+    error_text,
+    iter_json_array,
     parse_add,
     parse_balance,
     parse_bool,
@@ -39,6 +43,7 @@ from bot.panel.parsing import (
     parse_refill_status_batch,
     parse_services,
     parse_statuses_batch,
+    read_services_body,
 )
 
 DATA = Path(__file__).parent / "data" / "panel"
@@ -287,9 +292,9 @@ def test_statuses_list_form() -> None:
     processing = result[999]
     assert isinstance(processing, OrderStatus)
     assert (processing.status, processing.start_count, processing.remains) == (OrderState.PROCESSING, None, 0)
-    # An id the panel did not mention still gets an answer: an error without panel text.
+    # An id the panel did not mention still gets an answer: one that could not be read.
     missing = result[1000]
-    assert isinstance(missing, ItemError) and isinstance(missing.error, UnrecognisedError)
+    assert isinstance(missing, ItemError) and isinstance(missing.error, UnreadableAnswer)
 
 
 def test_statuses_single_shape_for_one_id() -> None:
@@ -347,3 +352,149 @@ def test_cancel_object_form() -> None:
 def test_batch_that_is_neither_list_nor_object() -> None:
     with pytest.raises(MalformedAnswer):
         parse_statuses_batch("ok", [1])
+
+
+# --- impossible values ----------------------------------------------------------------------------
+
+STATUS = {"charge": "2.5", "start_count": "168", "status": "Completed", "remains": "0", "currency": "VND"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("charge", "NaN"), ("charge", Decimal("NaN")), ("charge", "Infinity"), ("charge", "-0.5"),
+        ("charge", "1e16"), ("charge", "abc"), ("charge", {"amount": 1}), ("charge", True),
+        ("charge", "0." + "1" * 40),
+        ("start_count", "-1"), ("start_count", "1e13"), ("start_count", [5]),
+        ("remains", "-1e13"), ("remains", "1e999999999"), ("remains", "NaN"),
+        ("status", 5), ("status", {"text": "Completed"}), ("status", None),
+        ("currency", {"code": "VND"}), ("currency", "V" * 11), ("currency", ["VND"]),
+    ],
+)  # fmt: skip
+def test_impossible_status_values_are_unreadable(field: str, value: Any) -> None:
+    with pytest.raises(MalformedAnswer) as caught:
+        parse_order_status({**STATUS, field: value})
+    assert caught.value.what == field
+
+
+@pytest.mark.parametrize("value", [None, "", " ", "null", "N/A", "-"])
+def test_absent_counts_stay_absent(value: Any) -> None:
+    status = parse_order_status({**STATUS, "charge": value, "start_count": value, "remains": value})
+    assert (status.charge, status.start_count, status.remains) == (None, None, None)
+
+
+def test_bounds_of_real_values() -> None:
+    status = parse_order_status({**STATUS, "charge": "0", "start_count": 10**12, "remains": -(10**12)})
+    assert (status.charge, status.start_count, status.remains) == (0, 10**12, -(10**12))
+    assert parse_balance({"balance": "1000000000000000"}).amount == Decimal(10) ** 15
+
+
+@pytest.mark.parametrize("value", ["NaN", "-1", "-0.01", "1e16", {"v": 1}, [1], True, "Infinity"])
+def test_impossible_balances_are_unreadable(value: Any) -> None:
+    with pytest.raises(MalformedAnswer):
+        parse_balance({"balance": value, "currency": "VND"})
+
+
+@pytest.mark.parametrize("value", [0, -1, "NaN", "abc", 2**63, [1], {"id": 1}, "1e999999999"])
+def test_impossible_order_ids_are_unreadable(value: Any) -> None:
+    with pytest.raises(MalformedAnswer):
+        parse_add({"order": value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("rate", "NaN"), ("rate", "-2"), ("rate", "1e16"), ("min", "-5"), ("max", "1e13"), ("step", -100),
+     ("name", {"vi": "x"}), ("category", ["a"]), ("type", True), ("service", "-3"), ("service", 0)],
+)  # fmt: skip
+def test_impossible_service_entries_are_skipped(field: str, value: Any) -> None:
+    good = {"service": 1, "name": "Views", "rate": "2.5", "min": "10", "max": "100"}
+    services = parse_services([good, {**good, "service": 2, field: value}])
+    assert [s.id for s in services] == [1]
+
+
+def test_nested_extras_are_dropped() -> None:
+    (service,) = parse_services([{"service": 1, "rate": "1", "average_time": "2 h", "junk": [[]] * 1000, "x": {}}])
+    assert service.extra == {"average_time": "2 h"}
+
+
+def test_impossible_items_of_batches_are_unreadable_items() -> None:
+    statuses = parse_statuses_batch({"1": {**STATUS, "charge": "NaN"}, "2": STATUS, "3": 7}, [1, 2, 3])
+    assert isinstance(statuses[2], OrderStatus)
+    for bad in (statuses[1], statuses[3]):
+        assert isinstance(bad, ItemError) and isinstance(bad.error, UnreadableAnswer)
+    assert statuses[1].error.raw == "'NaN'"  # for the log
+    refills = parse_refill_batch([{"order": 1, "refill": -4}, {"order": 2, "refill": "NaN"}, {"order": 3, "refill": 9}],
+                                 [1, 2, 3])
+    assert refills[3] == 9 and all(isinstance(refills[i], ItemError) for i in (1, 2))
+    refill_statuses = parse_refill_status_batch([{"refill": 1, "status": 5}], [1])
+    assert refill_statuses[1].code == "unreadable_answer"
+    cancels = parse_cancel_batch([{"order": 1, "cancel": {"x": 1}}, {"order": 2, "cancel": 1}], [1, 2])
+    assert cancels[2] is True and cancels[1].code == "unreadable_answer"
+
+
+def test_huge_numbers_in_ids_never_build_huge_ints() -> None:
+    # int(Decimal("1e999999999")) would try to build a billion-digit number.
+    assert parse_int("1e999999999") is None and parse_int(2**64) is None
+    assert parse_statuses_batch({"1e999999999": STATUS}, [1])[1].code == "unreadable_answer"
+
+
+# --- error fields ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "text"),
+    [
+        ({"error": "Incorrect order ID"}, "Incorrect order ID"),
+        ({"error": ["Bad link", "Bad quantity"]}, "Bad link; Bad quantity"),
+        ({"error": {"message": "Invalid key"}}, "Invalid key"),
+        ({"error": True, "message": "Invalid API key"}, "Invalid API key"),
+        ({"error": True}, ""), ({"error": 1}, ""), ({"error": {"code": 7}}, ""), ({"error": [1, 2]}, ""),
+        ({"error": None}, None), ({"error": False}, None), ({"error": ""}, None), ({"error": "  "}, None),
+        ({"error": 0}, None), ({"error": []}, None), ({"error": {}}, None), ({"order": 1}, None),
+    ],
+)  # fmt: skip
+def test_error_text(answer: Any, text: str | None) -> None:
+    assert error_text(answer) == text
+
+
+def test_an_error_marked_without_words_is_unreadable() -> None:
+    assert isinstance(classify_error_text(error_text({"error": True})), UnreadableAnswer)
+    statuses = parse_statuses_batch({"1": {"error": {"code": 3}}}, [1])
+    assert statuses[1].code == "unreadable_answer"
+
+
+# --- catalogues read one entry at a time ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]", b" \n[ ]\n", b"[1]", b"[1.25, -0.5e3, 12345]", b"\xef\xbb\xbf [ {\"a\": \"\xc4\x91\"} , 1.5 ]  \n",
+        b'["\xf0\x9f\x87\xbb\xf0\x9f\x87\xb3", {"k": [1, 2.5, "x"]}, null, true, false]', b"[[[[]]]]",
+        b"[1,]", b"[,1]", b"[1 2]", b"[1", b"[", b"", b"[1] x", b"[1]]", b'[{"a":1}{"b":2}]',
+        b"[" + b"[" * 3000 + b"]" * 3000 + b"]",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("window", [1, 2, 3, 7, 1 << 16])
+def test_iter_json_array_reads_as_decode_body_does(body: bytes, window: int) -> None:
+    try:
+        expected: Any = decode_body(body)
+    except NotJson:
+        expected = NotJson
+    try:
+        got: Any = list(iter_json_array(body, window=window))
+    except NotJson:
+        got = NotJson
+    assert got == expected
+
+
+def test_a_long_catalogue_stops_at_its_first_entry_too_many() -> None:
+    entry = b'{"service": 1, "rate": "1"}'
+    # Whatever follows the third entry is never read: not even the garbage that would fail it.
+    body = b"[" + b",".join([entry] * 3) + b", {garbage"
+    with pytest.raises(TooManyServices):
+        read_services_body(body, 2)
+    with pytest.raises(NotJson):
+        read_services_body(body, 3)
+    services, skipped, problem = read_services_body(b"[" + entry + b', {"service": 2, "rate": "NaN"}]', 5)
+    assert (len(services), skipped, problem.what) == (1, 1, "rate")

@@ -44,13 +44,16 @@ async def test_read_gives_up_after_read_retries(simulator: PanelSimulator, panel
     assert simulator.requests["services"] == 4  # 1 + read_retries (3)
 
 
-async def test_read_timeout_is_retried(simulator: PanelSimulator, panel_client: PanelClient) -> None:
+async def test_read_timeout_ends_the_call_at_its_deadline(simulator: PanelSimulator, panel_client: PanelClient) -> None:
+    # total_timeout bounds the whole call: a timed-out attempt used the user's wait up, so it
+    # is not retried (it used to be, each attempt with a fresh time-out: 4 x the wait).
     simulator.slow_seconds = 0.3
     simulator.fail_next(1, "slow", action="status")
     order_id = await panel_client.account(simulator.url, KEY).add(1, LINK, 1000)
     async with PanelClient(total_timeout=0.1, backoff_base=0.01) as quick:
-        status = await quick.account(simulator.url, KEY).status(order_id)
-    assert status.remains == 1000 and simulator.requests["status"] == 2
+        with pytest.raises(PanelUnavailable) as caught:
+            await quick.account(simulator.url, KEY).status(order_id)
+    assert caught.value.reason == "timeout" and simulator.requests["status"] == 1
 
 
 async def test_rate_limit_with_long_retry_after_is_reported_at_once(

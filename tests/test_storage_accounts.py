@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import NewOrder, NotFoundError, NotifyMode
+from bot.storage import NotFoundError, NotifyMode
 
 
 URL_A = "https://a.example/api/v2"
@@ -54,32 +54,13 @@ async def test_accounts_one_active_and_upsert_per_panel(db) -> None:
     assert (await db.active_account(1)).id == first.id
     assert len(await db.accounts(1)) == 2
 
-    assert await db.set_active_account(1, second.id) is True
-    assert (await db.active_account(1)).id == second.id
-    assert await db.set_account_currency(1, second.id, "VND") is True
+    assert await db.set_account_currency(1, first.id, "VND") is True
     assert (await db.active_account(1)).currency == "VND"
 
 
 async def test_save_account_needs_a_registered_user(db) -> None:
     with pytest.raises(NotFoundError):
         await db.save_account(99, URL_A, "key", None)
-
-
-async def test_removing_the_active_account_activates_the_newest_other(db, make_account) -> None:
-    a = await make_account(1, panel_url=URL_A)
-    b = await make_account(1, panel_url=URL_B)
-    c = await make_account(1, panel_url="https://c.example/api/v2")
-    await db.set_active_account(1, a.id)
-    await db.track_order(1, NewOrder(a.id, 1))
-
-    assert await db.remove_account(1, a.id) is True
-    assert (await db.active_account(1)).id == c.id
-    assert await db.count_orders(1) == 0  # its orders went with it
-    assert await db.remove_account(1, b.id) is True  # not active: c stays active
-    assert (await db.active_account(1)).id == c.id
-    assert await db.remove_account(1, c.id) is True
-    assert await db.active_account(1) is None
-    assert await db.remove_account(1, c.id) is False
 
 
 async def test_catalogue_cache_per_account(db, make_account) -> None:
@@ -92,7 +73,7 @@ async def test_catalogue_cache_per_account(db, make_account) -> None:
     assert (cached.payload, cached.fetched_at) == ('[{"service": 2, "name": "Lượt thích 👍 <b>"}]', 200.0)
     assert await db.load_catalogue(b.id) is None
 
-    await db.remove_account(1, a.id)
+    await db.delete_user_data(1)
     assert await db.load_catalogue(a.id) is None
     with pytest.raises(NotFoundError):
         await db.save_catalogue(a.id, "[]", 300.0)

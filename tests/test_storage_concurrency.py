@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Database, NewOrder
+from tests.storage_fixtures import track
 
 
 
@@ -17,7 +18,7 @@ async def test_200_concurrent_writers_all_land(db, make_account) -> None:
 
     async def writer(account_index: int, n: int) -> None:
         account = accounts[account_index]
-        order = await db.track_order(account.tg_id, NewOrder(account.id, n, expected_charge=Decimal(n)))
+        order = await track(db, account.tg_id, NewOrder(account.id, n, expected_charge=Decimal(n)))
         await db.update_order_status(
             account.tg_id, order.id, status="Pending", charge=Decimal(n), start_count=0, remains=n,
             final=False, checked_at=float(n),

@@ -44,7 +44,7 @@ async def test_no_plaintext_api_key_in_database_or_wal_file(db, db_path: Path, m
     await make_account(1, api_key=keys[1], panel_url="https://other.example/api/v2")
     await make_account(2, api_key=keys[2])
     await db.save_account(1, first.panel_url, keys[3], None)  # a replaced key
-    await db.remove_account(2, (await db.active_account(2)).id)  # a removed key
+    await db.delete_user_data(2)  # a deleted key
 
     wal = db_path.with_name(db_path.name + "-wal")
     assert wal.exists()  # the writes above are (at least partly) still in the WAL

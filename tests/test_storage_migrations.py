@@ -110,7 +110,7 @@ async def test_every_earlier_version_migrates_and_keeps_its_data(tmp_path: Path,
             assert order.status == "In progress" and order.quantity == 100
             intent = await db.get_intent(501, "tok-1")
             assert intent is not None and intent.panel_order_id == 4242 and intent.request == {"service": 11}
-            assert [r.refill_id for r in await db.list_refills(501)] == [99]
+            assert [r.refill_id async for batch in db.iter_open_refills() for r in batch] == [99]
             catalogue = await db.load_catalogue(7)
             assert catalogue is not None and catalogue.payload == "[]"
             # The tracker's queries (indexes came with version 2) see the old rows.

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.storage import IntentState, NewOrder, NotFoundError
+from bot.storage import IntentState, NewOrder, NotFoundError, RefillStatusUpdate
+from tests.storage_fixtures import track
 
 
 REQUEST = {"service": 11, "link": "https://t.me/x", "quantity": 1000, "price": Decimal("12.3400")}
@@ -66,7 +67,7 @@ async def test_intents_left_submitting_by_a_crash_become_unknown(db, make_accoun
     await db.begin_intent(1, account.id, "old", REQUEST)
     clock.advance(600)
     await db.begin_intent(1, account.id, "new", REQUEST)
-    assert await db.recover_submitting_intents(updated_before=clock.now - 60) == 1
+    assert [i.token for i in await db.recover_interrupted_intents(updated_before=clock.now - 60)] == ["old"]
     assert (await db.get_intent(1, "old")).state is IntentState.UNKNOWN
     assert (await db.get_intent(1, "new")).state is IntentState.SUBMITTING
 
@@ -86,11 +87,11 @@ async def test_intent_placed_refuses_a_mismatched_order(db, make_account) -> Non
     assert (await db.get_intent(1, "tok")).state is IntentState.SUBMITTING
 
 
-async def test_track_order_is_insert_or_ignore(db, make_account) -> None:
+async def test_tracking_orders_is_insert_or_ignore(db, make_account) -> None:
     account = await make_account(1)
-    first = await db.track_order(1, NewOrder(account.id, 42))
-    again = await db.track_order(1, new_order(account.id, 42))
-    assert again.id == first.id and again.service_name is None
+    assert await db.track_orders(1, [NewOrder(account.id, 42)]) == 1
+    assert await db.track_orders(1, [new_order(account.id, 42)]) == 0
+    assert (await db.get_order(1, 42)).service_name is None  # kept as it was
     assert await db.count_orders(1) == 1
     assert await db.track_orders(1, [NewOrder(account.id, n) for n in (41, 42, 43)]) == 2
     assert await db.count_orders(1) == 3
@@ -100,7 +101,7 @@ async def test_listing_is_newest_first_and_paged(db, make_account) -> None:
     a = await make_account(1)
     b = await make_account(1, panel_url="https://b.example/api/v2")
     for n in range(1, 16):
-        await db.track_order(1, NewOrder(a.id if n % 3 else b.id, 100 + n))
+        await track(db, 1, NewOrder(a.id if n % 3 else b.id, 100 + n))
     page1 = await db.list_orders(1, limit=10)
     page2 = await db.list_orders(1, offset=10, limit=10)
     assert [o.panel_order_id for o in page1 + page2] == list(range(115, 100, -1))
@@ -111,11 +112,11 @@ async def test_listing_is_newest_first_and_paged(db, make_account) -> None:
 async def test_get_order_prefers_the_active_account(db, make_account) -> None:
     a = await make_account(1)
     b = await make_account(1, panel_url="https://b.example/api/v2")  # now active
-    on_a = await db.track_order(1, NewOrder(a.id, 5))
-    on_b = await db.track_order(1, NewOrder(b.id, 5))
+    on_a = await track(db, 1, NewOrder(a.id, 5))
+    on_b = await track(db, 1, NewOrder(b.id, 5))
     assert (await db.get_order(1, 5)).id == on_b.id
     assert (await db.get_order(1, 5, account_id=a.id)).id == on_a.id
-    await db.set_active_account(1, a.id)
+    await db.save_account(1, a.panel_url, a.api_key, None)  # a's key sent again: a is active
     assert (await db.get_order(1, 5)).id == on_a.id
     assert await db.get_order(1, 6) is None
 
@@ -130,7 +131,7 @@ async def test_tracked_orders_handles_long_lists(db, make_account) -> None:
 
 async def test_status_updates_report_real_changes(db, make_account) -> None:
     account = await make_account(1)
-    order = await db.track_order(1, NewOrder(account.id, 9))
+    order = await track(db, 1, NewOrder(account.id, 9))
     status = dict(status="In progress", charge=Decimal("1.50"), start_count=10, remains=90, final=False)
     assert await db.update_order_status(1, order.id, **status, checked_at=100.0) is True
     # "1.5" is the same charge as "1.50": only checked_at moves.
@@ -147,32 +148,36 @@ async def test_status_updates_report_real_changes(db, make_account) -> None:
     with pytest.raises(TypeError):
         await db.update_order_status(1, order.id, **{**done, "charge": 1.5}, checked_at=400.0)
     with pytest.raises(TypeError):
-        await db.track_order(1, new_order(account.id, 10, expected_charge=0.1))
+        await db.track_orders(1, [new_order(account.id, 10, expected_charge=0.1)])
 
 
 async def test_refills_are_recorded_once_and_tracked(db, make_account) -> None:
     account = await make_account(1)
-    order = await db.track_order(1, NewOrder(account.id, 9))
+    order = await track(db, 1, NewOrder(account.id, 9))
     refill = await db.record_refill(1, account.id, order.id, 55)
     assert (refill.order_id, refill.panel_order_id, refill.refill_id, refill.status) == (order.id, 9, 55, None)
     assert (await db.record_refill(1, account.id, order.id, 55)).id == refill.id
     second = await db.record_refill(1, account.id, order.id, 56)
-    assert [r.id for r in await db.list_refills(1)] == [second.id, refill.id]
-    assert [r.id for r in await db.list_refills(1, order.id)] == [second.id, refill.id]
+    assert [r.id async for batch in db.iter_open_refills() for r in batch] == [refill.id, second.id]
 
-    assert await db.update_refill_status(refill.id, "Pending", False, 10.0) is True
-    assert await db.update_refill_status(refill.id, "Pending", False, 20.0) is False
-    assert await db.update_refill_status(refill.id, "Completed", True, 30.0) is True
-    assert await db.mark_refill_told(refill.id, "Completed") is True
-    assert await db.mark_refill_told(refill.id, "Completed") is False
-    stored = next(r for r in await db.list_refills(1) if r.id == refill.id)
-    assert (stored.status, stored.final, stored.told_status, stored.checked_at) == ("Completed", True, "Completed", 30.0)
+    def update(status: str, final: bool, checked_at: float) -> list[RefillStatusUpdate]:
+        return [RefillStatusUpdate(refill.id, status, final, checked_at)]
+
+    assert await db.update_refill_statuses(update("Pending", False, 10.0)) == {refill.id}
+    assert await db.update_refill_statuses(update("Pending", False, 20.0)) == set()
+    assert await db.update_refill_statuses(update("Completed", True, 30.0)) == {refill.id}
+    [untold] = await db.untold_refills()
+    assert (untold.id, untold.status, untold.final, untold.checked_at) == (refill.id, "Completed", True, 30.0)
+    await db.mark_told([], [(refill.id, "Completed")])
+    assert await db.untold_refills() == []
+    # A finished refill is no longer followed.
+    assert [r.id async for batch in db.iter_open_refills() for r in batch] == [second.id]
 
 
 async def test_users_cannot_reach_each_others_rows_with_guessed_ids(db, make_account) -> None:
     alice = await make_account(1, api_key="alice-secret-key")
     bob = await make_account(2)
-    order = await db.track_order(1, NewOrder(alice.id, 500))
+    order = await track(db, 1, NewOrder(alice.id, 500))
     await db.begin_intent(1, alice.id, "alice-token", REQUEST)
     refill = await db.record_refill(1, alice.id, order.id, 7)
 
@@ -183,18 +188,15 @@ async def test_users_cannot_reach_each_others_rows_with_guessed_ids(db, make_acc
     assert await db.list_orders(2) == [] and await db.count_orders(2, account_id=alice.id) == 0
     assert await db.tracked_orders(2, alice.id, [500]) == {}
     assert await db.get_intent(2, "alice-token") is None
-    assert await db.list_refills(2) == [] and await db.list_refills(2, order.id) == []
 
     # Bob changes nothing of Alice's.
-    assert await db.set_active_account(2, alice.id) is False
     assert await db.set_account_currency(2, alice.id, "XXX") is False
-    assert await db.remove_account(2, alice.id) is False
     status = dict(status="Canceled", charge=None, start_count=None, remains=None, final=True, checked_at=1.0)
     assert await db.update_order_status(2, order.id, **status) is False
     assert await db.intent_failed(2, "alice-token", "x") is False
     assert await db.intent_unknown(2, "alice-token") is False
     for attempt in (
-        db.track_order(2, NewOrder(alice.id, 501)),
+        db.track_orders(2, [NewOrder(alice.id, 501)]),
         db.track_orders(2, [NewOrder(bob.id, 1), NewOrder(alice.id, 502)]),
         db.begin_intent(2, alice.id, "bob-token", REQUEST),
         db.intent_placed(2, "alice-token", 503, NewOrder(alice.id, 503)),
@@ -213,5 +215,5 @@ async def test_users_cannot_reach_each_others_rows_with_guessed_ids(db, make_acc
     kept = await db.get_order_by_pk(1, order.id)
     assert kept.status is None and not kept.final
     assert (await db.get_intent(1, "alice-token")).state is IntentState.SUBMITTING
-    assert [r.id for r in await db.list_refills(1)] == [refill.id]
+    assert [r.id async for batch in db.iter_open_refills() for r in batch] == [refill.id]
     assert await db.count_orders(1) == 1 and await db.count_orders(2) == 0

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.storage import NewOrder, OrderStatusUpdate, RefillStatusUpdate
+from tests.storage_fixtures import track
 
 
 def status(value: str, *, final: bool = False, checked_at: float = 1.0) -> dict[str, object]:
@@ -56,14 +57,14 @@ async def test_orders_added_during_a_walk_on_later_accounts_are_reached(db, make
     walk = db.iter_open_orders(page_size=4)
     seen = [o.panel_order_id for o in await anext(walk)]
     later = await make_account(2)
-    await db.track_order(2, NewOrder(later.id, 99))
+    await db.track_orders(2, [NewOrder(later.id, 99)])
     seen += [o.panel_order_id async for batch in walk for o in batch]
     assert seen == [*range(10), 99]
 
 
 async def test_checked_before_skips_recently_checked_orders(db, make_account) -> None:
     account = await make_account(1)
-    orders = [await db.track_order(1, NewOrder(account.id, n)) for n in range(3)]
+    orders = [await track(db, 1, NewOrder(account.id, n)) for n in range(3)]
     await db.update_order_status(1, orders[0].id, **status("Pending", checked_at=100.0))
     await db.update_order_status(1, orders[1].id, **status("Pending", checked_at=200.0))
     due = [o.id async for batch in db.iter_open_orders(checked_before=150.0) for o in batch]
@@ -73,8 +74,8 @@ async def test_checked_before_skips_recently_checked_orders(db, make_account) ->
 async def test_untold_orders_until_the_user_is_told(db, make_account) -> None:
     alice = await make_account(1)
     bob = await make_account(2)
-    a_orders = [await db.track_order(1, NewOrder(alice.id, n)) for n in range(5)]
-    b_order = await db.track_order(2, NewOrder(bob.id, 1))
+    a_orders = [await track(db, 1, NewOrder(alice.id, n)) for n in range(5)]
+    b_order = await track(db, 2, NewOrder(bob.id, 1))
     assert await db.untold_orders() == []  # nothing reported yet
 
     for order in a_orders:
@@ -102,23 +103,23 @@ async def test_untold_orders_until_the_user_is_told(db, make_account) -> None:
 async def test_open_and_untold_refills(db, make_account) -> None:
     alice = await make_account(1)
     paused = await make_account(1, panel_url="https://b.example/api/v2")
-    order = await db.track_order(1, NewOrder(alice.id, 1))
-    other = await db.track_order(1, NewOrder(paused.id, 2))
+    order = await track(db, 1, NewOrder(alice.id, 1))
+    other = await track(db, 1, NewOrder(paused.id, 2))
     refills = [await db.record_refill(1, alice.id, order.id, n) for n in range(1, 6)]
     hidden = await db.record_refill(1, paused.id, other.id, 9)
     await db.set_account_paused(paused.id, True)
     await db.update_order_status(1, order.id, **status("Completed", final=True))  # refills of final orders still run
-    await db.update_refill_status(refills[0].id, "Completed", True, 5.0)
+    await db.update_refill_statuses([RefillStatusUpdate(refills[0].id, "Completed", True, 5.0)])
 
     walked = [r.id async for batch in db.iter_open_refills(page_size=2) for r in batch]
     assert walked == [r.id for r in refills[1:]]
 
-    await db.update_refill_status(refills[1].id, "Pending", False, 5.0)
-    await db.update_refill_status(hidden.id, "Rejected", True, 5.0)
+    await db.update_refill_statuses([RefillStatusUpdate(refills[1].id, "Pending", False, 5.0),
+                                     RefillStatusUpdate(hidden.id, "Rejected", True, 5.0)])
     untold = await db.untold_refills()
     assert [r.id for r in untold] == [refills[0].id, refills[1].id, hidden.id]
     assert untold[0].panel_order_id == 1 and untold[0].status == "Completed"
-    await db.mark_refill_told(refills[0].id, "Completed")
+    await db.mark_told([], [(refills[0].id, "Completed")])
     assert [r.id for r in await db.untold_refills(after_pk=refills[0].id)] == [refills[1].id, hidden.id]
     assert [r.id for r in await db.untold_refills(limit=1)] == [refills[1].id]
 
@@ -131,7 +132,7 @@ async def test_status_updates_of_a_chunk_are_written_together(db, make_account) 
     other = await make_account(2, panel_url="https://other.example/api/v2")
     await db.track_orders(1, [NewOrder(account.id, n) for n in range(1, 701)])  # > one 500-id query
     mine = await db.list_orders(1, limit=1000)
-    theirs = await db.track_order(2, NewOrder(other.id, 1))
+    theirs = await track(db, 2, NewOrder(other.id, 1))
     by_panel_id = {o.panel_order_id: o for o in mine}
     await db.update_order_status(1, by_panel_id[1].id, **status("In progress", checked_at=1.0))
 
@@ -165,7 +166,7 @@ async def test_status_updates_of_a_chunk_are_written_together(db, make_account) 
 
 async def test_told_marks_and_refill_updates_in_bulk(db, make_account) -> None:
     account = await make_account(1)
-    orders = [await db.track_order(1, NewOrder(account.id, n)) for n in (1, 2, 3)]
+    orders = [await track(db, 1, NewOrder(account.id, n)) for n in (1, 2, 3)]
     for order in orders:
         await db.update_order_status(1, order.id, **status("In progress"))
     assert await db.mark_orders_told([(orders[0].id, "In progress"), (orders[1].id, "In progress")]) == 2
@@ -182,7 +183,8 @@ async def test_told_marks_and_refill_updates_in_bulk(db, make_account) -> None:
     assert changed == {refills[0].id, refills[1].id}
     assert [(r.refill_id, r.status) for r in await db.untold_refills()] == [(8, "Completed")]
     assert await db.update_refill_statuses([RefillStatusUpdate(refills[1].id, "Completed", True, 9.0)]) == set()
-    assert await db.mark_refills_told([(refills[1].id, "Completed"), (refills[0].id, "Pending")]) == 1
+    await db.mark_told([], [(refills[1].id, "Completed"), (refills[0].id, "Pending")])
     assert await db.untold_refills() == []
-    stored = {r.refill_id: r for r in await db.list_refills(1)}
-    assert (stored[8].checked_at, stored[9].status) == (9.0, None)
+    async with db.connection.reading() as session:
+        stored = {row["refill_id"]: row for row in await session.all("SELECT refill_id, status, checked_at FROM refills")}
+    assert (stored[8]["checked_at"], stored[9]["status"]) == (9.0, None)

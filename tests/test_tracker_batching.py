@@ -89,7 +89,7 @@ async def test_an_order_id_the_panel_does_not_know_stays_followed_without_extra_
     user = await user_with_key(bot, 7208)
     [known] = await add_panel_orders(bot, 7208, 1)
     account = await bot.db.active_account(7208)
-    await bot.db.track_order(7208, NewOrder(account.id, 987654))  # e.g. typed for another key
+    await bot.db.track_orders(7208, [NewOrder(account.id, 987654)])  # e.g. typed for another key
     bot.sim.complete_order(known)
 
     for _ in range(3):

@@ -3,13 +3,15 @@ respecting their notification setting; refills are followed to the end."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
-from bot.handlers import views
-from bot.handlers.views import Texts
+import pytest
+
 from bot.i18n import Translations
-from bot.jobs.notify import _Item, _split
-from bot.storage import Order
+from bot.presentation import Texts, notification
+from bot.presentation.notifications import REFILL_BUTTONS_MAX
+from bot.storage import Order, Refill
 from tests.conftest import wait_until
 from tests.test_tracker_support import (
     add_panel_orders,
@@ -39,7 +41,7 @@ async def test_an_order_placed_in_the_chat_is_told_once_when_the_panel_completes
     text = message.plain_text
     assert f"Order #{order_id}: ✅ Completed" in text
     assert "Service: Facebook views" in text and "Link: https://facebook.com/post/1" in text
-    assert "Start count: 1,234" in text and "Remains: 0" in text and "Charge: 2.5 VND" in text
+    assert "Start count: 1,234" in text and "Remains: 0" in text and "Charge: 3 VND" in text
     assert {"♻️ Refill", "🔁 Order again"} <= set(message.buttons)
     assert status_requests(bot) == asked + 1
     stored = await bot.db.get_order(7101, order_id)
@@ -65,8 +67,8 @@ async def test_five_orders_of_one_user_finishing_together_make_one_message(bot):
     for order_id in ids[:4]:
         assert f"Order #{order_id}: ✅ Completed" in message.plain_text
     assert f"Order #{ids[4]}: 🟡 Partial" in message.plain_text and "Remains: 400" in message.plain_text
-    # The refund of a partial order shows in its charge: 2.5 x 600/1000.
-    assert "Charge: 1.5 VND" in message.plain_text
+    # The refund of a partial order shows in its charge: 2.5 x 600/1000 = 1.5, no VND decimals.
+    assert "Charge: 2 VND" in message.plain_text
     assert [f"♻️ Refill #{i}" for i in ids] + ["📦 Orders"] == message.buttons
     assert (stats.changes, stats.told, stats.messages) == (5, 5, 1)
 
@@ -201,7 +203,36 @@ async def test_many_changes_at_once_are_split_only_past_telegrams_size_and_each_
     assert [texts.count(f"Order #{order_id}:") for order_id in ids] == [1] * 30
 
 
-def test_each_part_of_a_split_notification_accounts_for_exactly_the_changes_it_shows():
+async def test_a_notification_telegram_took_just_before_a_crash_is_sent_again_not_lost(bot):
+    # At least once: the bot dies after Telegram accepted the message, before its answer
+    # arrived (so before the change was recorded as told). The next run must tell it again.
+    user = await user_with_key(bot, 7110)
+    [order_id] = await add_panel_orders(bot, 7110, 1)
+    await bot.tracker.cycle()
+    bot.sim.complete_order(order_id)
+    cycle = asyncio.create_task(bot.tracker.cycle())
+    name, send_message = bot.fake._methods["sendmessage"]  # the fake Telegram's own method
+
+    def accept_then_crash(params):
+        sent = send_message(params)
+        cycle.cancel()  # the bot's cycle stops here, waiting for the answer
+        return sent
+
+    bot.fake._methods["sendmessage"] = (name, accept_then_crash)
+    with pytest.raises(asyncio.CancelledError):
+        await cycle
+    bot.fake._methods["sendmessage"] = (name, send_message)
+    [told] = notifications(user)
+    assert f"Order #{order_id}: ✅ Completed" in told.plain_text
+
+    await bot.tracker.cycle()
+    first, again = notifications(user)
+    assert again.plain_text == first.plain_text
+    await bot.tracker.cycle()  # recorded as told this time: not a third time
+    assert len(notifications(user)) == 2
+
+
+def test_each_message_of_a_split_notification_comes_with_exactly_the_changes_it_shows():
     # If Telegram takes part 1 and then fails, only part 1's changes may count as told.
     tx = Texts(Translations.load(), "en")
     orders = [
@@ -212,10 +243,64 @@ def test_each_part_of_a_split_notification_accounts_for_exactly_the_changes_it_s
               told_status="pending", final=True, created_at=1.0)
         for n in range(1, 41)
     ]
-    messages = [text for text, _ in views.notification(tx, orders, [])]
-    parts = _split([_Item(o, True, views.order_summary(tx, o)) for o in orders], messages)
-    assert len(parts) == len(messages) >= 2
-    for text, part in zip(messages, parts, strict=True):
-        shown = {o.panel_order_id for o in orders if f"Order #{o.panel_order_id}</b>" in text}
-        assert {item.row.panel_order_id for item in part} == shown
-    assert sum(len(part) for part in parts) == len(orders)
+    refills = [
+        Refill(id=n, tg_id=1, account_id=1, order_id=n, panel_order_id=20000 + n, refill_id=500 + n,
+               status="In progress", final=False, checked_at=1.0, told_status="Pending", created_at=1.0)
+        for n in range(1, 61)
+    ]
+    messages = notification(tx, orders, refills)
+    assert len(messages) >= 3
+    for message in messages:
+        shown = {o.panel_order_id for o in orders if f"Order #{o.panel_order_id}</b>" in message.text}
+        assert {o.panel_order_id for o in message.orders} == shown
+        shown = {r.refill_id for r in refills if f"Refill #{r.refill_id} " in message.text}
+        assert {r.refill_id for r in message.refills} == shown
+        buttons = [b.text for row in (message.keyboard.inline_keyboard if message.keyboard else ()) for b in row]
+        refill_buttons = [b for b in buttons if b.startswith("♻️")]
+        assert refill_buttons == [f"♻️ Refill #{o.panel_order_id}" for o in message.orders][:REFILL_BUTTONS_MAX]
+    assert [o for m in messages for o in m.orders] == orders
+    assert [r for m in messages for r in m.refills] == refills
+
+
+async def test_a_round_in_two_messages_puts_each_refill_button_under_its_order_and_marks_each_message_alone(bot):
+    user = await user_with_key(bot, 7111)
+    ids = await add_panel_orders(bot, 7111, 30)  # too long for one message
+    await bot.tracker.cycle()
+    for order_id in ids:
+        bot.sim.complete_order(order_id)
+    # Telegram takes the first message, then fails the second one.
+    name, send_message = bot.fake._methods["sendmessage"]
+
+    def accept_then_fail_the_next(params):
+        sent = send_message(params)
+        bot.fake._methods["sendmessage"] = (name, send_message)
+        bot.fake.fail_next("sendMessage", chat_id=7111, error_code=500)
+        return sent
+
+    bot.fake._methods["sendmessage"] = (name, accept_then_fail_the_next)
+    await bot.tracker.cycle()
+    assert [r.error_code for r in bot.fake.pop_rejections()] == [500]
+    [first] = notifications(user)
+    shown_first = _shown(first, ids)
+    assert 0 < len(shown_first) < len(ids)
+    stored = {i: await bot.db.get_order(7111, i) for i in ids}
+    assert {i for i, o in stored.items() if o.told_status == o.status} == shown_first  # only what it showed
+
+    await bot.tracker.cycle()
+    messages = notifications(user)
+    assert len(messages) == 2
+    second = messages[1]
+    assert _shown(second, ids) == set(ids) - shown_first  # the rest, each told once
+    for message in messages:
+        refill_buttons = [b for b in message.buttons if b.startswith("♻️ Refill #")]
+        # (The first few of its orders: /orders has the rest.)
+        assert refill_buttons == [f"♻️ Refill #{i}" for i in ids if i in _shown(message, ids)][:REFILL_BUTTONS_MAX]
+    assert "📦 Orders" in second.buttons
+
+    # A button of the first message refills the order it names.
+    reply = await user.press(f"♻️ Refill #{min(shown_first)}", message=first)
+    assert f"#{min(shown_first)}: refill requested" in reply.text
+
+
+def _shown(message, ids: list[int]) -> set[int]:
+    return {i for i in ids if f"Order #{i}:" in message.plain_text}

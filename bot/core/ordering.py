@@ -17,21 +17,16 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from bot.core.ports import IntentStore, PanelApi
+from bot.core.secrets import looks_like_key
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
-from bot.storage import IntentState, NewOrder
+from bot.storage import Intent, IntentState, NewOrder
 
 log = logging.getLogger(__name__)
 
 MAX_LINK_LENGTH = 512
 MAX_COMMENTS = 10_000
 _HANDLE_RE = re.compile(r"^@?(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_.]{2,64}$")
-# API keys are long runs of letters and digits; a handle is short and readable.
-_KEY_SHAPE_RE = re.compile(r"^(?=(?:.*\d){4})(?=(?:.*[A-Za-z]){4})[A-Za-z0-9-]{24,128}$")
-
-
-def looks_like_key(text: str) -> bool:
-    """True for text shaped like a panel API key (so it is never searched for or ordered on)."""
-    return bool(_KEY_SHAPE_RE.match(text.strip()))
 
 
 class OrderKind(str, Enum):
@@ -82,8 +77,8 @@ def parse_quantity(text: str) -> int | None:
     thousands = re.fullmatch(r"(\d{1,9})(?:[.,](\d{1,3}))?k", raw)
     if thousands:
         whole, fraction = thousands.groups()
-        value = Decimal(f"{whole}.{fraction or 0}") * 1000
-        return int(value) if value == value.to_integral_value() and value > 0 else None
+        amount = Decimal(f"{whole}.{fraction or 0}") * 1000
+        return int(amount) if amount == amount.to_integral_value() and amount > 0 else None
     # Thousands separators only: groups of exactly three digits after a , or .
     if re.fullmatch(r"\d{1,3}([.,]\d{3})+", raw):
         raw = raw.replace(",", "").replace(".", "")
@@ -130,6 +125,10 @@ class Draft:
     quantity: int | None = None
     comments: str | None = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+    # The balance shown on the confirmation card: kept with the order as evidence, should
+    # its outcome be unknown.
+    balance: Decimal | None = None
+    balance_currency: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -141,6 +140,59 @@ class Draft:
     def renew_token(self) -> None:
         """A new confirmation card gets a new token, so edits never reuse a claimed one."""
         self.token = secrets.token_urlsafe(9)
+
+
+def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict:
+    """What an order intent keeps of the order: enough to show it, to store it once its panel id
+    is known (`order_of_snapshot`), or to order it again, without the catalogue."""
+    return {
+        **draft.as_dict(),
+        "kind": order_kind(service).value,
+        "charge": charge_for(service, draft.quantity),
+        "currency": currency,
+        "refill": service.refill,
+        "cancel": service.cancel,
+    }
+
+
+def order_of_snapshot(snapshot: dict, order_id: int) -> NewOrder:
+    """The order to store for an intent placed as panel order `order_id`."""
+    return NewOrder(
+        account_id=snapshot["account_id"],
+        panel_order_id=order_id,
+        service_id=snapshot.get("service_id"),
+        service_name=snapshot.get("service_name"),
+        service_type=snapshot.get("service_type"),
+        link=snapshot.get("link") or "",
+        quantity=snapshot.get("quantity"),
+        expected_charge=snapshot.get("charge"),
+        currency=snapshot.get("currency"),
+        refill_allowed=bool(snapshot.get("refill")),
+        cancel_allowed=bool(snapshot.get("cancel")),
+    )
+
+
+# Why an `add` got no definite answer, kept with the intent (error_code) to tell the user.
+REASON_TIMEOUT = "timeout"  # no answer within the deadline
+REASON_CONNECTION = "connection"  # the connection was cut before the answer arrived
+REASON_SERVER_ERROR = "http_"  # + the HTTP status of a server error (http_502)
+REASON_UNREADABLE = "unreadable"  # an answer came, but not one that can be read
+REASON_STOPPED = "stopped"  # the bot was stopped while sending
+REASON_INTERNAL = "internal"  # an error in the bot while sending
+
+
+def unknown_reason(error: BaseException) -> str:
+    """The reason code for an `add` that ended without a definite answer with `error`."""
+    if isinstance(error, asyncio.CancelledError):
+        return REASON_STOPPED
+    if not isinstance(error, OutcomeUnknown):
+        return REASON_INTERNAL
+    status = error.http_status
+    if status is None:
+        return REASON_TIMEOUT if error.reason == "timeout" else REASON_CONNECTION
+    if status >= 500:
+        return f"{REASON_SERVER_ERROR}{int(status)}"
+    return REASON_UNREADABLE
 
 
 class Outcome(str, Enum):
@@ -160,7 +212,7 @@ class PlaceResult:
     owned: bool = True  # this call claimed the order (False: another tap or an earlier card did)
 
 
-async def place_order(db, api, tg_id: int, draft: Draft, service: Service, currency: str | None,
+async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, service: Service, currency: str | None,
                       *, before_sending: Callable[[], Awaitable[object]] | None = None,
                       wait_for_other_tap: float = 5.0) -> PlaceResult:
     """Place `draft` at most once, whatever is tapped twice or fails on the way.
@@ -169,7 +221,7 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     does not own it returns what became of the order instead (ALREADY_PLACED / IN_FLIGHT /
     UNKNOWN), waiting up to `wait_for_other_tap` seconds for a concurrent tap to finish.
     """
-    request = draft.as_dict()
+    request = order_snapshot(draft, service, currency)
     claim = await db.begin_intent(tg_id, draft.account_id, draft.token, request)
     if not claim.claimed:
         return await _report_existing(db, tg_id, draft.token, claim.intent, wait_for_other_tap)
@@ -183,24 +235,24 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     try:
         order_id = await api.add(
             service.id,
-            draft.link,
+            draft.link or "",
             None if kind is OrderKind.PACKAGE or kind is OrderKind.COMMENTS else draft.quantity,
             comments=draft.comments if kind is OrderKind.COMMENTS else None,
         )
     except OutcomeUnknown as exc:
-        await db.intent_unknown(tg_id, draft.token)
+        await db.intent_unknown(tg_id, draft.token, unknown_reason(exc))
         return PlaceResult(Outcome.UNKNOWN, error=exc)
     except PanelError as exc:
         await db.intent_failed(tg_id, draft.token, exc.code)
         return PlaceResult(Outcome.FAILED, error=exc)
-    except BaseException:
+    except BaseException as exc:
         # Anything else (a bug, a cancelled task) after the claim: we cannot know whether the
         # request left, so the intent must not be retried as if it had failed.
-        await asyncio.shield(db.intent_unknown(tg_id, draft.token))
+        await asyncio.shield(db.intent_unknown(tg_id, draft.token, unknown_reason(exc)))
         raise
 
     try:
-        order = await db.intent_placed(tg_id, draft.token, order_id, _new_order(draft, order_id, service, currency))
+        order = await db.intent_placed(tg_id, draft.token, order_id, order_of_snapshot(request, order_id))
     except Exception:
         # The panel took the order and charged for it: whatever failed here, the user must
         # learn its number rather than order again.
@@ -209,29 +261,16 @@ async def place_order(db, api, tg_id: int, draft: Draft, service: Service, curre
     return PlaceResult(Outcome.PLACED, order=order, panel_order_id=order_id)
 
 
-def _new_order(draft: Draft, order_id: int, service: Service, currency: str | None) -> NewOrder:
-    return NewOrder(
-        account_id=draft.account_id,
-        panel_order_id=order_id,
-        service_id=service.id,
-        service_name=service.name,
-        service_type=service.type,
-        link=draft.link or "",
-        quantity=draft.quantity,
-        expected_charge=charge_for(service, draft.quantity),
-        currency=currency,
-        refill_allowed=service.refill,
-        cancel_allowed=service.cancel,
-    )
-
-
-async def _report_existing(db, tg_id: int, token: str, intent, wait: float) -> PlaceResult:
+async def _report_existing(db: IntentStore, tg_id: int, token: str, intent: Intent, wait: float) -> PlaceResult:
     # Two taps at the same moment: the other one is sending the order; wait briefly for it
     # so this tap can answer with the order number instead of a vague "in progress".
     deadline = asyncio.get_running_loop().time() + wait
     while intent.state is IntentState.SUBMITTING and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.1)
-        intent = await db.get_intent(tg_id, token)
+        fresh = await db.get_intent(tg_id, token)
+        if fresh is None:  # the user deleted their data meanwhile
+            break
+        intent = fresh
     if intent.state is IntentState.PLACED:
         return PlaceResult(Outcome.ALREADY_PLACED, panel_order_id=intent.panel_order_id, owned=False)
     if intent.state is IntentState.UNKNOWN:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers import account, catalogue, ordering, orders, settings, start, text
-from bot.handlers import cbdata as cb
+from bot.handlers import account, catalogue, key_guard, ordering, orders, settings, start, text
+from bot.handlers import uncertain
+from bot.presentation import callbacks as cb
 from bot.handlers.errors import on_error
+
+KEY_GUARD_GROUP = -10  # before every other handler group
 
 
 def register_handlers(application: Application) -> None:
+    # First, in a group of its own: a message (or an edit) holding an API key is dealt with
+    # there and goes no further, so no later handler ever reads, echoes or keeps a key. Only one
+    # handler of a group runs per update, so the guard's group is left to it alone.
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard), group=KEY_GUARD_GROUP)
     private = filters.ChatType.PRIVATE
     commands = {
         "start": start.start,
@@ -29,7 +36,6 @@ def register_handlers(application: Application) -> None:
     # In groups every command for this bot gets the same answer: let's talk privately.
     application.add_handler(MessageHandler(filters.COMMAND & ~private, start.group_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, text.private_text))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~private, text.group_text))
     application.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, text.not_text))
     application.add_handler(ChatMemberHandler(start.membership, ChatMemberHandler.MY_CHAT_MEMBER))
 
@@ -48,6 +54,10 @@ def register_handlers(application: Application) -> None:
         cb.EDIT: ordering.edit,
         cb.ABORT: ordering.abort,
         cb.AGAIN: ordering.order_again,
+        cb.UNCERTAIN: uncertain.open_card,
+        cb.UNCERTAIN_PLACED: uncertain.placed_button,
+        cb.UNCERTAIN_NOT_PLACED: uncertain.not_placed_button,
+        cb.UNCERTAIN_AGAIN: ordering.uncertain_again,
         cb.ORDERS: orders.orders_list,
         cb.ORDER: orders.order_card,
         cb.REFILL: orders.refill_button,

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-import logging
-import re
-
 from telegram import Update
-from telegram.error import TelegramError
 
 from bot.context import BotContext
-from bot.handlers import views
-from bot.handlers.common import STEP, Session, answer, get_session, panel_error_text, panel_errors, show
-from bot.handlers.views import Texts
+from bot.core.secrets import is_well_formed_key
+from bot import presentation as views
+from bot.handlers.common import (
+    STEP,
+    Session,
+    answer,
+    chat_action,
+    delete_message,
+    get_session,
+    panel_error_text,
+    panel_errors,
+    show,
+)
+from bot.presentation import Texts
 from bot.panel import InvalidKey, PanelError
 
-log = logging.getLogger(__name__)
 
-_KEY_RE = re.compile(r"^[A-Za-z0-9_\-.=+/]{8,256}$")
-
-
-async def receive_key(update: Update, context: BotContext) -> None:
-    """The message in the key step: delete it at once, check it with a balance call, store it."""
+async def receive_key(update: Update, context: BotContext, key: str) -> None:
+    """`key`, taken from the message (see key_guard): delete the message at once, check the key
+    with a balance call, store it."""
     session = await get_session(update, context)
     tx = Texts(context.deps.i18n, session.lang)
-    message = update.effective_message
-    key = (message.text or "").strip()
-    try:
-        await message.delete()
-    except TelegramError:
-        log.warning("could not delete the message holding a key in chat %s", update.effective_chat.id)
-    if not _KEY_RE.match(key):
+    await delete_message(update.effective_message, "the message holding a key")
+    if not is_well_formed_key(key):
         await update.effective_chat.send_message(tx("key.malformed"))
         return
     panel_url = context.deps.settings.panel_api_url
-    await update.effective_chat.send_chat_action("typing")
+    await chat_action(update)
     try:
         balance = await context.deps.panel.account(panel_url, key).balance()
     except InvalidKey:

@@ -7,17 +7,17 @@ from telegram import Update
 from bot.context import BotContext
 from bot.core.catalogue import Catalogue
 from bot.core.ids import parse_id
-from bot.handlers import cbdata as cb
-from bot.handlers import views
+from bot.presentation import callbacks as cb
+from bot import presentation as views
 from bot.handlers.account import require_account
-from bot.handlers.common import SEARCHES, STEP, Session, answer, get_session, panel_errors, recall, remember, show
+from bot.handlers.common import SEARCHES, STEP, Session, answer, chat_action, get_session, panel_errors, recall, remember, show
 from bot.handlers.start import stale_button
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 
 
 async def load_catalogue(update: Update, context: BotContext, session: Session, refresh: bool = False) -> Catalogue:
     if context.deps.catalogues.cached(session.account.id) is None or refresh:
-        await update.effective_chat.send_chat_action("typing")
+        await chat_action(update)
     return await context.deps.catalogues.get(session.account.id, session.api(context), refresh=refresh)
 
 

@@ -1,4 +1,9 @@
-"""What every handler needs: the user's session, safe message editing, panel-error texts."""
+"""What every handler needs: the user's session, safe message editing, panel-error texts.
+
+Cosmetic calls (a chat action, answering a callback query, deleting a message) go through the
+best-effort helpers here: a Bot API server that lacks one, a time-out or a stale query is logged
+and forgotten, and the real work that follows goes on.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import Html, language_for
-from bot.handlers.views import shorten
+from bot.presentation import shorten
 from bot.panel import PanelError
 
 log = logging.getLogger(__name__)
@@ -129,14 +134,50 @@ _ANSWERED_MAX = 10_000
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the callback query: every one must be answered, and Telegram refuses a second
-    answer, so a call after the first does nothing (error paths can call it safely)."""
+    answer, so a call after the first does nothing (error paths can call it safely).
+    Best effort: a query too old to answer, or any other failure, is logged, never raised."""
     query = update.callback_query
     if query is None or id(query) in _ANSWERED:
         return
     _ANSWERED[id(query)] = query
     if len(_ANSWERED) > _ANSWERED_MAX:
         _ANSWERED.popitem(last=False)
-    await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)
+    try:
+        await query.answer(html_to_plain(text)[:200] if text else None, show_alert=alert)
+    except Exception as exc:
+        log.debug("could not answer a callback query in chat %s: %s", _chat_id(update), _reason(exc))
+
+
+async def chat_action(update: Update, action: str = ChatAction.TYPING) -> None:
+    """Show "typing…" while something slow runs. Best effort: purely cosmetic, so a failure
+    (a server without sendChatAction, a time-out) never stops the work it announces."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await chat.send_chat_action(action)
+    except Exception as exc:
+        log.debug("chat action %s in chat %s failed: %s", action, chat.id, _reason(exc))
+
+
+async def delete_message(message: Message, what: str = "a message") -> bool:
+    """Delete `message`; False (logged) when Telegram refuses or fails, never raised: the
+    caller goes on (and says what it did) either way."""
+    try:
+        await message.delete()
+    except Exception as exc:
+        log.warning("could not delete %s in chat %s: %s", what, message.chat_id, _reason(exc))
+        return False
+    return True
+
+
+def _chat_id(update: Update) -> int | None:
+    return update.effective_chat.id if update.effective_chat is not None else None
+
+
+def _reason(exc: Exception) -> str:
+    # The class and Telegram's description; never the request, which may hold what the user typed.
+    return f"{type(exc).__name__}: {exc}" if isinstance(exc, TelegramError) else type(exc).__name__
 
 
 def capitalize(text: str) -> str:

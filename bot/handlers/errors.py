@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden
 
 from bot.context import BotContext
 from bot.handlers.common import answer
@@ -20,6 +20,13 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(context.error, Forbidden):
         return  # the user blocked the bot: there is nobody to tell
+    try:
+        await _tell_user(update, context)
+    except Exception as exc:  # whatever failed first may fail again here: never raise from here
+        log.warning("could not tell the user about the error (%s)", type(exc).__name__)
+
+
+async def _tell_user(update: Update, context: BotContext) -> None:
     lang = language_for(update.effective_user.language_code if update.effective_user else None,
                         context.deps.settings.default_language)
     try:
@@ -28,8 +35,5 @@ async def on_error(update: object, context: BotContext) -> None:
             lang = user.language
     except Exception:  # the database may be what failed
         pass
-    try:
-        await answer(update)  # does nothing if the handler had answered
-        await update.effective_chat.send_message(context.deps.i18n.t(lang, "error.generic"))
-    except TelegramError:
-        log.warning("could not tell the user about the error")
+    await answer(update)  # does nothing if the handler had answered
+    await update.effective_chat.send_message(context.deps.i18n.t(lang, "error.generic"))

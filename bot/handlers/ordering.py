@@ -20,16 +20,21 @@ from bot.core.ordering import (
     parse_quantity,
     place_order,
 )
-from bot.handlers import cbdata as cb
-from bot.handlers import views
+from bot.core.uncertain import UncertainOrder, draft_again
+from bot.presentation import callbacks as cb
+from bot import presentation as views
+from bot.handlers import uncertain
 from bot.handlers.account import require_account
 from bot.handlers.catalogue import categories, load_catalogue, search
 from bot.handlers.common import DRAFT, STEP, Session, answer, get_session, panel_error_text, panel_errors, show
 from bot.handlers.start import stale_button
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.panel import PanelError, Service
 
 log = logging.getLogger(__name__)
+
+# The "type the order id" step of an order whose outcome is unknown (routed by text.py).
+receive_uncertain_id = uncertain.receive_order_id
 
 
 def _abort_keyboard(tx: Texts, token: str) -> InlineKeyboardMarkup:
@@ -102,6 +107,38 @@ async def order_again(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     await start_order(update, context, session, order.service_id)
+
+
+@panel_errors
+async def uncertain_again(update: Update, context: BotContext) -> None:
+    """`ua:<token>`: an order the user settled as not placed, on a new confirmation card (a new
+    token: the settled intent is never claimed again)."""
+    session = await require_account(update, context)
+    if session is None:
+        return
+    tx = Texts(context.deps.i18n, session.lang)
+    token = (cb.args(update.callback_query.data) or [""])[0]
+    intent = await context.deps.db.get_intent(session.tg_id, token) if token else None
+    item = UncertainOrder.from_intent(intent) if intent is not None else None
+    if item is None or not item.settled_not_placed:
+        await uncertain.settled_elsewhere(update, context, tx, intent)
+        return
+    if item.account_id != session.account.id:
+        await answer(update, tx("uncertain.other_account"), alert=True)
+        return
+    draft = draft_again(item, session.account.id)
+    service = await _service(update, context, session, draft.service_id) if draft is not None else None
+    if service is None:
+        await answer(update)
+        await _catalogue_changed(update, context, tx)
+        return
+    kind = order_kind(service)
+    if kind is OrderKind.UNSUPPORTED or (kind is not OrderKind.PACKAGE and (
+            draft.quantity is None or check_quantity(service, draft.quantity) is not None)):
+        await start_order(update, context, session, service.id)  # the service changed: ask afresh
+        return
+    await answer(update)
+    await show_confirmation(update, context, session, draft, service)
 
 
 def _draft(context: BotContext) -> Draft | None:
@@ -234,6 +271,9 @@ async def show_confirmation(update: Update, context: BotContext, session: Sessio
         balance, currency = result.amount, result.currency or currency
     except PanelError:
         pass  # the card is still useful without the balance; the panel checks funds at `add`
+    # Kept with the order: should its outcome be unknown, the user compares it with the balance then.
+    draft.balance, draft.balance_currency = balance, currency
+    context.user_data[DRAFT] = draft.as_dict()
     comments = draft.quantity if order_kind(service) is OrderKind.COMMENTS else None
     text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity, comments, balance, currency, draft.token)
     await update.effective_chat.send_message(text, reply_markup=keyboard)
@@ -272,7 +312,11 @@ async def confirm(update: Update, context: BotContext) -> None:
     elif result.owned:  # our own `add` got no definite answer
         context.user_data.pop(DRAFT, None)
         context.user_data.pop(STEP, None)
-        await show(update, tx("order.unknown"), views.menu_keyboard(tx))
+        intent = await context.deps.db.get_intent(session.tg_id, draft.token)
+        if intent is None:  # cannot happen: the claim stored it
+            await show(update, tx("order.unknown"), views.menu_keyboard(tx))
+        else:  # the card keeps what was ordered, says what happened and how to settle it
+            await show(update, *uncertain.card(context, tx, intent, lead=tx("order.unknown")))
     else:
         await _report(update, context, session, result.outcome, result.panel_order_id)
 

@@ -7,16 +7,27 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.core.ids import parse_ids
-from bot.core.tracking import refresh_orders, request_refills, status_update, store_status
-from bot.handlers import cbdata as cb
-from bot.handlers import views
+from bot.core.ids import split_ids
+from bot.core.tracking import (
+    RequestOutcome,
+    RequestResult,
+    cancel_refusal,
+    refresh_orders,
+    request_cancel,
+    request_refills,
+    status_update,
+    store_status,
+)
+from bot.core.uncertain import UncertainOrder
+from bot.presentation import callbacks as cb
+from bot import presentation as views
 from bot.handlers.account import require_account
 from bot.handlers.common import (
     STEP,
     TRACK_OFFERS,
     Session,
     answer,
+    chat_action,
     panel_error_text,
     panel_errors,
     recall,
@@ -24,7 +35,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.start import stale_button
-from bot.handlers.views import Html, Texts
+from bot.presentation import Html, Texts
 from bot.panel import ItemError, OrderStatus
 
 MAX_IDS = 1000  # one /status message; 10 panel requests at most
@@ -55,7 +66,16 @@ async def orders_list(update: Update, context: BotContext) -> None:
     if refresh and orders:
         await refresh_orders(db, session.api(context), session.tg_id, orders)
         orders = await db.list_orders(session.tg_id, account_id=session.account.id, offset=page * views.ORDERS_PER_PAGE, limit=views.ORDERS_PER_PAGE)
-    await show(update, *views.orders_page(tx, orders, page, total))
+    await show(update, *views.orders_page(tx, orders, page, total, await _uncertain(context, session, page)))
+
+
+async def _uncertain(context: BotContext, session: Session, page: int) -> list[UncertainOrder]:
+    """Orders whose outcome is unknown, for the top of the first page: they stay with the user
+    until settled (bot.core.uncertain)."""
+    if page:
+        return []
+    intents = await context.deps.db.unknown_intents(session.tg_id, session.account.id, limit=views.UNCERTAIN_LISTED)
+    return [UncertainOrder.from_intent(intent) for intent in intents]
 
 
 @panel_errors
@@ -95,15 +115,24 @@ def _status_line(tx: Texts, order_id: int, answer_: OrderStatus | ItemError | No
     return tx("status.line_missing", id=order_id)
 
 
+async def _ask_ids_again(update: Update, context: BotContext, tx: Texts, step: str, not_ids: list[str]) -> None:
+    """No id in what was typed: say which words are no ids (if any), and ask again."""
+    context.user_data[STEP] = step
+    lines = views.not_ids_lines(tx, not_ids)
+    ask = tx("refill.ask_ids" if step == "refill_ids" else "status.ask_ids")
+    text = Html("\n".join([*lines, "", ask])) if lines else ask
+    await update.effective_chat.send_message(text, reply_markup=views.menu_keyboard(tx))
+
+
 async def check_status_ids(update: Update, context: BotContext, session: Session, text: str) -> None:
     tx = _tx(context, session)
-    ids = parse_ids(text, MAX_IDS)
+    typed = split_ids(text, MAX_IDS)
+    ids = typed.ids
     if not ids:
-        context.user_data[STEP] = "status_ids"
-        await update.effective_chat.send_message(tx("status.ask_ids"), reply_markup=views.menu_keyboard(tx))
+        await _ask_ids_again(update, context, tx, "status_ids", typed.invalid)
         return
     context.user_data.pop(STEP, None)
-    await update.effective_chat.send_chat_action("typing")
+    await chat_action(update)
     db = context.deps.db
     answers = await session.api(context).statuses(ids)
     tracked = await db.tracked_orders(session.tg_id, session.account.id, ids)
@@ -112,7 +141,8 @@ async def check_status_ids(update: Update, context: BotContext, session: Session
         for order_id, order in tracked.items()
         if isinstance(answer_ := answers.get(order_id), OrderStatus)
     ])
-    lines = [tx("status.title", count=tx.number(len(ids)))] + [_status_line(tx, i, answers.get(i), session, context) for i in ids]
+    lines = [tx("status.title", count=tx.number(len(ids))), *views.not_ids_lines(tx, typed.invalid)]
+    lines += [_status_line(tx, i, answers.get(i), session, context) for i in ids]
     untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
     rows = []
     if untracked:
@@ -191,23 +221,31 @@ async def track(update: Update, context: BotContext) -> None:
     await refresh_orders(db, session.api(context), session.tg_id, orders)
 
 
-async def refill_ids(update: Update, context: BotContext, session: Session, ids: list[int]) -> None:
+def _panel_reason(session: Session, context: BotContext, result: RequestResult) -> Html | None:
+    return panel_error_text(session, context, result.error) if result.error is not None else None
+
+
+async def refill_ids(update: Update, context: BotContext, session: Session, ids: list[int],
+                     not_ids: list[str] | None = None) -> None:
+    """Refill `ids` (each claimed before it is sent: see core/tracking.py); `not_ids` are words
+    the user typed that are no order ids, each answered too."""
     tx = _tx(context, session)
     if not ids:
-        context.user_data[STEP] = "refill_ids"
-        await update.effective_chat.send_message(tx("refill.ask_ids"), reply_markup=views.menu_keyboard(tx))
+        await _ask_ids_again(update, context, tx, "refill_ids", not_ids or [])
         return
     context.user_data.pop(STEP, None)
     results = await request_refills(context.deps.db, session.api(context), session.tg_id, session.account, ids)
-    lines = [tx("refill.title")]
-    for result in results:
-        if result.refill_id is not None:
-            lines.append(tx("refill.line_ok", id=result.order_id, refill=result.refill_id))
-        else:
-            lines.append(tx("refill.line_error", id=result.order_id, reason=panel_error_text(session, context, result.error)))
-    if any(r.refill_id is not None for r in results):
+    lines = [tx("refill.title"), *views.not_ids_lines(tx, not_ids or [])]
+    lines += [views.refill_result_line(tx, r, _panel_reason(session, context, r)) for r in results]
+    if any(r.outcome is RequestOutcome.SENT for r in results):
         context.deps.on_refill_requested(context)
     await _send_report(update, lines, views.menu_keyboard(tx))
+
+
+async def refill_text(update: Update, context: BotContext, session: Session, text: str) -> None:
+    """`/refill 1 2` or the message after the menu's Refill button."""
+    typed = split_ids(text, MAX_IDS)
+    await refill_ids(update, context, session, typed.ids, typed.invalid)
 
 
 @panel_errors
@@ -215,7 +253,7 @@ async def refill_command(update: Update, context: BotContext) -> None:
     session = await require_account(update, context)
     if session is None:
         return
-    await refill_ids(update, context, session, parse_ids(" ".join(context.args or []), MAX_IDS))
+    await refill_text(update, context, session, " ".join(context.args or []))
 
 
 @panel_errors
@@ -234,7 +272,7 @@ async def refill_button(update: Update, context: BotContext) -> None:
 
 @panel_errors
 async def cancel_order(update: Update, context: BotContext) -> None:
-    """Cancel asks once more; `cy:` is the confirmed tap."""
+    """Cancel asks once more (unless the order cannot be cancelled); `cy:` is the confirmed tap."""
     session = await require_account(update, context)
     if session is None:
         return
@@ -245,19 +283,15 @@ async def cancel_order(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     await answer(update)
-    if update.callback_query.data.startswith(cb.CANCEL_ORDER + ":"):
+    # An order that cannot be cancelled (e.g. an old card's button) is told why at once.
+    if update.callback_query.data.startswith(cb.CANCEL_ORDER + ":") and cancel_refusal(order) is None:
         keyboard = InlineKeyboardMarkup([
             [InlineKeyboardButton(tx.plain("button.cancel_yes"), callback_data=cb.data(cb.CANCEL_ORDER_YES, order.id))],
             [InlineKeyboardButton(tx.plain("button.back"), callback_data=cb.data(cb.ORDER, order.id))],
         ])
         await show(update, tx("cancel_order.ask", id=order.panel_order_id), keyboard)
         return
-    answers = await session.api(context).cancel([order.panel_order_id])
-    result = answers.get(order.panel_order_id)
-    if isinstance(result, ItemError):
-        note = tx("cancel_order.refused", reason=panel_error_text(session, context, result.error))
-    elif result:
-        note = tx("cancel_order.requested")
-    else:  # the panel's answer did not mention this order
-        note = tx("cancel_order.unclear")
+    # Claimed before it is sent: a second tap or an old "Yes" finds the first request.
+    result = await request_cancel(context.deps.db, session.api(context), session.tg_id, order)
+    note = views.cancel_note(tx, result, _panel_reason(session, context, result))
     await show(update, *views.order_card(tx, order, note))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers import cbdata as cb
-from bot.handlers import views
+from bot.presentation import callbacks as cb
+from bot import presentation as views
 from bot.handlers.account import ask_for_key
 from bot.handlers.common import STEP, answer, get_session, show
 from bot.handlers.start import stale_button
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 
 NOTIFY_MODES = ("all", "final", "off")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers import views
+from bot import presentation as views
 from bot.handlers.common import DRAFT, STEP, answer, get_session, language_of, show
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.i18n import language_for
 
 

@@ -2,7 +2,8 @@
 
 The step lives in the persisted `user_data`, so a user halfway through an order is still
 there after a restart. Without a step, text searches the catalogue (a number opens that
-service id).
+service id). Messages holding a key, and the key step itself, never get here: key_guard.py
+deals with them first.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.core.ids import parse_ids
-from bot.core.ordering import looks_like_key
-from bot.handlers import account, catalogue, ordering, orders
-from bot.handlers.common import STEP, get_session, language_of, panel_errors
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot.handlers import catalogue, ordering, orders
+from bot.handlers.common import STEP, get_session, panel_errors
+from bot import presentation as views
+from bot.presentation import Texts
 
 
 @panel_errors
@@ -23,10 +22,6 @@ async def private_text(update: Update, context: BotContext) -> None:
     session = await get_session(update, context)
     step = context.user_data.get(STEP)
     text = update.effective_message.text or ""
-    # A key pasted at any moment is taken as a new key: never searched for, echoed or kept.
-    if step == "key" or session.account is None or looks_like_key(text):
-        await account.receive_key(update, context)
-        return
     if step == "link":
         await ordering.receive_link(update, context, session)
     elif step == "quantity":
@@ -36,20 +31,13 @@ async def private_text(update: Update, context: BotContext) -> None:
     elif step == "status_ids":
         await orders.check_status_ids(update, context, session, text)
     elif step == "refill_ids":
-        await orders.refill_ids(update, context, session, parse_ids(text, orders.MAX_IDS))
+        await orders.refill_text(update, context, session, text)
+    elif step == "uncertain_id":  # the panel's id of an order whose outcome is unknown
+        await ordering.receive_uncertain_id(update, context, session, text)
     else:
         if step == "confirm":
             context.user_data.pop(STEP, None)  # typing instead of tapping: browse on
         await catalogue.search(update, context, session, text)
-
-
-async def group_text(update: Update, context: BotContext) -> None:
-    """Groups: never read keys. If someone pastes what looks like one, warn them (once per message)."""
-    text = (update.effective_message.text or "").strip()
-    if not looks_like_key(text):
-        return
-    tx = Texts(context.deps.i18n, await language_of(update, context))
-    await update.effective_message.reply_text(tx("group.key_warning"))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -30,7 +30,7 @@ def install_tracker(application: Application, deps: Deps) -> Tracker:
 
     def panel_client() -> PanelClient:
         # No retries inside a cycle: the next cycle is the retry (see bot.jobs.tracker).
-        return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0)
+        return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0, **settings.panel_answer_limits)
 
     tracker = Tracker(
         deps.db,

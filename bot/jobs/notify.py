@@ -1,24 +1,33 @@
 """Telling users what the tracker found.
 
 All of a user's untold changes go into one message (split only past Telegram's size limit),
-whatever storage page they were read from. A change is marked as told only once Telegram
-accepted the message that shows it; changes the user's setting hides (final only / off) are
-marked as told without a message, so switching the setting back does not replay them.
+whatever storage page they were read from. Changes the user's setting hides (final only / off)
+are marked as told without a message, so switching the setting back does not replay them.
+
+Delivery is at least once. The Bot API has no idempotency key, so a message cannot be both
+never lost and never repeated across a crash: a change is marked as told only after Telegram
+accepted the message that shows it, and a crash before that mark makes the next cycle send it
+again. The window is kept as small as the Bot API allows: the rate limiter's queueing and its
+waits after a 429 all happen before the request is sent (python-telegram-bot's AIORateLimiter
+holds a request, then sends it and hands the answer straight back), and once send_message
+returns, everything that message shows is marked in ONE transaction (one fsync), with nothing
+else awaited in between and shielded from cancellation. So a message is repeated only if the
+process dies within those milliseconds, or if Telegram accepted it but its answer never arrived
+(a time-out or a dropped connection after the request went out).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.handlers import views
-from bot.handlers.views import Texts
 from bot.i18n import Translations
+from bot.presentation import Texts, notification
 from bot.storage import NotifyMode
 
 log = logging.getLogger(__name__)
@@ -33,15 +42,6 @@ class _Changes:
     tg_id: int
     orders: list[Any] = field(default_factory=list)
     refills: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class _Item:
-    """One shown order or refill and the block of text that shows it."""
-
-    row: Any
-    is_order: bool
-    block: str
 
 
 @dataclass
@@ -136,19 +136,16 @@ class Notifier:
         mode = NotifyMode(user.notify)
         shown_orders = [o for o in change.orders if _wanted(mode, o)]
         shown_refills = [r for r in change.refills if _wanted(mode, r)]
-        hidden = [_Item(o, True, "") for o in change.orders if not _wanted(mode, o)]
-        hidden += [_Item(r, False, "") for r in change.refills if not _wanted(mode, r)]
-        await self._mark_told(hidden)
+        await self._mark_told([o for o in change.orders if not _wanted(mode, o)],
+                              [r for r in change.refills if not _wanted(mode, r)])
         if not shown_orders and not shown_refills:
             return result
 
-        tx = Texts(self._i18n, user.language)
-        messages = views.notification(tx, shown_orders, shown_refills)
-        items = [_Item(o, True, views.order_summary(tx, o)) for o in shown_orders]
-        items += [_Item(r, False, views.refill_line(tx, r)) for r in shown_refills]
-        for (text, keyboard), covered in zip(messages, _split(items, [text for text, _ in messages]), strict=True):
+        # Each message comes with exactly the orders and refills it shows: those are marked
+        # as told once Telegram took it, and no others.
+        for message in notification(Texts(self._i18n, user.language), shown_orders, shown_refills):
             try:
-                await self._bot.send_message(change.tg_id, text, reply_markup=keyboard)
+                await self._bot.send_message(change.tg_id, message.text, reply_markup=message.keyboard)
             except Forbidden as error:
                 # Blocked (or deactivated): storage stops listing their orders until they are back.
                 log.info("user %s cannot be messaged (%s); their orders are no longer checked", change.tg_id, error)
@@ -160,19 +157,26 @@ class Notifier:
                 log.warning("notification to user %s refused by Telegram (%s); not sent again", change.tg_id, error)
             except TelegramError as error:
                 # The rate limiter already waited out 429s: this is a network problem or a
-                # Telegram outage. What is not marked as told is sent again next cycle.
+                # Telegram outage. What is not marked as told is sent again next cycle (so if
+                # Telegram took it and only its answer was lost, the user gets it twice).
                 log.warning("notification to user %s not delivered (%s); will retry next cycle", change.tg_id, error)
                 return result
             else:
                 result.messages += 1
-                result.told += len(covered)
-            await self._mark_told(covered)
+                result.told += len(message.orders) + len(message.refills)
+            # The next thing awaited once Telegram answered (see the module docstring).
+            await self._mark_told(message.orders, message.refills)
         return result
 
-    async def _mark_told(self, items: list[_Item]) -> None:
+    async def _mark_told(self, orders: Sequence[Any], refills: Sequence[Any]) -> None:
         # The status that was read, not the current one: a change racing the message is still due.
-        await self._db.mark_orders_told([(i.row.id, i.row.status) for i in items if i.is_order])
-        await self._db.mark_refills_told([(i.row.id, i.row.status) for i in items if not i.is_order])
+        if not orders and not refills:
+            return
+        # Shielded: a cycle cancelled meanwhile (the bot stopping) still records what Telegram took.
+        await asyncio.shield(self._db.mark_told(
+            [(o.id, o.status) for o in orders],
+            [(r.id, r.status) for r in refills],
+        ))
 
     async def key_rejected(self, account: Any) -> bool:
         """Tell the owner that the panel refuses their key and how to set a new one.
@@ -201,17 +205,3 @@ def _wanted(mode: NotifyMode, row: Any) -> bool:
     if mode is NotifyMode.FINAL:
         return bool(row.final)
     return True
-
-
-def _split(items: list[_Item], texts: list[str]) -> list[list[_Item]]:
-    """Which items each message shows: messages hold consecutive blocks, in order. Items not
-    found in any text go with the last message, so they are told once everything went out."""
-    covered: list[list[_Item]] = [[] for _ in texts]
-    position = 0
-    for index, text in enumerate(texts):
-        while position < len(items) and items[position].block in text:
-            covered[index].append(items[position])
-            position += 1
-    if texts:
-        covered[-1].extend(items[position:])
-    return covered

@@ -7,6 +7,7 @@
 
 from bot.panel.client import MAX_IDS_PER_REQUEST, PanelAccountApi, PanelClient
 from bot.panel.errors import (
+    AnswerTooLarge,
     BadLink,
     BadRequest,
     CancelNotAllowed,
@@ -21,6 +22,7 @@ from bot.panel.errors import (
     RefillNotAllowed,
     UnknownOrder,
     UnknownService,
+    UnreadableAnswer,
     UnrecognisedError,
     classify_error_text,
 )
@@ -37,6 +39,7 @@ from bot.panel.models import (
 
 __all__ = [
     "MAX_IDS_PER_REQUEST",
+    "AnswerTooLarge",
     "BadLink",
     "BadRequest",
     "Balance",
@@ -61,6 +64,7 @@ __all__ = [
     "ServiceKind",
     "UnknownOrder",
     "UnknownService",
+    "UnreadableAnswer",
     "UnrecognisedError",
     "classify_error_text",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "AnswerTooLarge",
     "BadRequest",
     "BadLink",
     "CancelNotAllowed",
@@ -28,6 +29,7 @@ __all__ = [
     "RefillNotAllowed",
     "UnknownOrder",
     "UnknownService",
+    "UnreadableAnswer",
     "UnrecognisedError",
     "classify_error_text",
 ]
@@ -162,6 +164,43 @@ class PanelUnavailable(PanelError):
         )
 
 
+class UnreadableAnswer(PanelUnavailable):
+    """JSON, but not an answer we can use: the wrong shape, a wrong type (a status that is a
+    number), an impossible value (a negative or NaN amount, an absurd count), or an error
+    marker without readable text. Never retried: the panel would answer the same.
+
+    `reason` names what was wrong (our words, e.g. "charge"); `raw` quotes the panel's value
+    for the client's log only (it is in neither the message nor the repr, and never shown).
+    """
+
+    code = "unreadable_answer"
+    default_message = "the panel's answer could not be read"
+
+    def __init__(self, http_status: int | None = 200, *, reason: str | None = None, raw: str | None = None) -> None:
+        self.raw = raw
+        super().__init__(http_status, None, reason=reason)
+
+    def __repr__(self) -> str:
+        return f"UnreadableAnswer(http_status={self.http_status!r}, reason={self.reason!r})"
+
+
+class AnswerTooLarge(PanelUnavailable):
+    """The answer was bigger than the bot reads for this action (`limit` in `unit`: "bytes"
+    or "services"); reading stopped there. Never retried: a broken or hostile panel would
+    send it again, and every copy costs memory and time."""
+
+    code = "answer_too_large"
+    default_message = "the panel's answer is larger than the bot accepts"
+
+    def __init__(self, http_status: int | None = 200, *, limit: int, unit: str = "bytes") -> None:
+        self.limit = limit
+        self.unit = unit
+        super().__init__(http_status, None, reason=f"over {limit:,} {unit}")
+
+    def __repr__(self) -> str:
+        return f"AnswerTooLarge(http_status={self.http_status!r}, limit={self.limit!r}, unit={self.unit!r})"
+
+
 class RateLimited(PanelUnavailable):
     """Too many requests; `retry_after` seconds when the panel said so."""
 
@@ -233,7 +272,9 @@ def _bound_from(text: str, words: tuple[str, ...]) -> int | None:
     chosen = following[0] if following else (numbers[-1] if numbers else None)
     if chosen is None:
         return None
-    return int(re.sub(r"\D", "", chosen.group()))
+    digits = re.sub(r"\D", "", chosen.group())
+    # No quantity has 19 digits; int() refuses more than 4,300 (and this must never raise).
+    return int(digits) if len(digits) <= 18 else None
 
 
 def _quantity_error(panel_text: str, norm: str) -> QuantityOutOfRange:
@@ -245,8 +286,14 @@ def _quantity_error(panel_text: str, norm: str) -> QuantityOutOfRange:
 
 
 def classify_error_text(panel_text: str) -> PanelError:
-    """Map a panel's error text to the matching `PanelError` (never raises)."""
+    """Map a panel's error text to the matching `PanelError` (never raises).
+
+    A blank text is an error the panel marked without words (`{"error": true}`): there is
+    nothing to show, so it reads as UnreadableAnswer rather than an empty quotation.
+    """
     text = panel_text.strip()
+    if not text:
+        return UnreadableAnswer(None, reason="an error without text")
     norm = _normalise(text)
     # Order matters: more specific phrases first ("active order with this link" mentions a link,
     # "Order not eligible for refill" mentions an order, "neworder" contains "order").

@@ -1,7 +1,8 @@
 """`PanelSimulator`: the simulated panel behind a real aiohttp server at `/api/v2`.
 
 Adds to the panel's books (`PanelState`) and actions (`PanelActions`): the HTTP front,
-request counters, and misbehaviour on demand (`fail_next`) for resilience tests.
+request counters, and misbehaviour on demand (`fail_next`, per action and per key) for
+resilience tests, hostile answers included (see bot.simulator.hostile).
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from typing import Any, Literal, get_args
 
 from aiohttp import web
 
+from bot.simulator import hostile
 from bot.simulator.actions import PanelActions
 
 __all__ = ["FailureKind", "PanelSimulator"]
 
 log = logging.getLogger("bot.simulator")
 
-FailureKind = Literal["html_500", "html_503_cloudflare", "http_429", "empty_body", "slow", "drop"]
+FailureKind = Literal[
+    "html_500", "html_503_cloudflare", "http_429", "empty_body", "slow", "drop",
+    # Hostile answers (bot.simulator.hostile):
+    "huge_body", "huge_catalogue", "trickle", "nan_values", "negative_values", "wrong_types",
+]  # fmt: skip
 API_PATH = "/api/v2"
 REQUEST_LOG_SIZE = 10_000  # bounded: the simulator can run for days as a demo panel
 
@@ -55,6 +61,7 @@ class _Failure:
     kind: FailureKind | None  # None: answer `canned` instead
     action: str | None
     canned: _Canned | None = None
+    key: str | None = None  # only requests with this API key
 
 
 def _json_default(value: Any) -> Any:
@@ -94,6 +101,10 @@ class PanelSimulator(PanelActions):
         )
         self.url = ""
         self.slow_seconds = slow_seconds
+        # Sizes and pace of the hostile answers (see bot.simulator.hostile).
+        self.huge_body_bytes = 50 * 1024 * 1024
+        self.huge_services = 200_000
+        self.trickle_seconds = 1.0
         self.retry_after = retry_after  # Retry-After header of "http_429"; None sends none
         self.utf8_bom = False  # prefix every JSON answer with a UTF-8 BOM, like some PHP panels
         self.requests: Counter[str] = Counter()
@@ -137,15 +148,18 @@ class PanelSimulator(PanelActions):
 
     # --- misbehaviour ---------------------------------------------------------------------------
 
-    def fail_next(self, n: int = 1, kind: FailureKind = "html_500", *, action: str | None = None) -> None:
-        """Misbehave on the next `n` requests (of `action` only, if given).
+    def fail_next(
+        self, n: int = 1, kind: FailureKind = "html_500", *, action: str | None = None, key: str | None = None
+    ) -> None:
+        """Misbehave on the next `n` requests (of `action` only, with `key` only, if given).
 
         "slow" and "drop" still perform the action (an `add` IS placed) before delaying the
-        answer by `slow_seconds` or closing the connection without answering.
+        answer by `slow_seconds` or closing the connection without answering; so do the
+        hostile kinds but "huge_catalogue" (see bot.simulator.hostile).
         """
         if kind not in get_args(FailureKind):
             raise ValueError(f"unknown failure kind {kind!r}")
-        self._failures.append(_Failure(n, kind, action))
+        self._failures.append(_Failure(n, kind, action, key=key))
 
     def respond_next(
         self,
@@ -155,8 +169,9 @@ class PanelSimulator(PanelActions):
         headers: dict[str, str] | None = None,
         action: str | None = None,
         n: int = 1,
+        key: str | None = None,
     ) -> None:
-        """Answer the next `n` requests (of `action`) with this exact answer, without acting.
+        """Answer the next `n` requests (of `action`, with `key`) with this exact answer, without acting.
 
         `body`: bytes/str are sent as they are, anything else as JSON. For answers the seed
         panel never gives (other panels' error texts, odd shapes, 403/422 JSON errors...).
@@ -168,14 +183,17 @@ class PanelSimulator(PanelActions):
         else:
             raw = json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
             content_type = "application/json"
-        self._failures.append(_Failure(n, None, action, canned=_Canned(status, raw, content_type, headers or {})))
+        canned = _Canned(status, raw, content_type, headers or {})
+        self._failures.append(_Failure(n, None, action, canned=canned, key=key))
 
     def clear_failures(self) -> None:
         self._failures.clear()
 
-    def _take_failure(self, action: str) -> _Failure | None:
+    def _take_failure(self, action: str, key: str) -> _Failure | None:
         for failure in self._failures:
-            if failure.remaining > 0 and failure.action in (None, action):
+            if failure.kind == "huge_catalogue" and action != "services":
+                continue  # only a catalogue can be a huge catalogue: other actions answer as usual
+            if failure.remaining > 0 and failure.action in (None, action) and failure.key in (None, key):
                 failure.remaining -= 1
                 return failure
         return None
@@ -192,7 +210,7 @@ class PanelSimulator(PanelActions):
         action = params.get("action", "")
         self.requests[action] += 1
         self.request_log.append((time.monotonic(), action, params.get("key", "")))
-        taken = self._take_failure(action)
+        taken = self._take_failure(action, params.get("key", ""))
         if taken is not None and taken.canned is not None:
             canned = taken.canned
             return web.Response(
@@ -209,7 +227,13 @@ class PanelSimulator(PanelActions):
             return self._json({"error": "Too many requests"}, status=429, headers=headers)
         if failure == "empty_body":
             return web.Response(status=200, body=b"", content_type="text/html")
+        if failure == "huge_catalogue":
+            return await self._stream(request, failure, b"")
         payload = self.answer(params)
+        if failure in hostile.DISTORTIONS:
+            payload = hostile.distort(payload, failure)
+        if failure in hostile.STREAMED:
+            return await self._stream(request, failure, self._encode(payload))
         if failure == "slow":
             # Wakes early when the simulator stops, so tests do not wait for slow answers.
             with contextlib.suppress(asyncio.TimeoutError):
@@ -221,10 +245,18 @@ class PanelSimulator(PanelActions):
             raise asyncio.CancelledError
         return self._json(payload)
 
-    def _json(self, payload: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    async def _stream(self, request: web.Request, kind: str, encoded: bytes) -> web.StreamResponse:
+        return await hostile.stream(
+            request, kind, encoded, huge_body_bytes=self.huge_body_bytes, huge_services=self.huge_services,
+            trickle_seconds=self.trickle_seconds, stopping=self._stopping,
+        )  # fmt: skip
+
+    def _encode(self, payload: Any) -> bytes:
         body = json.dumps(payload, ensure_ascii=False, default=_json_default).encode("utf-8")
-        if self.utf8_bom:
-            body = b"\xef\xbb\xbf" + body
+        return b"\xef\xbb\xbf" + body if self.utf8_bom else body
+
+    def _json(self, payload: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+        body = self._encode(payload)
         return web.Response(
             status=status, body=body, content_type="application/json", charset="utf-8", headers=headers
         )

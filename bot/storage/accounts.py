@@ -95,37 +95,6 @@ class AccountsMixin(StoreBase):
         return [self._account(row) for row in rows]
 
     @_forgets_owner
-    async def set_active_account(self, tg_id: int, account_id: int) -> bool:
-        """Returns False (and changes nothing) if the account is not this user's."""
-        async with self._conn.transaction() as session:
-            if await session.one("SELECT 1 FROM accounts WHERE id = ? AND tg_id = ?", (account_id, tg_id)) is None:
-                return False
-            await session.execute("UPDATE accounts SET active = 0 WHERE tg_id = ? AND active = 1", (tg_id,))
-            await session.execute("UPDATE accounts SET active = 1 WHERE id = ? AND tg_id = ?", (account_id, tg_id))
-        return True
-
-    @_forgets_owner
-    async def remove_account(self, tg_id: int, account_id: int) -> bool:
-        """Delete the account with its key, catalogue cache, intents, orders and refills.
-
-        If it was the active account, the newest remaining one becomes active, so the user is
-        never left with accounts but none active. Returns False if the account is not this user's.
-        """
-        async with self._conn.transaction() as session:
-            row = await session.one("SELECT active FROM accounts WHERE id = ? AND tg_id = ?", (account_id, tg_id))
-            if row is None:
-                return False
-            # Foreign keys cascade to the catalogue cache, intents, orders and refills.
-            await session.execute("DELETE FROM accounts WHERE id = ? AND tg_id = ?", (account_id, tg_id))
-            if row["active"]:
-                await session.execute(
-                    """UPDATE accounts SET active = 1
-                       WHERE id = (SELECT MAX(id) FROM accounts WHERE tg_id = ?)""",
-                    (tg_id,),
-                )
-        return True
-
-    @_forgets_owner
     async def set_account_currency(self, tg_id: int, account_id: int, currency: str | None) -> bool:
         async with self._conn.transaction() as session:
             changed = await session.execute(

@@ -4,6 +4,11 @@ The confirm button carries a token. `begin_intent` claims it atomically before t
 request is sent; a second click (or a concurrent handler) sees the existing intent instead of
 ordering again. Only a definite failure (FAILED) frees the token for another attempt; a
 SUBMITTING or UNKNOWN intent means the order may exist on the panel and must not be resent.
+
+An UNKNOWN intent stays with its user (listed with its request snapshot) until the user
+settles it: "it was placed" with the panel's order id (PLACED, plus its order row), or "it
+was not placed" (FAILED with `SETTLED_NOT_PLACED`, a token that is never claimed again: an
+order placed after that is a new intent with a new token).
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ import sqlite3
 from typing import Any
 
 from . import codec
-from .base import StoreBase, require_account
+from .base import StoreBase, money_to_text, require_account
 from .connection import Session
 from .errors import NotFoundError
 from .models import Intent, IntentClaim, IntentState, NewOrder, Order
 from .orders import insert_order, select_order
+
+# error_code of an UNKNOWN intent the user said the panel did not place.
+SETTLED_NOT_PLACED = "settled_not_placed"
 
 _COLUMNS = "token, tg_id, account_id, state, panel_order_id, request, error_code, created_at, updated_at"
 
@@ -46,8 +54,8 @@ class IntentsMixin(StoreBase):
 
         claimed=True: the caller must send the order and then report intent_placed / intent_failed /
         intent_unknown. claimed=False: the token is taken; `intent` tells its state and order id.
-        A FAILED intent is claimed again (with this request). Raises NotFoundError if the account
-        is not this user's.
+        A FAILED intent is claimed again (with this request), unless the user settled it as not
+        placed. Raises NotFoundError if the account is not this user's.
         """
         request_json = codec.dumps(request)
         now = self._clock()
@@ -61,7 +69,7 @@ class IntentsMixin(StoreBase):
                     (tg_id, token, account_id, IntentState.SUBMITTING.value, request_json, now, now),
                 )
                 claimed = True
-            elif existing.state is IntentState.FAILED:
+            elif existing.state is IntentState.FAILED and existing.error_code != SETTLED_NOT_PLACED:
                 await session.execute(
                     """UPDATE intents SET state = ?, account_id = ?, request = ?, error_code = NULL, updated_at = ?
                        WHERE tg_id = ? AND token = ?""",
@@ -102,10 +110,11 @@ class IntentsMixin(StoreBase):
         Never overrides PLACED. Returns True if the intent changed."""
         return await self._settle(tg_id, token, IntentState.FAILED, error_code)
 
-    async def intent_unknown(self, tg_id: int, token: str) -> bool:
+    async def intent_unknown(self, tg_id: int, token: str, reason: str | None = None) -> bool:
         """No definite answer (timeout, connection lost): the order may exist, so the token stays
-        taken. Only a SUBMITTING intent becomes UNKNOWN. Returns True if the intent changed."""
-        return await self._settle(tg_id, token, IntentState.UNKNOWN, None)
+        taken. Only a SUBMITTING intent becomes UNKNOWN; `reason` (what went wrong, e.g.
+        "timeout") is kept in error_code. Returns True if the intent changed."""
+        return await self._settle(tg_id, token, IntentState.UNKNOWN, reason)
 
     async def _settle(self, tg_id: int, token: str, state: IntentState, error_code: str | None) -> bool:
         # A FAILED verdict may also settle an UNKNOWN intent (e.g. after checking the panel).
@@ -125,11 +134,91 @@ class IntentsMixin(StoreBase):
         async with self._conn.reading() as session:
             return await _select(session, tg_id, token)
 
-    async def recover_submitting_intents(self, updated_before: float) -> int:
+    async def recover_interrupted_intents(self, updated_before: float, reason: str = "stopped") -> list[Intent]:
         """At start-up: intents left SUBMITTING by a process that died mid-request become UNKNOWN
-        (the order may or may not exist on the panel). Returns how many."""
+        (the order may or may not exist on the panel), with `reason` as error_code. Returns them,
+        so that their users can be told."""
         async with self._conn.transaction() as session:
-            return await session.execute(
-                "UPDATE intents SET state = ?, updated_at = ? WHERE state = ? AND updated_at < ?",
-                (IntentState.UNKNOWN.value, self._clock(), IntentState.SUBMITTING.value, updated_before),
+            rows = await session.all(
+                f"SELECT {_COLUMNS} FROM intents WHERE state = ? AND updated_at < ?",
+                (IntentState.SUBMITTING.value, updated_before),
             )
+            if not rows:
+                return []
+            now = self._clock()
+            await session.executemany(
+                "UPDATE intents SET state = ?, error_code = ?, updated_at = ? WHERE tg_id = ? AND token = ? AND state = ?",
+                [(IntentState.UNKNOWN.value, reason, now, row["tg_id"], row["token"], IntentState.SUBMITTING.value)
+                 for row in rows],
+            )
+            return [await _select(session, row["tg_id"], row["token"]) for row in rows]
+
+    async def unknown_intents(self, tg_id: int, account_id: int | None = None, limit: int = 20) -> list[Intent]:
+        """The user's orders whose outcome is unknown (on `account_id` only, if given), newest first."""
+        where = "tg_id = ? AND state = ?"
+        params: tuple[object, ...] = (tg_id, IntentState.UNKNOWN.value)
+        if account_id is not None:
+            where += " AND account_id = ?"
+            params += (account_id,)
+        async with self._conn.reading() as session:
+            rows = await session.all(
+                f"SELECT {_COLUMNS} FROM intents WHERE {where} ORDER BY created_at DESC, token LIMIT ?", (*params, limit)
+            )
+        return [_intent(row) for row in rows]
+
+    async def settle_intent_not_placed(self, tg_id: int, token: str) -> bool:
+        """The user says the panel did not place this UNKNOWN intent: it becomes FAILED with
+        SETTLED_NOT_PLACED, and its token is never claimed again. True if it changed."""
+        async with self._conn.transaction() as session:
+            changed = await session.execute(
+                """UPDATE intents SET state = ?, error_code = ?, updated_at = ?
+                   WHERE tg_id = ? AND token = ? AND state = ?""",
+                (IntentState.FAILED.value, SETTLED_NOT_PLACED, self._clock(), tg_id, token, IntentState.UNKNOWN.value),
+            )
+        return changed > 0
+
+    async def settle_intent_placed(self, tg_id: int, token: str, order: NewOrder) -> Order | None:
+        """The user showed that the panel placed this UNKNOWN intent as `order.panel_order_id`:
+        in one transaction the intent becomes PLACED and the order is stored. An order already
+        followed under that id (e.g. from /status) keeps its row and gains the details it lacked.
+
+        None if the intent is no longer UNKNOWN (settled meanwhile). Raises NotFoundError for an
+        unknown token, ValueError if `order` is not on the intent's account.
+        """
+        now = self._clock()
+        async with self._conn.transaction() as session:
+            intent = await _select(session, tg_id, token)
+            if intent is None:
+                raise NotFoundError("order intent not found for this user")
+            if intent.account_id != order.account_id:
+                raise ValueError("order.account_id differs from the intent's account")
+            if intent.state is not IntentState.UNKNOWN:
+                return None
+            panel_order_id = int(order.panel_order_id)
+            await session.execute(
+                """UPDATE intents SET state = ?, panel_order_id = ?, updated_at = ?
+                   WHERE tg_id = ? AND token = ?""",
+                (IntentState.PLACED.value, panel_order_id, now, tg_id, token),
+            )
+            if not await insert_order(session, tg_id, order, now):
+                await session.execute(_FILL_DETAILS, (*_details(order), tg_id, order.account_id, panel_order_id))
+            stored = await select_order(session, tg_id, order.account_id, panel_order_id)
+        assert stored is not None
+        return stored
+
+
+# An order followed from the website knows only what `status` tells: add what the intent knew.
+_FILL_DETAILS = """
+    UPDATE orders SET service_id = COALESCE(service_id, ?), service_name = COALESCE(service_name, ?),
+                      service_type = COALESCE(service_type, ?), link = COALESCE(link, ?),
+                      quantity = COALESCE(quantity, ?), expected_charge = COALESCE(expected_charge, ?),
+                      currency = COALESCE(currency, ?), refill_allowed = MAX(refill_allowed, ?),
+                      cancel_allowed = MAX(cancel_allowed, ?)
+    WHERE tg_id = ? AND account_id = ? AND panel_order_id = ?"""
+
+
+def _details(order: NewOrder) -> tuple[object, ...]:
+    return (
+        order.service_id, order.service_name, order.service_type, order.link, order.quantity,
+        money_to_text(order.expected_charge), order.currency, int(order.refill_allowed), int(order.cancel_allowed),
+    )  # fmt: skip

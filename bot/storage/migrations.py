@@ -147,7 +147,72 @@ _V3_PERSISTENCE = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_CORE, _V2_INDEXES, _V3_PERSISTENCE)
+_V4_ORDER_REQUESTS = Migration(
+    4,
+    "refill and cancel requests, claimed before they are sent (at most one live per order and kind)",
+    (
+        # Keyed by the panel's order id, not orders.id: orders made on the website can be
+        # refilled without being tracked. `finished`: an accepted refill reached a final status.
+        """CREATE TABLE order_requests (
+            id             INTEGER PRIMARY KEY,
+            tg_id          INTEGER NOT NULL,
+            account_id     INTEGER NOT NULL,
+            kind           TEXT    NOT NULL CHECK (kind IN ('refill', 'cancel')),
+            panel_order_id INTEGER NOT NULL,
+            state          TEXT    NOT NULL CHECK (state IN ('submitting', 'accepted', 'refused', 'unknown')),
+            refill_id      INTEGER,
+            finished       INTEGER NOT NULL DEFAULT 0 CHECK (finished IN (0, 1)),
+            error_code     TEXT,
+            created_at     REAL    NOT NULL,
+            updated_at     REAL    NOT NULL,
+            FOREIGN KEY (account_id, tg_id) REFERENCES accounts (id, tg_id) ON DELETE CASCADE
+        )""",
+        # The claim rule itself: two live requests for one order and kind cannot both exist,
+        # whatever process or coroutine inserts them. Keep in step with claims._LIVE.
+        """CREATE UNIQUE INDEX order_requests_live ON order_requests (account_id, kind, panel_order_id)
+           WHERE state IN ('submitting', 'unknown') OR (state = 'accepted' AND finished = 0)""",
+        "CREATE INDEX order_requests_by_order ON order_requests (account_id, kind, panel_order_id, id)",
+    ),
+)
+
+# Versions 5-8 are reserved for features being built in parallel in this release (mass orders,
+# several panels, order history, operations): each fills in its own step. A step left empty
+# only bumps the version.
+
+_V5_MASS_ORDERS = Migration(
+    5,
+    "mass orders (reserved)",
+    (),
+)
+
+_V6_PANELS = Migration(
+    6,
+    "several panels per user (reserved)",
+    (),
+)
+
+_V7_ORDER_HISTORY = Migration(
+    7,
+    "order history: filters, time zone (reserved)",
+    (),
+)
+
+_V8_OPERATIONS = Migration(
+    8,
+    "operations: broadcasts, announcements setting, maintenance (reserved)",
+    (),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1_CORE,
+    _V2_INDEXES,
+    _V3_PERSISTENCE,
+    _V4_ORDER_REQUESTS,
+    _V5_MASS_ORDERS,
+    _V6_PANELS,
+    _V7_ORDER_HISTORY,
+    _V8_OPERATIONS,
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be 1..N"

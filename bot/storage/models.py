@@ -21,6 +21,20 @@ class IntentState(StrEnum):
     UNKNOWN = "unknown"  # no definite answer (timeout, crash): never resend blindly
 
 
+class RequestKind(StrEnum):
+    """What a claimed request asks the panel to do with an order (see claims.py)."""
+
+    REFILL = "refill"
+    CANCEL = "cancel"
+
+
+class RequestState(StrEnum):
+    SUBMITTING = "submitting"  # claimed; the request may be in flight
+    ACCEPTED = "accepted"  # the panel said yes (a refill id, or a cancel confirmed)
+    REFUSED = "refused"  # the panel definitely said no, or the request never left: may be asked again
+    UNKNOWN = "unknown"  # no definite answer: never resend blindly
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     tg_id: int
@@ -67,6 +81,39 @@ class Intent:
 class IntentClaim:
     claimed: bool  # True: the caller owns this attempt and must send the order to the panel
     intent: Intent
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """One claimed refill or cancel of a panel order (which the bot may not track)."""
+
+    id: int
+    tg_id: int
+    account_id: int
+    kind: RequestKind
+    panel_order_id: int
+    state: RequestState
+    refill_id: int | None  # the panel's refill id, once a refill is accepted
+    finished: bool  # an accepted refill reached a final status: the order may be refilled again
+    error_code: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RequestClaim:
+    claimed: bool  # True: the caller owns this request and must send it, then settle it
+    request: OrderRequest  # the new request, or the live one that blocked the claim
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSettlement:
+    """How a claimed request ended (`Database.settle_requests`)."""
+
+    request_id: int
+    state: RequestState  # ACCEPTED, REFUSED or UNKNOWN
+    refill_id: int | None = None
+    error_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from .base import StoreBase, chunks, money_to_text, pages_by_account, require_account, rows_by_id, text_to_money
 from .connection import Session
 from .models import NewOrder, Order, OrderStatusUpdate
+from .refills import _MARK_TOLD as _MARK_REFILL_TOLD
 
 _FIELDS = (
     "id", "tg_id", "account_id", "panel_order_id", "service_id", "service_name", "service_type", "link",
@@ -87,18 +88,6 @@ async def select_order(session: Session, tg_id: int, account_id: int, panel_orde
 
 
 class OrdersMixin(StoreBase):
-    async def track_order(self, tg_id: int, order: NewOrder) -> Order:
-        """Remember an order (e.g. one made on the website); an already tracked one is returned as is.
-
-        Raises NotFoundError if `order.account_id` is not this user's account.
-        """
-        async with self._conn.transaction() as session:
-            await require_account(session, tg_id, order.account_id)
-            await insert_order(session, tg_id, order, self._clock())
-            stored = await select_order(session, tg_id, order.account_id, order.panel_order_id)
-        assert stored is not None
-        return stored
-
     async def track_orders(self, tg_id: int, orders: Sequence[NewOrder]) -> int:
         """Remember many orders in one transaction; returns how many were not tracked before."""
         if not orders:
@@ -235,6 +224,20 @@ class OrdersMixin(StoreBase):
 
     async def mark_order_told(self, order_pk: int, status: str) -> bool:
         return await self.mark_orders_told([(order_pk, status)]) > 0
+
+    async def mark_told(self, orders: Iterable[tuple[int, str]], refills: Iterable[tuple[int, str]]) -> None:
+        """Tracker: one message told the users about these orders and refills ((pk, status shown)
+        pairs, as in mark_orders_told). One transaction, so one fsync: called right after Telegram
+        accepted the message, it is the whole window in which a crash makes the message repeat."""
+        order_params = [(status, pk, status) for pk, status in orders]
+        refill_params = [(status, pk, status) for pk, status in refills]
+        if not order_params and not refill_params:
+            return
+        async with self._conn.transaction() as session:
+            if order_params:
+                await session.executemany(_MARK_TOLD, order_params)
+            if refill_params:
+                await session.executemany(_MARK_REFILL_TOLD, refill_params)
 
     async def iter_open_orders(
         self, page_size: int = 500, *, checked_before: float | None = None

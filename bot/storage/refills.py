@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from .base import StoreBase, pages_by_account, rows_by_id
 from .errors import NotFoundError
@@ -61,15 +61,6 @@ class RefillsMixin(StoreBase):
         assert row is not None
         return _refill(row)
 
-    async def list_refills(self, tg_id: int, order_pk: int | None = None) -> list[Refill]:
-        """The user's refills (of one order if given), newest first."""
-        where, params = ("r.tg_id = ?", (tg_id,)) if order_pk is None else (
-            "r.tg_id = ? AND r.order_id = ?", (tg_id, order_pk)
-        )  # fmt: skip
-        async with self._conn.reading() as session:
-            rows = await session.all(f"{_SELECT} WHERE {where} ORDER BY r.id DESC", params)
-        return [_refill(row) for row in rows]
-
     async def update_refill_statuses(self, updates: Sequence[RefillStatusUpdate]) -> set[int]:
         """Tracker: store what the panel reported about many refills in one transaction; returns
         the pks whose status or final flag changed."""
@@ -99,21 +90,6 @@ class RefillsMixin(StoreBase):
             if told:
                 await session.executemany(_MARK_TOLD, told)
         return changed
-
-    async def update_refill_status(self, refill_pk: int, status: str, final: bool, checked_at: float) -> bool:
-        """One refill's `update_refill_statuses`: True if status or final changed."""
-        return refill_pk in await self.update_refill_statuses([RefillStatusUpdate(refill_pk, status, final, checked_at)])
-
-    async def mark_refills_told(self, told: Iterable[tuple[int, str]]) -> int:
-        """The users have been told about these (refill pk, status) pairs (see mark_orders_told)."""
-        params = [(status, refill_pk, status) for refill_pk, status in told]
-        if not params:
-            return 0
-        async with self._conn.transaction() as session:
-            return await session.executemany(_MARK_TOLD, params)
-
-    async def mark_refill_told(self, refill_pk: int, status: str) -> bool:
-        return await self.mark_refills_told([(refill_pk, status)]) > 0
 
     async def iter_open_refills(self, page_size: int = 500) -> AsyncIterator[list[Refill]]:
         """Tracker: non-final refills of non-blocked users on non-paused accounts, by (account_id, id),

@@ -4,6 +4,8 @@
     reply = await user.send("/start")          # waits until the bot has answered and gone quiet
     assert "Xin chào" in reply.text
     reply = await user.press("Số dư")          # presses an inline button of the last keyboard
+    await user.send_photo(caption="look")      # photos and documents carry a caption
+    await user.edit(message, "new text")       # an edited_message update for the user's own message
     assert user.last_message().buttons == [...]
 
 A wait ends when (for send) the bot made at least one call touching the chat (send/edit/delete/
@@ -90,13 +92,38 @@ class FakeUser:
                    idle: float | None = None) -> Reply:
         """Send a text message (bot_command entities are added for /commands) and wait for the bot."""
         message = self.fake.add_user_message(self.chat, self.record, text)
+        return await self._deliver("message", message, f"send({text!r})", expect_reply, timeout, idle)
+
+    async def send_photo(self, caption: str = "", **options: object) -> Reply:
+        """Send a photo with `caption` and wait for the bot (options as for send())."""
+        message = self.fake.add_user_message(self.chat, self.record, caption, media=self.fake.media_json("photo"))
+        return await self._deliver("message", message, f"send_photo(caption={caption!r})", **options)
+
+    async def send_document(self, caption: str = "", file_name: str = "file.txt", **options: object) -> Reply:
+        """Send a document with `caption` and wait for the bot (options as for send())."""
+        media = self.fake.media_json("document", file_name)
+        message = self.fake.add_user_message(self.chat, self.record, caption, media=media)
+        return await self._deliver("message", message, f"send_document(caption={caption!r})", **options)
+
+    async def edit(self, message: ChatMessage, text: str, *, expect_reply: bool = False,
+                   timeout: float | None = None, idle: float | None = None) -> Reply:
+        """Edit one of this user's messages (its text, or a photo's caption): the bot receives an
+        `edited_message` update. By default no answer is expected, as for most edits."""
+        if message.chat_id != self.chat.id:
+            raise AssertionError(f"message {message!r} is not in chat {self.chat.id}")
+        self.fake.edit_user_message(message, text)
+        return await self._deliver("edited_message", message, f"edit(#{message.message_id}, {text!r})",
+                                   expect_reply, timeout, idle)
+
+    async def _deliver(self, kind: str, message: ChatMessage, what: str, expect_reply: bool = True,
+                       timeout: float | None = None, idle: float | None = None) -> Reply:
         start = self._mark()
-        update = self.fake.queue_update("message", self.fake.message_json(message), self.chat.id)
+        update = self.fake.queue_update(kind, self.fake.message_json(message), self.chat.id)
         replies_before = self.chat.reply_count
         await self._wait(
             update,
             (lambda: self.chat.reply_count > replies_before) if expect_reply else (lambda: True),
-            f"send({text!r})", "the bot made no call in this chat", timeout, idle,
+            what, "the bot made no call in this chat", timeout, idle,
         )
         return self._collect(start)
 

@@ -59,6 +59,8 @@ class ChatMessage:
     edit_date: int | None = None
     formatted: FormattedText | None = field(default=None, repr=False)
     markup: Markup | None = field(default=None, repr=False)
+    # A user's photo or document: its Bot API fields ({"photo": [...]}); `text` is then the caption.
+    media: dict[str, Any] | None = None
 
     @property
     def is_bot(self) -> bool:
@@ -88,6 +90,8 @@ class ChatMessage:
         """One readable line for failure messages."""
         who = "bot " if self.is_bot else "user"
         mode = f" [{self.parse_mode}]" if self.parse_mode else ""
+        if self.media:
+            mode += f" [{next(iter(self.media))}, caption]"
         text = self.plain_text if len(self.plain_text) <= 300 else self.plain_text[:300] + "…"
         line = f"#{self.message_id} {who}{mode}: {text!r}"
         if self.reply_markup:

@@ -12,6 +12,7 @@
 Requests arrive as POST /bot<TOKEN>/<method>; answers use Telegram's shapes and wording.
 Everything the bot did is kept for inspection: `calls`, `rejections`, chat transcripts
 (`transcript(chat_id)`), `bot_commands`, `callback_queries`, chat actions.
+Failures on demand: `fail_next()` (the next calls), `refuse_method()` (a method the server lacks).
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ DEFAULT_TOKEN = f"{DEFAULT_BOT_ID}:AAHfakeTokenForTests-0123456789abcd"  # BotFa
 _PATH = re.compile(r"/bot([^/]*)/([A-Za-z_]*)/?")
 _COMMAND = re.compile(r"(?<![\w/<>])/[a-zA-Z0-9_]{1,64}(?:@[a-zA-Z0-9_]{3,32})?(?![\w/<>])")
 _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+def command_entities(text: str) -> list[dict[str, Any]]:
+    """bot_command entities, as Telegram adds them to a message's text."""
+    return [
+        {"type": "bot_command", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())}
+        for m in _COMMAND.finditer(text)
+    ]
 
 
 class FakeBotApi(BotApiMethods):
@@ -93,6 +102,7 @@ class FakeBotApi(BotApiMethods):
         self._updates_by_id: dict[int, QueuedUpdate] = {}
         self.allowed_updates: list[str] | None = None
         self.flood: FloodLimiter | None = None
+        self.missing_methods: set[str] = set()  # lower-case names answered 404, see refuse_method()
 
         self._pending: list[QueuedUpdate] = []  # queued and not yet confirmed by an offset
         self._failures: list[FailureRule] = []
@@ -167,7 +177,7 @@ class FakeBotApi(BotApiMethods):
             params = Params(await read_params(request))
             if token != self.token:
                 raise ApiError(401, "Unauthorized")
-            if impl is None:
+            if impl is None or name.lower() in self.missing_methods:
                 raise ApiError(404, "Not Found")
             self._raise_injected_failure(name, params)
             if name == "getUpdates":
@@ -329,10 +339,15 @@ class FakeBotApi(BotApiMethods):
             "from": sender.to_json(),
             "chat": chat.to_json(),
             "date": message.date,
-            "text": message.plain_text,
         }
+        if message.media is not None:
+            data.update(message.media)
+            if message.plain_text:
+                data["caption"] = message.plain_text
+        else:
+            data["text"] = message.plain_text
         if message.entities:
-            data["entities"] = message.entities
+            data["caption_entities" if message.media is not None else "entities"] = message.entities
         if message.reply_markup:
             data["reply_markup"] = {"inline_keyboard": message.reply_markup}
         if message.edit_date:
@@ -355,19 +370,38 @@ class FakeBotApi(BotApiMethods):
         self.chats[chat.id] = chat
         return user, chat
 
-    def add_user_message(self, chat: ChatRecord, user: UserRecord, text: str) -> ChatMessage:
-        entities = [
-            {"type": "bot_command", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group())}
-            for m in _COMMAND.finditer(text)
-        ]
+    def add_user_message(self, chat: ChatRecord, user: UserRecord, text: str,
+                         media: dict[str, Any] | None = None) -> ChatMessage:
+        """A message the user sends: text, or with `media` (e.g. media_json("photo")) a photo or
+        document whose caption is `text`."""
         message = ChatMessage(
             chat_id=chat.id, message_id=chat.next_message_id, sender="user", from_user_id=user.id,
-            date=int(self.clock.wall()), text=text, parse_mode=None, plain_text=text, entities=entities,
-            formatted=FormattedText(text),
+            date=int(self.clock.wall()), text=text, parse_mode=None, plain_text=text,
+            entities=command_entities(text), formatted=FormattedText(text), media=media,
         )
         chat.next_message_id += 1
         chat.messages.append(message)
         return message
+
+    def edit_user_message(self, message: ChatMessage, text: str) -> None:
+        """The user edits their own message (or its caption); the update is queued by the caller."""
+        if message.is_bot or message.deleted:
+            raise AssertionError(f"a user can only edit their own message still present: {message!r}")
+        message.edits.append(message.current_version())
+        message.text = message.plain_text = text
+        message.entities = command_entities(text)
+        message.formatted = FormattedText(text)
+        message.edit_date = int(self.clock.wall())
+
+    def media_json(self, kind: str, file_name: str = "file.txt") -> dict[str, Any]:
+        """The Bot API fields of a user's "photo" or "document" (no file behind it)."""
+        ident = f"{kind}-{self._next_update_id}"
+        if kind == "photo":
+            return {"photo": [{"file_id": ident, "file_unique_id": ident, "width": 90, "height": 90, "file_size": 1024}]}
+        if kind == "document":
+            return {"document": {"file_id": ident, "file_unique_id": ident, "file_name": file_name,
+                                 "mime_type": "text/plain", "file_size": 64}}
+        raise ValueError(f"unsupported media kind {kind!r}")
 
     def add_callback_query(self, user: UserRecord, message: ChatMessage, data: str) -> CallbackQueryRecord:
         query_id = f"{user.id}{self._next_query_id:010d}"
@@ -408,6 +442,14 @@ class FakeBotApi(BotApiMethods):
         for `chat_id`, with an error: by default 429 "Too Many Requests: retry after N"."""
         self._failures.append(FailureRule(method.lower() if method else None, chat_id, count,
                                           error_code, description, retry_after))
+
+    def refuse_method(self, method: str) -> None:
+        """Answer every `method` call with 404 "Not Found", as a Bot API server (or emulator) that
+        lacks the method does, until allow_method(). Each refusal is recorded in `rejections`."""
+        self.missing_methods.add(method.lower())
+
+    def allow_method(self, method: str) -> None:
+        self.missing_methods.discard(method.lower())
 
     def block_bot(self, user_id: int) -> None:
         """The user blocked the bot: sends to them answer 403 "Forbidden: bot was blocked by the user"."""

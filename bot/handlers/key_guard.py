@@ -1,0 +1,76 @@
+"""Messages that hold an API key: dealt with before any other handler reads them.
+
+Registered in handler group -1, the way python-telegram-bot's rules-bot does cross-cutting
+checks: a message whose text, caption or edit holds something shaped like a key, or one of the
+sender's own stored keys, ends here (`ApplicationHandlerStop`). So no later handler searches for
+it, echoes it, or keeps it in the persisted user_data (search pages, order drafts, steps).
+
+In a private chat the message is deleted at once. A plain text message (not a command, caption
+or edit) is taken as the key and checked when it is the user's answer to the key step, when
+the user has no key yet, or when it is a key and nothing else; any other message holding a key
+gets one line saying why it was deleted. Edits are otherwise ignored: acting again on an old
+message would surprise more than help. In groups keys are never read; the sender is warned.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.core.secrets import choose_key, find_keys, is_well_formed_key
+from bot.handlers import account
+from bot.handlers.common import STEP, delete_message, get_session, is_private, language_of
+from bot.presentation import Texts
+
+log = logging.getLogger(__name__)
+
+
+async def guard(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    if is_private(update):
+        await _private(update, context, message)
+    else:
+        await _group(update, context, message)
+    if update.edited_message is not None:
+        raise ApplicationHandlerStop  # an edit without a key: nothing to do
+
+
+async def _private(update: Update, context: BotContext, message: Message) -> None:
+    text = message.text or message.caption or ""
+    if not text:
+        return
+    session = await get_session(update, context)
+    edited = update.edited_message is not None
+    plain = message.text is not None and not edited and not text.startswith("/")
+    key_step = context.user_data.get(STEP) == "key" or session.account is None
+    own_keys = await context.deps.db.api_keys(session.tg_id) if session.account is not None else ()
+    found = find_keys(text, own_keys)
+    if key_step and not plain and not text.startswith("/") and is_well_formed_key(text.strip()):
+        found.append(text.strip())  # a caption or edit in the key step may be a key of any shape
+    if plain and (key_step or text.strip() in found):
+        await account.receive_key(update, context, choose_key(text, found))
+        raise ApplicationHandlerStop
+    if not found:
+        return
+    log.info("deleted a message holding an API key from user %s", session.tg_id)
+    await delete_message(message, "a message holding a key")
+    tx = Texts(context.deps.i18n, session.lang)
+    await update.effective_chat.send_message(tx("key.deleted_send_alone" if key_step else "key.deleted"))
+    raise ApplicationHandlerStop
+
+
+async def _group(update: Update, context: BotContext, message: Message) -> None:
+    text = message.text or message.caption or ""
+    if not text:
+        return
+    if not find_keys(text, await context.deps.db.api_keys(update.effective_user.id)):
+        return
+    # Not read, and not deletable without admin rights: say why the key must be replaced.
+    tx = Texts(context.deps.i18n, await language_of(update, context))
+    await message.reply_text(tx("group.key_warning"))
+    raise ApplicationHandlerStop

@@ -1,0 +1,59 @@
+"""What became of the refills and cancels the user asked for, and words that are not order ids."""
+
+from __future__ import annotations
+
+from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
+from bot.i18n import Html
+from bot.presentation.orders import status_name
+from bot.presentation.texts import Texts, shorten
+
+NOT_IDS_SHOWN = 10
+NOT_ID_MAX = 30
+
+
+def not_ids_lines(tx: Texts, words: list[str]) -> list[Html]:
+    """One line for each word typed where an order id was expected ("abc is not an order id")."""
+    lines = [tx("ids.not_an_id", token=shorten(word, NOT_ID_MAX)) for word in words[:NOT_IDS_SHOWN]]
+    if len(words) > NOT_IDS_SHOWN:
+        lines.append(tx("ids.more_not_ids", count=tx.number(len(words) - NOT_IDS_SHOWN)))
+    return lines
+
+
+def refill_result_line(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:
+    """One order's line of a refill report; `panel_reason` explains `result.error`."""
+    order_id, outcome = result.order_id, result.outcome
+    if outcome is RequestOutcome.SENT:
+        return tx("refill.line_ok", id=order_id, refill=result.refill_id)
+    if outcome is RequestOutcome.ALREADY:
+        return tx("refill.line_already", id=order_id, refill=result.refill_id)
+    if outcome is RequestOutcome.PENDING:
+        return tx("refill.line_pending", id=order_id)
+    if outcome is RequestOutcome.UNKNOWN:
+        return tx("refill.line_unknown", id=order_id)
+    if outcome is RequestOutcome.INELIGIBLE:
+        if result.reason is Ineligible.NOT_FINAL:
+            return tx("refill.line_not_final", id=order_id, status=status_name(tx, result.status))
+        if result.reason is Ineligible.CANCELED:
+            return tx("refill.line_canceled", id=order_id)
+        return tx("refill.line_no_refill", id=order_id)
+    return tx("refill.line_error", id=order_id, reason=panel_reason or "")
+
+
+def cancel_note(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:
+    """What became of a cancel request, shown under the order's card."""
+    order_id, outcome = result.order_id, result.outcome
+    if outcome is RequestOutcome.SENT:
+        return tx("cancel_order.requested")
+    if outcome is RequestOutcome.ALREADY:
+        return tx("cancel_order.already", id=order_id)
+    if outcome is RequestOutcome.PENDING:
+        return tx("cancel_order.pending", id=order_id)
+    if outcome is RequestOutcome.UNKNOWN:
+        return tx("cancel_order.unknown", id=order_id)
+    if outcome is RequestOutcome.INELIGIBLE:
+        if result.reason is Ineligible.FINAL:
+            return tx("cancel_order.final", id=order_id, status=status_name(tx, result.status))
+        return tx("cancel_order.not_allowed", id=order_id)
+    if panel_reason is None:  # the panel answered without cancelling it
+        return tx("cancel_order.unclear")
+    return tx("cancel_order.refused", reason=panel_reason)

@@ -1,0 +1,68 @@
+"""Placing an order: the prompts for the link and the quantity, and the confirmation card."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from telegram import InlineKeyboardMarkup as Keyboard
+
+from bot.core.ordering import OrderKind, charge_for, order_kind
+from bot.i18n import Html
+from bot.panel import Service
+from bot.presentation import callbacks as cb
+from bot.presentation.buttons import button
+from bot.presentation.texts import Texts, shorten
+
+_LINK_EXAMPLES = (
+    ("tiktok", "https://www.tiktok.com/@user/video/123"),
+    ("facebook", "https://www.facebook.com/yourpage/posts/123"),
+    ("instagram", "https://www.instagram.com/p/AbC123/"),
+    ("youtube", "https://www.youtube.com/watch?v=abc123"),
+    ("telegram", "https://t.me/yourchannel"),
+    ("shopee", "https://shopee.vn/your-shop"),
+)
+
+
+def link_example(service_name: str, category: str = "") -> str:
+    """An example link of the service's platform, so users know what to paste."""
+    haystack = f"{service_name} {category}".lower()
+    return next((example for word, example in _LINK_EXAMPLES if word in haystack), "https://example.com/your-post")
+
+
+def link_prompt(tx: Texts, service_id: int, service_name: str, category: str = "") -> Html:
+    return tx("order.ask_link", id=service_id, name=shorten(service_name, 200), example=link_example(service_name, category))
+
+
+def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyboard]:
+    """Ask for the quantity; quick buttons for min and max, and Cancel, all tied to the draft."""
+    text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
+    if service.step and service.step > 1:
+        text = Html(text + "\n" + tx("service.step", step=tx.number(service.step)))
+    buttons = [button(tx.number(service.min), cb.data(cb.QUANTITY, token, service.min))]
+    if service.max and service.max != service.min:
+        buttons.append(button(tx.number(service.max), cb.data(cb.QUANTITY, token, service.max)))
+    return text, Keyboard([buttons, [button(tx.plain("button.abort"), cb.data(cb.ABORT, token))]])
+
+
+def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | None, comments_count: int | None,
+                      balance: Decimal | None, currency: str | None, token: str) -> tuple[Html, Keyboard]:
+    charge = charge_for(service, quantity)
+    parts = [
+        tx("confirm.title"),
+        tx("confirm.service", id=service.id, name=shorten(service.name, 200)),
+        tx("confirm.link", link=link),
+    ]
+    if quantity is not None and order_kind(service) is not OrderKind.PACKAGE:
+        parts.append(tx("confirm.quantity", quantity=tx.number(quantity)))
+    if comments_count is not None:
+        parts.append(tx("confirm.comments", count=tx.number(comments_count)))
+    parts.append(tx("confirm.charge", charge=tx.money(charge, currency)))
+    if balance is not None:
+        parts.append(tx("confirm.balance", balance=tx.money(balance, currency)))
+        if balance < charge:
+            parts.append(tx("confirm.not_enough", missing=tx.money(charge - balance, currency)))
+    rows = [
+        [button(tx.plain("button.confirm"), cb.data(cb.CONFIRM, token))],
+        [button(tx.plain("button.edit"), cb.data(cb.EDIT, token)), button(tx.plain("button.abort"), cb.data(cb.ABORT, token))],
+    ]
+    return Html("\n".join(parts)), Keyboard(rows)

@@ -1,0 +1,94 @@
+"""The user's orders: an order's card (also shown in notifications) and the list of orders."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Keyboard
+
+from bot.core.uncertain import UncertainOrder
+from bot.i18n import Html
+from bot.presentation import callbacks as cb
+from bot.presentation.buttons import button, pager
+from bot.presentation.menu import back_to_menu
+from bot.presentation.texts import Texts, shorten
+from bot.presentation.uncertain import uncertain_list
+
+ORDERS_PER_PAGE = 8
+
+
+def status_name(tx: Texts, status: str | None) -> str:
+    if not status:
+        return tx.plain("status.unknown")
+    key = "status." + status.lower().replace(" ", "_")
+    text = tx.i18n.raw(tx.lang, key)
+    return status if text == key else text
+
+
+def order_summary(tx: Texts, order) -> Html:
+    """The lines that describe an order: used on its card and in notifications."""
+    parts = [
+        tx("order.title", id=order.panel_order_id, status=status_name(tx, order.status)),
+        tx("order.service", name=shorten(order.service_name or "—", 200)),
+    ]
+    if order.link:
+        parts.append(tx("order.link", link=shorten(order.link, 300)))
+    if order.quantity:
+        parts.append(tx("order.quantity", quantity=tx.number(order.quantity)))
+    if order.start_count is not None:
+        parts.append(tx("order.start_count", value=tx.number(order.start_count)))
+    if order.remains is not None:
+        parts.append(tx("order.remains", value=tx.number(order.remains)))
+    charge = order.charge if order.charge is not None else order.expected_charge
+    if charge is not None:
+        parts.append(tx("order.charge", charge=tx.money(charge, order.currency)))
+    return Html("\n".join(parts))
+
+
+def refillable(order) -> bool:
+    """Whether a Refill button belongs with the order: the panel allows it and the order is done."""
+    return order.refill_allowed and (order.status or "").lower() in ("completed", "partial")
+
+
+def order_buttons(tx: Texts, order, *, with_refresh: bool = True) -> list[list[Button]]:
+    rows = []
+    first = []
+    if with_refresh:
+        first.append(button(tx.plain("button.refresh"), cb.data(cb.ORDER, order.id, "r")))
+    if refillable(order):
+        first.append(button(tx.plain("button.refill"), cb.data(cb.REFILL, order.id)))
+    if order.cancel_allowed and not order.final:
+        first.append(button(tx.plain("button.cancel_order"), cb.data(cb.CANCEL_ORDER, order.id)))
+    if first:
+        rows.append(first)
+    if order.service_id:
+        rows.append([button(tx.plain("button.again"), cb.data(cb.AGAIN, order.id))])
+    return rows
+
+
+def order_card(tx: Texts, order, note: Html | None = None) -> tuple[Html, Keyboard]:
+    text = order_summary(tx, order)
+    if note:
+        text = Html(text + "\n\n" + note)
+    rows = order_buttons(tx, order)
+    rows.append([button(tx.plain("button.orders"), cb.data(cb.ORDERS, 0)), button(tx.plain("button.menu"), cb.MAIN)])
+    return text, Keyboard(rows)
+
+
+def orders_page(tx: Texts, orders: list, page: int, total: int, uncertain: Sequence[UncertainOrder] = ()) -> tuple[Html, Keyboard]:
+    """A page of orders; `uncertain` (orders whose outcome is unknown) are listed above them."""
+    pages = max(1, math.ceil(total / ORDERS_PER_PAGE))
+    if not orders and not uncertain:
+        return tx("orders.none"), Keyboard([[button(tx.plain("menu.new_order"), cb.data(cb.CATEGORIES, 0))], back_to_menu(tx)])
+    lines, rows = uncertain_list(tx, uncertain)
+    if orders:
+        lines.append(tx("orders.title", total=tx.number(total)))
+    for order in orders:
+        lines.append(tx("orders.line", id=order.panel_order_id, status=status_name(tx, order.status),
+                        name=shorten(order.service_name or "—", 60)))
+    rows += [[button(f"#{o.panel_order_id} · {status_name(tx, o.status)}", cb.data(cb.ORDER, o.id))] for o in orders]
+    rows.append(pager(tx, page, pages, lambda p: cb.data(cb.ORDERS, p)))
+    rows.append([button(tx.plain("button.refresh"), cb.data(cb.ORDERS, page, "r")), button(tx.plain("button.menu"), cb.MAIN)])
+    return Html("\n".join(lines)), Keyboard([r for r in rows if r])

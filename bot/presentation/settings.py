@@ -1,0 +1,36 @@
+"""The settings screen: language, notifications, the key, deleting one's data."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup as Keyboard
+
+from bot.i18n import Html
+from bot.presentation import callbacks as cb
+from bot.presentation.buttons import button
+from bot.presentation.menu import back_to_menu
+from bot.presentation.texts import Texts
+
+
+def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
+    notify = str(getattr(user.notify, "value", user.notify))
+    parts = [
+        tx("settings.title"),
+        tx("settings.language", value=tx.plain(f"language.{tx.lang}")),
+        tx("settings.notify", value=tx.plain(f"notify.{notify}")),
+    ]
+    if account is not None:
+        parts.append(tx("settings.account", url=account.panel_url))
+    else:
+        parts.append(tx("settings.no_account"))
+
+    def mark(selected: bool, label: str) -> str:
+        return ("✅ " if selected else "") + label
+
+    rows = [
+        [button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.data(cb.LANGUAGE, lang)) for lang in ("vi", "en")],
+        [button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.data(cb.NOTIFY, mode)) for mode in ("all", "final", "off")],
+        [button(tx.plain("settings.change_key"), cb.CHANGE_KEY)],
+        [button(tx.plain("settings.delete"), cb.DELETE_DATA)],
+        back_to_menu(tx),
+    ]
+    return Html("\n".join(parts)), Keyboard(rows)
