@@ -244,6 +244,14 @@ async def test_a_wait_on_the_processed_update_sees_all_the_handler_did(fake_bot:
         asyncio.get_running_loop().call_later(0.3, release.set)
         reply = await user.send("/slow")
         assert reply.text == "done" and [m.plain_text for m in reply.sent] == ["done"]
+
+        # Asked not to wait for the handling: the quiet window again, the bot still busy.
+        release.clear()
+        reply = await user.send("/slow", until_handled=False)
+        assert reply.text == "working"
+        release.set()
+        while user.last_message().plain_text != "done":
+            await fake_bot.wait_changed(1)
     fake_bot.assert_clean()
 
 

@@ -1,7 +1,7 @@
 """A test acting as a Telegram user against the fake, and a helper to run a PTB Application on it.
 
     user = fake.user(1001, language_code="vi", first_name="An")
-    reply = await user.send("/start")          # waits until the bot has answered and gone quiet
+    reply = await user.send("/start")          # waits until the bot has answered and is done
     assert "Xin chào" in reply.text
     reply = await user.press("Số dư")          # presses an inline button of the last keyboard
     await user.send_photo(caption="look")      # photos and documents carry a caption
@@ -18,8 +18,11 @@ answer, refused ones included) or (for press) answered the callback query, and t
 - otherwise (a bot in another process, a plain PTB app): once the update was fetched by
   getUpdates and `idle` seconds passed without any call touching the chat (the quiet window).
 
-An explicit `idle` also asks for that quiet window after the handling ended. After `timeout`
-seconds a wait fails with an AssertionError showing the chat transcript and the refused requests.
+An explicit `idle` also asks for that quiet window after the handling ended. `until_handled=False`
+asks for the quiet window instead of the end of the handling, to look at the chat while the bot
+is still busy with the update (e.g. a tap answered early while it waits for its turn). After
+`timeout` seconds a wait fails with an AssertionError showing the chat transcript and the
+refused requests.
 """
 
 from __future__ import annotations
@@ -89,10 +92,10 @@ class FakeUser:
     # ---- acting --------------------------------------------------------------------------------
 
     async def send(self, text: str, *, expect_reply: bool = True, timeout: float | None = None,
-                   idle: float | None = None) -> Reply:
+                   idle: float | None = None, until_handled: bool = True) -> Reply:
         """Send a text message (bot_command entities are added for /commands) and wait for the bot."""
         message = self.fake.add_user_message(self.chat, self.record, text)
-        return await self._deliver("message", message, f"send({text!r})", expect_reply, timeout, idle)
+        return await self._deliver("message", message, f"send({text!r})", expect_reply, timeout, idle, until_handled)
 
     async def send_photo(self, caption: str = "", **options: object) -> Reply:
         """Send a photo with `caption` and wait for the bot (options as for send())."""
@@ -106,29 +109,29 @@ class FakeUser:
         return await self._deliver("message", message, f"send_document(caption={caption!r})", **options)
 
     async def edit(self, message: ChatMessage, text: str, *, expect_reply: bool = False,
-                   timeout: float | None = None, idle: float | None = None) -> Reply:
+                   timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         """Edit one of this user's messages (its text, or a photo's caption): the bot receives an
         `edited_message` update. By default no answer is expected, as for most edits."""
         if message.chat_id != self.chat.id:
             raise AssertionError(f"message {message!r} is not in chat {self.chat.id}")
         self.fake.edit_user_message(message, text)
         return await self._deliver("edited_message", message, f"edit(#{message.message_id}, {text!r})",
-                                   expect_reply, timeout, idle)
+                                   expect_reply, timeout, idle, until_handled)
 
     async def _deliver(self, kind: str, message: ChatMessage, what: str, expect_reply: bool = True,
-                       timeout: float | None = None, idle: float | None = None) -> Reply:
+                       timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         start = self._mark()
         update = self.fake.queue_update(kind, self.fake.message_json(message), self.chat.id)
         replies_before = self.chat.reply_count
         await self._wait(
             update,
             (lambda: self.chat.reply_count > replies_before) if expect_reply else (lambda: True),
-            what, "the bot made no call in this chat", timeout, idle,
+            what, "the bot made no call in this chat", timeout, idle, until_handled,
         )
         return self._collect(start)
 
     async def press(self, button_text: str, *, message: ChatMessage | None = None, expect_answer: bool = True,
-                    timeout: float | None = None, idle: float | None = None) -> Reply:
+                    timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         """Press an inline button, found by exact text (or a unique substring) on `message`, by
         default the last bot message with an inline keyboard in this chat."""
         target = message if message is not None else self._last_keyboard_message()
@@ -137,10 +140,10 @@ class FakeUser:
             kind = next((k for k in button if k != "text"), "?")
             raise AssertionError(f"button {button['text']!r} is a {kind} button, not a callback button: {button}")
         return await self.press_data(target, button["callback_data"], expect_answer=expect_answer,
-                                     timeout=timeout, idle=idle)
+                                     timeout=timeout, idle=idle, until_handled=until_handled)
 
     async def press_data(self, message: ChatMessage | int, data: str, *, expect_answer: bool = True,
-                         timeout: float | None = None, idle: float | None = None) -> Reply:
+                         timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         """Send a callback query with raw `data` from `message` (a ChatMessage or message_id),
         e.g. a button of an old message."""
         target = self.chat.find(message) if isinstance(message, int) else message
@@ -155,7 +158,7 @@ class FakeUser:
             update,
             (lambda: query.attempts > 0) if expect_answer else (lambda: True),
             f"press(data={data!r}) on message #{target.message_id}", "the callback query was never answered",
-            timeout, idle,
+            timeout, idle, until_handled,
         )
         reply = self._collect(start)
         reply.answer = query
@@ -253,10 +256,10 @@ class FakeUser:
         return reply
 
     async def _wait(self, update: QueuedUpdate, condition: Callable[[], bool], what: str, missing: str,
-                    timeout: float | None, idle: float | None) -> None:
+                    timeout: float | None, idle: float | None, until_handled: bool = True) -> None:
         loop = asyncio.get_running_loop()
         timeout = self.fake.reply_timeout if timeout is None else timeout
-        on_processed = self.fake.waits_on_processed
+        on_processed = self.fake.waits_on_processed and until_handled
         if idle is None:
             idle = 0.0 if on_processed else self.fake.idle_window
         deadline = loop.time() + timeout
