@@ -32,7 +32,7 @@ from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
 from bot.logs import REDACTOR
-from bot.panel import PanelClient
+from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
 from bot.telegram_http import AiohttpRequest
 from bot.update_processor import PerUserUpdateProcessor
@@ -107,7 +107,12 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     # reached the panel, so it becomes "outcome unknown" and is never resent. Its user is
     # told once the bot runs (bot.handlers.uncertain).
     interrupted = await db.recover_interrupted_intents(updated_before=time.time())
-    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, **settings.panel_answer_limits)
+    # Only PANEL_API_URL may be on a private address unless the operator allows it; the policy
+    # also applies at connect time to every request (bot.panel.urls).
+    url_policy = UrlPolicy.build(settings.panel_api_url, allowed=settings.panel_urls_allowed,
+                                 allow_private=settings.allow_private_panel_urls)
+    panel = PanelClient(total_timeout=settings.panel_timeout_seconds, url_policy=url_policy,
+                        **settings.panel_answer_limits)
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues)
     loop = asyncio.get_running_loop()

@@ -44,6 +44,9 @@ class Settings:
     panel_max_catalogue_mb: float = 20.0
     panel_max_answer_mb: float = 1.0
     panel_max_services: int = 50_000
+    # Panels users add (bot.panel.urls): loopback/private addresses allowed, and which URLs.
+    allow_private_panel_urls: bool = False
+    panel_urls_allowed: tuple[str, ...] | None = None  # None: any URL; (): only PANEL_API_URL
 
     @property
     def panel_answer_limits(self) -> dict[str, int]:
@@ -100,6 +103,52 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return value
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+# An entry of PANEL_URLS_ALLOWED: an http(s) URL, or a host name (no scheme, path or port).
+_ALLOWED_URL_RE = re.compile(r"^https?://[^\s/?#@]+(?:/[^\s?#]*)?$", re.IGNORECASE)
+_ALLOWED_HOST_RE = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.?$")
+ONLY_DEFAULT_PANEL = "default"
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false")
+
+
+def _port_ok(entry: str) -> bool:
+    try:
+        port = urlsplit(entry if "://" in entry else "http://" + entry).port  # raises if malformed
+    except ValueError:
+        return False
+    return port is None or port > 0
+
+
+def _allowed_panel_urls(env: Mapping[str, str]) -> tuple[str, ...] | None:
+    """PANEL_URLS_ALLOWED: empty for any URL; "default" for PANEL_API_URL only; else a
+    comma-separated list of URLs and host names (PANEL_API_URL is always allowed)."""
+    name = "PANEL_URLS_ALLOWED"
+    entries = [entry.strip() for entry in env.get(name, "").split(",") if entry.strip()]
+    if not entries:
+        return None
+    allowed = []
+    for entry in entries:
+        if entry.lower() == ONLY_DEFAULT_PANEL:
+            continue
+        if not (_ALLOWED_URL_RE.match(entry) or _ALLOWED_HOST_RE.match(entry)) or not _port_ok(entry):
+            raise ConfigError(
+                f"{name} must list http(s) URLs or host names separated by commas (or be "
+                f"'{ONLY_DEFAULT_PANEL}'), like https://panel.example/api/v2,other.example"
+            )
+        allowed.append(entry.rstrip("/"))
+    return tuple(allowed)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build `Settings` from `env` (default: `os.environ` after loading `.env`)."""
     if env is None:
@@ -145,4 +194,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         panel_max_catalogue_mb=_number(env, "PANEL_MAX_CATALOGUE_MB", 20.0, minimum=0.01),
         panel_max_answer_mb=_number(env, "PANEL_MAX_ANSWER_MB", 1.0, minimum=0.01),
         panel_max_services=int(_number(env, "PANEL_MAX_SERVICES", 50_000, minimum=1, integer=True)),
+        allow_private_panel_urls=_flag(env, "ALLOW_PRIVATE_PANEL_URLS", False),
+        panel_urls_allowed=_allowed_panel_urls(env),
     )

@@ -10,10 +10,13 @@ passed in (handlers, jobs).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 from bot.panel import Balance, ItemError, OrderStatus, RefillStatus, Service
 from bot.storage.models import (
+    Account,
+    AccountBalance,
     CachedCatalogue,
     Intent,
     IntentClaim,
@@ -98,4 +101,36 @@ class RequestStore(OrderStore, Protocol):
     async def record_refill(self, tg_id: int, account_id: int, order_pk: int, refill_id: int) -> Refill: ...
 
 
-__all__ = ["CatalogueStore", "IntentStore", "OrderStore", "PanelApi", "RequestStore"]
+class PanelConnector(Protocol):
+    """The panel client (`bot.panel.PanelClient`): which URLs users may add, and the API per key."""
+
+    def account(self, url: str, key: str) -> PanelApi: ...
+
+    async def check_url(self, text: str) -> str: ...
+
+
+class PanelStore(Protocol):
+    """The user's panel accounts and their balances (bot/storage/accounts.py, balances.py)."""
+
+    async def accounts(self, tg_id: int) -> list[Account]: ...
+
+    async def save_account(self, tg_id: int, panel_url: str, api_key: str, currency: str | None,
+                           label: str | None = None) -> Account: ...
+
+    async def rename_account(self, tg_id: int, account_id: int, label: str | None) -> bool: ...
+
+    async def remove_account(self, tg_id: int, account_id: int) -> bool: ...
+
+    async def set_active_account(self, tg_id: int, account_id: int) -> bool: ...
+
+    async def account_balances(self, tg_id: int) -> list[tuple[Account, AccountBalance]]: ...
+
+    async def record_balance(self, tg_id: int, account_id: int, amount: Decimal,
+                             currency: str | None) -> AccountBalance | None: ...
+
+    async def set_low_balance(self, tg_id: int, account_id: int, threshold: Decimal | None) -> bool: ...
+
+    async def set_low_balance_told(self, account_id: int, told: bool) -> bool: ...
+
+
+__all__ = ["CatalogueStore", "IntentStore", "OrderStore", "PanelApi", "PanelConnector", "PanelStore", "RequestStore"]

@@ -2,7 +2,8 @@
 
 `install_tracker` adds a repeating job (every TRACK_INTERVAL_SECONDS) and sets the hooks that
 handlers call after placing an order or requesting a refill (`deps.on_order_placed`,
-`deps.on_refill_requested`): one extra cycle TRACK_FIRST_CHECK_SECONDS later.
+`deps.on_refill_requested`): one extra cycle TRACK_FIRST_CHECK_SECONDS later. Every
+LOW_BALANCE_EVERY track intervals, the low-balance watch (bot.jobs.low_balance) runs too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from telegram.ext import Application, ContextTypes
 
 from bot.context import Deps
+from bot.jobs.low_balance import LowBalanceWatch
 from bot.jobs.notify import Notifier
 from bot.jobs.tracker import CycleStats, Tracker
 from bot.panel import PanelClient
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 REPEATING_JOB = "tracker"
 FIRST_CHECK_JOB = "tracker-first-check"
+LOW_BALANCE_JOB = "low-balance"
+LOW_BALANCE_EVERY = 5  # balances move slower than orders: one round every 5 track intervals
 
 
 def install_tracker(application: Application, deps: Deps) -> Tracker:
@@ -29,8 +33,10 @@ def install_tracker(application: Application, deps: Deps) -> Tracker:
     notifier = Notifier(deps.db, application.bot, deps.i18n, default_language=settings.default_language)
 
     def panel_client() -> PanelClient:
-        # No retries inside a cycle: the next cycle is the retry (see bot.jobs.tracker).
-        return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0, **settings.panel_answer_limits)
+        # No retries inside a cycle: the next cycle is the retry (see bot.jobs.tracker). The
+        # operator's URL rules apply as to every other request (bot.panel.urls).
+        return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0,
+                           url_policy=deps.panel.url_policy, **settings.panel_answer_limits)
 
     tracker = Tracker(
         deps.db,
@@ -67,4 +73,19 @@ def install_tracker(application: Application, deps: Deps) -> Tracker:
     deps.on_order_placed = check_soon
     deps.on_refill_requested = check_soon
     application.bot_data["tracker"] = tracker
+
+    watch = LowBalanceWatch(deps.db, panel_client, concurrency=settings.panel_max_concurrency,
+                            min_interval=settings.panel_min_interval_seconds,
+                            timeout=settings.panel_timeout_seconds, notify=notifier.low_balance)
+
+    async def run_watch(_: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await watch.run()
+        except Exception:
+            log.exception("low-balance round failed")
+
+    every = settings.track_interval_seconds * LOW_BALANCE_EVERY
+    queue.run_repeating(run_watch, interval=every, first=every, name=LOW_BALANCE_JOB,
+                        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None})
+    application.bot_data["low_balance"] = watch
     return tracker

@@ -22,11 +22,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.core.panels import panel_name
 from bot.i18n import Translations
+from bot.panel import Balance
 from bot.presentation import Texts, notification
 from bot.storage import NotifyMode
 
@@ -183,18 +186,31 @@ class Notifier:
 
         True when done with (told, or there is nobody to tell); False when Telegram failed
         for a passing reason and it should be tried again."""
-        user = await self._db.get_user(account.tg_id)
+        return await self._alert(account.tg_id, "that their key was rejected",
+                                 lambda tx: tx("notify.key_rejected", panel=account.panel_url))
+
+    async def low_balance(self, account: Any, balance: Balance, threshold: Decimal) -> bool:
+        """Tell the owner that a panel's balance fell below the threshold they set (the
+        low-balance watch calls this once per fall). True/False as for key_rejected."""
+        currency = balance.currency or account.currency
+        return await self._alert(account.tg_id, "about a low balance", lambda tx: tx(
+            "notify.low_balance", panel=panel_name(account), balance=tx.money(balance.amount, currency),
+            threshold=tx.money(threshold, currency),
+        ))
+
+    async def _alert(self, tg_id: int, what: str, text: Callable[[Texts], str]) -> bool:
+        user = await self._db.get_user(tg_id)
         if user is not None and user.blocked:
             return True
         tx = Texts(self._i18n, user.language if user is not None else self._default_language)
         try:
-            await self._bot.send_message(account.tg_id, tx("notify.key_rejected", panel=account.panel_url))
+            await self._bot.send_message(tg_id, text(tx))
         except Forbidden:
-            await self._db.set_blocked(account.tg_id, True)
+            await self._db.set_blocked(tg_id, True)
         except BadRequest as error:
-            log.warning("could not tell user %s that their key was rejected: %s", account.tg_id, error)
+            log.warning("could not tell user %s %s: %s", tg_id, what, error)
         except TelegramError as error:
-            log.warning("could not tell user %s that their key was rejected (%s); will retry", account.tg_id, error)
+            log.warning("could not tell user %s %s (%s); will retry", tg_id, what, error)
             return False
         return True
 

@@ -15,6 +15,7 @@ from bot.panel.errors import (
     InvalidKey,
     NotEnoughFunds,
     OutcomeUnknown,
+    PanelAddressRefused,
     PanelError,
     PanelUnavailable,
     QuantityOutOfRange,
@@ -36,6 +37,7 @@ from bot.panel.models import (
     Service,
     ServiceKind,
 )
+from bot.panel.urls import RefusalReason, UrlPolicy, UrlRefused
 
 __all__ = [
     "MAX_IDS_PER_REQUEST",
@@ -52,6 +54,7 @@ __all__ = [
     "OrderStatus",
     "OutcomeUnknown",
     "PanelAccountApi",
+    "PanelAddressRefused",
     "PanelClient",
     "PanelError",
     "PanelUnavailable",
@@ -60,11 +63,14 @@ __all__ = [
     "RefillNotAllowed",
     "RefillState",
     "RefillStatus",
+    "RefusalReason",
     "Service",
     "ServiceKind",
     "UnknownOrder",
     "UnknownService",
     "UnreadableAnswer",
     "UnrecognisedError",
+    "UrlPolicy",
+    "UrlRefused",
     "classify_error_text",
 ]

@@ -30,12 +30,15 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
 
 from bot.panel.errors import (
     AnswerTooLarge,
     CancelNotAllowed,
     InvalidKey,
     OutcomeUnknown,
+    PanelAddressRefused,
     PanelError,
     PanelUnavailable,
     RateLimited,
@@ -64,6 +67,7 @@ from bot.panel.parsing import (
     read_services_body,
     starts_array,
 )
+from bot.panel.urls import TRUST_ALL, AddressRefused, GuardedResolver, UrlPolicy, check_url, refuse_literal
 
 __all__ = ["MAX_IDS_PER_REQUEST", "PanelAccountApi", "PanelClient"]
 
@@ -158,7 +162,13 @@ def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
 
 
 class PanelClient:
-    """Process-wide owner of the HTTP session. Use `account(url, key)` for calls."""
+    """Process-wide owner of the HTTP session. Use `account(url, key)` for calls.
+
+    `url_policy` decides which addresses requests may reach (see bot.panel.urls): the bot
+    passes the operator's rules, under which only its default panel may be on a private
+    address. The default, TRUST_ALL, filters nothing: for tools and tests that only talk to
+    URLs they were configured with. `resolver` replaces aiohttp's default DNS resolver (tests).
+    """
 
     def __init__(
         self,
@@ -171,6 +181,8 @@ class PanelClient:
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         max_catalogue_bytes: int = DEFAULT_MAX_CATALOGUE_BYTES,
         max_services: int = DEFAULT_MAX_SERVICES,
+        url_policy: UrlPolicy = TRUST_ALL,
+        resolver: AbstractResolver | None = None,
     ) -> None:
         if min(max_answer_bytes, max_catalogue_bytes, max_services) < 1:
             raise ValueError("answer limits must be positive")
@@ -182,6 +194,9 @@ class PanelClient:
         self.read_retries = max(0, read_retries)
         self.backoff_base = backoff_base
         self.user_agent = user_agent
+        self.url_policy = url_policy
+        self._resolver = resolver
+        self._guarded: GuardedResolver | None = None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -198,11 +213,21 @@ class PanelClient:
 
     async def close(self) -> None:
         session, self._session = self._session, None
+        guarded, self._guarded = self._guarded, None
         if session is not None and not session.closed:
             await session.close()
+        if guarded is not None:  # the connector closes only resolvers it made itself
+            await guarded.close()
 
     def account(self, url: str, key: str) -> PanelAccountApi:
         return PanelAccountApi(self, url, key)
+
+    async def check_url(self, text: str) -> str:
+        """The normalized panel URL a user typed, if `url_policy` lets users add it (resolved with
+        the resolver requests use); raises bot.panel.urls.UrlRefused otherwise."""
+        self._get_session()
+        assert self._guarded is not None
+        return await check_url(text, self.url_policy, self._guarded.inner, timeout=self.connect_timeout)
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created lazily: an aiohttp session must be born inside the loop that uses it.
@@ -214,10 +239,15 @@ class PanelClient:
         timeout = aiohttp.ClientTimeout(
             total=self.total_timeout, connect=self.connect_timeout, sock_connect=self.connect_timeout
         )
+        if self._guarded is None:
+            self._guarded = GuardedResolver(self._resolver or DefaultResolver(), self.url_policy)
+        # Every lookup goes through the policy at connect time, whatever was checked when the URL
+        # was added: a DNS answer that changed since then cannot reach a private address.
+        connector = aiohttp.TCPConnector(limit=100, limit_per_host=20, ttl_dns_cache=300, resolver=self._guarded)
         self._session = aiohttp.ClientSession(
             timeout=timeout,
             headers={"User-Agent": self.user_agent, "Accept": "application/json"},
-            connector=aiohttp.TCPConnector(limit=100, limit_per_host=20, ttl_dns_cache=300),
+            connector=connector,
         )
         self._loop = loop
         return self._session
@@ -231,6 +261,8 @@ class PanelClient:
         a body over `limit` bytes raises _TooLarge as soon as it is known (by Content-Length,
         or by counting), without reading further."""
         session = self._get_session()
+        # IP literals never reach the resolver: checked here (AddressRefused, nothing sent).
+        refuse_literal(url, self.url_policy)
         # Redirects are refused: a 307/308 would resend the key to wherever it points.
         async with session.post(url, data=dict(form), allow_redirects=False) as response:
             if response.content_length is not None and response.content_length > limit:
@@ -433,8 +465,9 @@ class PanelAccountApi:
             try:
                 return await self._once(action, params, kind, id_count, deadline)
             except PanelUnavailable as exc:
-                final = isinstance(exc, (UnreadableAnswer, AnswerTooLarge)) or exc.reason == _UNEXPECTED
-                if kind is not _Kind.READ or attempt + 1 >= attempts or final:
+                # An address refused by the URL policy would be refused again: not retried either.
+                final = isinstance(exc, (UnreadableAnswer, AnswerTooLarge, PanelAddressRefused))
+                if kind is not _Kind.READ or attempt + 1 >= attempts or final or exc.reason == _UNEXPECTED:
                     raise
                 delay = self._client._backoff(attempt)
                 if isinstance(exc, RateLimited) and exc.retry_after is not None:
@@ -496,6 +529,8 @@ class PanelAccountApi:
     @staticmethod
     def _transport_error(exc: BaseException, kind: _Kind) -> PanelError:
         # Only the exception's class name travels on: aiohttp messages may quote the request.
+        if isinstance(exc, AddressRefused) or isinstance(getattr(exc, "os_error", None), AddressRefused):
+            return PanelAddressRefused()  # refused before connecting: nothing was sent
         never_sent = isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
         is_timeout = isinstance(exc, asyncio.TimeoutError)
         reason = "timeout" if is_timeout and not never_sent else type(exc).__name__

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidKey",
     "NotEnoughFunds",
     "OutcomeUnknown",
+    "PanelAddressRefused",
     "PanelError",
     "PanelUnavailable",
     "QuantityOutOfRange",
@@ -162,6 +163,18 @@ class PanelUnavailable(PanelError):
             f"{type(self).__name__}(http_status={self.http_status!r}, reason={self.reason!r}, "
             f"panel_text={self.panel_text!r})"
         )
+
+
+class PanelAddressRefused(PanelUnavailable):
+    """The panel URL's host resolves to a loopback, private or otherwise non-public address,
+    which the operator does not allow for panels users add (see bot.panel.urls). Nothing was
+    sent; asking again gets the same answer until the URL or its DNS changes."""
+
+    code = "address_refused"
+    default_message = "the panel's address is not allowed"
+
+    def __init__(self) -> None:
+        super().__init__(None, reason="address_refused")
 
 
 class UnreadableAnswer(PanelUnavailable):

@@ -8,6 +8,7 @@ from .database import Database
 from .errors import NotFoundError, SchemaTooNewError, StorageError, StorageKeyError
 from .models import (
     Account,
+    AccountBalance,
     CachedCatalogue,
     Intent,
     IntentClaim,
@@ -24,6 +25,7 @@ from .persistence import SqlitePersistence
 
 __all__ = [
     "Account",
+    "AccountBalance",
     "CachedCatalogue",
     "Database",
     "Intent",

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .accounts import AccountsMixin
+from .balances import BalancesMixin
 from .catalogue import CatalogueMixin
 from .claims import ClaimsMixin
 from .connection import Connection
@@ -36,7 +37,9 @@ _FILE_MODE = 0o600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class Database(UsersMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin):
+class Database(
+    UsersMixin, BalancesMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin
+):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""
 

@@ -187,8 +187,20 @@ _V5_MASS_ORDERS = Migration(
 
 _V6_PANELS = Migration(
     6,
-    "several panels per user (reserved)",
-    (),
+    "several panels per user: removed accounts kept for history, last known balance, low-balance alert",
+    (
+        # A removed account keeps its row (so its orders stay in the user's history) but loses
+        # its key; `paused` is set with it, which every tracker query already filters on.
+        "ALTER TABLE accounts ADD COLUMN removed_at REAL",
+        # The last balance the panel answered (Decimal text, in accounts.currency) and when.
+        "ALTER TABLE accounts ADD COLUMN balance TEXT",
+        "ALTER TABLE accounts ADD COLUMN balance_at REAL",
+        # Alert below this balance (Decimal text; NULL: no alert). `low_balance_told`: the owner
+        # was told it fell below; cleared once it is back at or above, so the next fall is told.
+        "ALTER TABLE accounts ADD COLUMN low_balance TEXT",
+        "ALTER TABLE accounts ADD COLUMN low_balance_told INTEGER NOT NULL DEFAULT 0 CHECK (low_balance_told IN (0, 1))",
+        "CREATE INDEX accounts_low_balance ON accounts (id) WHERE low_balance IS NOT NULL AND removed_at IS NULL",
+    ),
 )
 
 _V7_ORDER_HISTORY = Migration(

@@ -59,6 +59,22 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountBalance:
+    """What the bot last knew about an account's balance, and its low-balance alert."""
+
+    account_id: int
+    amount: Decimal | None  # the last balance the panel answered (None: never asked)
+    currency: str | None
+    checked_at: float | None
+    threshold: Decimal | None  # alert below this (None: no alert)
+    told_low: bool  # the owner was told the balance is below the threshold
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.amount is not None and self.threshold is not None and self.amount < self.threshold
+
+
+@dataclass(frozen=True, slots=True)
 class CachedCatalogue:
     payload: str
     fetched_at: float
