@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import catalogue, cold_start, fairness, hostile_panel, notify_burst, order_flow, tracker_scale
+from bench import catalogue, cold_start, fairness, hostile_panel, mass_order, notify_burst, order_flow, tracker_scale
 from bench.common import ROOT, cpu_times, machine, steal_share
 
 BENCHMARKS = {
@@ -34,6 +34,7 @@ BENCHMARKS = {
     "cold_start": ("5. Cold start to the first getUpdates", cold_start),
     "hostile_panel": ("6. A hostile panel: peak RSS under huge answers", hostile_panel),
     "fairness": ("7. Fairness: ten users flood, twenty browse and order", fairness),
+    "mass_order": ("8. Mass order: 1,000 lines at the panel's pace", mass_order),
 }
 
 

@@ -31,7 +31,9 @@ from bot.handlers.busy import tell_busy
 from bot.handlers.uncertain import tell_interrupted
 from bot.i18n import Translations
 from bot.jobs import install_tracker
+from bot.jobs.mass import install_mass_runner, stop_mass_runner
 from bot.logs import REDACTOR
+from bot.ops.operations import start_operations
 from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
 from bot.telegram_http import AiohttpRequest
@@ -40,6 +42,9 @@ from bot.storage import Database, SqlitePersistence
 from bot.storage.crypto import key_file_path, read_key_file
 
 log = logging.getLogger(__name__)
+
+# What the bot asks Telegram for, by long polling or by webhook.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 class StartupError(Exception):
@@ -73,6 +78,7 @@ def build_application(deps: Deps) -> Application:
     application.bot_data["deps"] = deps
     register_handlers(application)
     install_tracker(application, deps)
+    install_mass_runner(application, deps)
     return application
 
 
@@ -128,11 +134,10 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
         await _initialize(application, settings)
         async with application:  # already initialized: it shuts the application down at the end
             await register_commands(application, i18n)
+            ops = await start_operations(application, deps, ALLOWED_UPDATES)  # webhook, health, metrics...
             await application.start()
-            await application.updater.start_polling(
-                allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
-                timeout=30,
-            )
+            if not ops.webhook:
+                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
             log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
             if interrupted:
                 application.create_task(tell_interrupted(application, interrupted))
@@ -140,7 +145,10 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 on_started(application)
             await stop.wait()
             log.info("stopping")
-            await application.updater.stop()
+            await stop_mass_runner(application)  # a line being sent gets its answer; no more are sent
+            if application.updater.running:
+                await application.updater.stop()
+            await ops.stop()
             await application.stop()
     finally:
         for sig in installed:

@@ -20,6 +20,10 @@ SUPPORTED_LANGUAGES = ("en", "vi")
 _MB = 1024 * 1024
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 _TOKEN_IN_URL = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{20,}")
+# What Telegram accepts as a webhook's secret_token.
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LISTEN_RE = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^\s:\[\]]+)):(?P<port>\d{1,5})$")
+TELEGRAM_API = "https://api.telegram.org"
 
 
 class ConfigError(Exception):
@@ -56,6 +60,13 @@ class Settings:
             "max_answer_bytes": int(self.panel_max_answer_mb * _MB),
             "max_services": self.panel_max_services,
         }
+    # Operations (README "Running it in production"). Without a webhook URL the bot polls.
+    webhook_url: str | None = None
+    webhook_listen: tuple[str, int] = ("127.0.0.1", 8080)
+    # None: generated into webhook.secret next to the database (bot/web.py).
+    webhook_secret: str | None = field(default=None, repr=False)
+    health_listen: tuple[str, int] | None = None
+    admin_ids: frozenset[int] = frozenset()
 
     @property
     def panel_site(self) -> str:
@@ -80,13 +91,52 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
 
 
 def _bot_api_url(env: Mapping[str, str]) -> str:
-    name, default = "TELEGRAM_API_BASE_URL", "https://api.telegram.org"
+    name, default = "TELEGRAM_API_BASE_URL", TELEGRAM_API
     value = _url(env, name, default)
     if _TOKEN_IN_URL.search(value):
         raise ConfigError(f"{name} must not hold the bot token: set the server's address, like {default}")
     # python-telegram-bot's own base_url ends in "/bot" (it appends the token); ours is the
     # server's address, "/bot<token>/<method>" is appended in Settings.bot_base_url.
     return value.removesuffix("/bot")
+
+
+def is_token_shaped(token: str) -> bool:
+    """True for a string shaped like a bot token from @BotFather (not that Telegram knows it)."""
+    return bool(_TOKEN_RE.match(token))
+
+
+def _listen(env: Mapping[str, str], name: str, default: tuple[str, int] | None) -> tuple[str, int] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    match = _LISTEN_RE.match(raw)
+    if match is None or int(match["port"]) > 65535:
+        raise ConfigError(f"{name} must be host:port, for example 127.0.0.1:8080")
+    return match["v6"] or match["host"], int(match["port"])
+
+
+def _webhook_url(env: Mapping[str, str], bot_api_url: str) -> str | None:
+    name = "WEBHOOK_URL"
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be the public https URL Telegram calls, like https://bot.example.com/telegram")
+    if _TOKEN_IN_URL.search(value):
+        # Anyone who sees the URL (proxy logs) would hold the bot; WEBHOOK_SECRET guards the hook.
+        raise ConfigError(f"{name} must not hold the bot token: any path will do, WEBHOOK_SECRET guards it")
+    if parts.scheme != "https" and bot_api_url == TELEGRAM_API:
+        # Telegram's own server calls https only; a self-hosted Bot API server may call http.
+        raise ConfigError(f"{name} must start with https:// (Telegram calls webhooks over https only)")
+    return value
+
+
+def _admin_ids(env: Mapping[str, str]) -> frozenset[int]:
+    raw = env.get("ADMIN_IDS", "").replace(",", " ").split()
+    if not all(part.isdigit() and 0 < int(part) < 2**53 for part in raw):
+        raise ConfigError("ADMIN_IDS must be Telegram user ids (numbers) separated by commas, like 123456789,987654321")
+    return frozenset(int(part) for part in raw)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
@@ -152,12 +202,7 @@ def _allowed_panel_urls(env: Mapping[str, str]) -> tuple[str, ...] | None:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build `Settings` from `env` (default: `os.environ` after loading `.env`)."""
     if env is None:
-        from dotenv import find_dotenv, load_dotenv
-
-        # The `.env` of the directory the bot is started in (not of the installed package);
-        # real environment variables win over it, as users expect.
-        load_dotenv(find_dotenv(usecwd=True), override=False)
-        env = os.environ
+        env = load_environment()
 
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
@@ -173,14 +218,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not isinstance(logging.getLevelName(log_level), int):
         raise ConfigError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
 
-    db_raw = env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"
     encryption_key = env.get("ENCRYPTION_KEY", "").strip() or None
+    webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    if webhook_secret is not None and not _WEBHOOK_SECRET_RE.match(webhook_secret):
+        raise ConfigError("WEBHOOK_SECRET must be 1 to 256 characters: letters, digits, _ and -")
+    bot_api_url = _bot_api_url(env)
 
     return Settings(
         bot_token=token,
-        telegram_api_base_url=_bot_api_url(env),
+        telegram_api_base_url=bot_api_url,
         panel_api_url=_url(env, "PANEL_API_URL", "https://subpro.vn/api/v2"),
-        database_path=Path(db_raw),
+        database_path=database_path(env),
         encryption_key=encryption_key,
         default_language=language,
         log_level=log_level,
@@ -196,4 +244,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         panel_max_services=int(_number(env, "PANEL_MAX_SERVICES", 50_000, minimum=1, integer=True)),
         allow_private_panel_urls=_flag(env, "ALLOW_PRIVATE_PANEL_URLS", False),
         panel_urls_allowed=_allowed_panel_urls(env),
+        webhook_url=_webhook_url(env, bot_api_url),
+        webhook_listen=_listen(env, "WEBHOOK_LISTEN", ("127.0.0.1", 8080)),
+        webhook_secret=webhook_secret,
+        health_listen=_listen(env, "HEALTH_LISTEN", None),
+        admin_ids=_admin_ids(env),
     )
+
+
+def database_path(env: Mapping[str, str]) -> Path:
+    """DATABASE_PATH alone (for `python -m bot backup`, which needs no token)."""
+    return Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3")
+
+
+def load_environment() -> Mapping[str, str]:
+    """`os.environ` after loading `.env` (real environment variables win over it)."""
+    from dotenv import find_dotenv, load_dotenv
+
+    # The `.env` of the directory the bot is started in (not of the installed package).
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    return os.environ

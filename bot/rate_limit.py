@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -118,8 +119,12 @@ class FloodLimiter(AIORateLimiter):
         self._base_limiter = self._overall
         self._held_until: dict[int, float] = {}  # chat -> when its 429 has been waited out
         self._spaced: dict[int, tuple[AsyncLimiter, float]] = {}  # chat that earned a 429 -> (spacing, last used)
+        # Observers told the method of every 429 Telegram answered (metrics; broadcasts slow down).
+        self.on_retry_after: list[Callable[[str], None]] = []
 
     async def process_request(self, callback, args, kwargs, endpoint: str, data: dict[str, Any], rate_limit_args):
+        if self.on_retry_after:
+            callback = self._observed(callback, endpoint)
         chat_id = data.get("chat_id")
         private = isinstance(chat_id, int) and chat_id > 0
         if not private and endpoint != ANSWER:
@@ -142,6 +147,16 @@ class FloodLimiter(AIORateLimiter):
                 now = asyncio.get_running_loop().time()
                 self._held_until[chat_id] = max(self._held_until.get(chat_id, 0.0), now + wait)
                 self._space(chat_id, now)
+
+    def _observed(self, callback, endpoint: str):
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter:
+                for observer in self.on_retry_after:
+                    observer(endpoint)
+                raise
+        return call
 
     async def _take_turn(self, chat_id: int, *, new_message: bool) -> None:
         loop = asyncio.get_running_loop()

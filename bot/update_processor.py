@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # Observers told when an update's handling has ended (whatever its outcome): the test
         # harness waits on this event instead of a quiet period; operators could count with it.
         self.on_done: list[Callable[[object], None]] = []
+        # Observers told (update, seconds from its arrival to the end of its handling): metrics.
+        self.on_handled: list[Callable[[object, float], None]] = []
 
     @property
     def users_in_progress(self) -> int:
@@ -67,11 +70,16 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         return len(self._users)
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.monotonic()
         try:
             await self._in_turn(update, coroutine)
         finally:
             for observer in self.on_done:
                 observer(update)
+            if self.on_handled:
+                elapsed = time.monotonic() - started
+                for timed in self.on_handled:
+                    timed(update, elapsed)
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None

@@ -168,7 +168,8 @@ class BotRunner:
         self._task = asyncio.create_task(run(settings, self._stop, on_started=on_started))
         done, _ = await asyncio.wait({self._task, started}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if self._task in done:
-            self._task.result()  # start-up failed: raise its error
+            task, self._task = self._task, None
+            task.result()  # start-up failed: raise its error
         assert started in done, "the bot did not start within 15 s"
         return RunningBot(self.fake, self.sim, settings, started.result())
 

@@ -97,3 +97,42 @@ def test_malformed_value_exits_2_without_echoing_secrets(tmp_path):
     assert result.returncode == 2
     assert "PANEL_API_URL" in result.stderr
     assert TOKEN not in result.stderr + result.stdout
+
+
+def test_operations_settings():
+    settings = load_settings({
+        "TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/telegram",
+        "WEBHOOK_LISTEN": "0.0.0.0:8443", "WEBHOOK_SECRET": "s3cret_-value", "HEALTH_LISTEN": "[::1]:9100",
+        "ADMIN_IDS": "123456789, 987654321",
+    })
+    assert settings.webhook_url == "https://bot.example.com/telegram"
+    assert settings.webhook_listen == ("0.0.0.0", 8443)
+    assert settings.health_listen == ("::1", 9100)
+    assert settings.admin_ids == {123456789, 987654321}
+    assert "s3cret_-value" not in repr(settings)
+    defaults = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert defaults.webhook_url is None and defaults.webhook_listen == ("127.0.0.1", 8080)
+    assert defaults.health_listen is None and defaults.webhook_secret is None and defaults.admin_ids == frozenset()
+    # A self-hosted Bot API server may call plain http.
+    local = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081",
+                           "WEBHOOK_URL": "http://127.0.0.1:8080/hook"})
+    assert local.webhook_url == "http://127.0.0.1:8080/hook"
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"WEBHOOK_URL": "http://bot.example.com/hook"}, "WEBHOOK_URL"),  # Telegram calls https only
+    ({"WEBHOOK_URL": "bot.example.com"}, "WEBHOOK_URL"),
+    ({"WEBHOOK_URL": f"https://bot.example.com/{TOKEN}"}, "WEBHOOK_URL"),
+    ({"WEBHOOK_LISTEN": "8080"}, "WEBHOOK_LISTEN"),
+    ({"WEBHOOK_LISTEN": "127.0.0.1:99999"}, "WEBHOOK_LISTEN"),
+    ({"HEALTH_LISTEN": "localhost"}, "HEALTH_LISTEN"),
+    ({"WEBHOOK_SECRET": "has spaces in it"}, "WEBHOOK_SECRET"),
+    ({"ADMIN_IDS": "@operator"}, "ADMIN_IDS"),
+])
+def test_bad_operations_settings_name_the_setting(env, name):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, **env})
+    assert name in str(caught.value)
+    assert TOKEN not in str(caught.value)
+    if "WEBHOOK_SECRET" in env:
+        assert env["WEBHOOK_SECRET"] not in str(caught.value)

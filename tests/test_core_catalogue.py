@@ -12,7 +12,7 @@ async def test_catalogue_groups_searches_and_keeps_short_stable_keys(panel_api):
     assert names[:2] == ["Facebook", "Tiktok"]  # the panel's order
     assert all(len(c.key) == 10 for c in catalogue.categories)
     assert category_key("Facebook Like") == catalogue.category(category_key("Facebook Like")).key
-    assert {s.id for s in catalogue.search("binh LUAN")} == {105}
+    assert {s.id for s in catalogue.search("binh LUAN yeu cau")} == {105}
     assert {s.id for s in catalogue.search("tiktok follow")} == {201}
     assert catalogue.search("   ") == []
     assert fold("Đánh giá Lượt") == "danh gia luot"

@@ -6,7 +6,7 @@ async def test_browse_categories_services_and_a_card(bot):
     user = await bot.onboarded_fast(801, "en")
     before = len(user.messages())
     reply = await user.send("/services")
-    assert "Services: 31 in" in reply.text
+    assert "Services: 45 in" in reply.text
     reply = await user.press("Facebook Like (3)")
     assert "Facebook Like" in reply.text
     # Names with <b> and & are shown as text, escaped (the fake refuses bad HTML).

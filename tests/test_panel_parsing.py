@@ -140,6 +140,11 @@ def test_parse_bool(raw: Any, expected: bool) -> None:
         ("Canceled", OrderState.CANCELED),
         ("Cancelled", OrderState.CANCELED),
         ("canceled", OrderState.CANCELED),
+        # A subscription's own states.
+        ("Active", OrderState.ACTIVE),
+        ("PAUSED", OrderState.PAUSED),
+        ("paused", OrderState.PAUSED),
+        ("Expired", OrderState.EXPIRED),
         ("On hold", OrderState.UNKNOWN),
         ("", OrderState.UNKNOWN),
     ],
@@ -149,7 +154,9 @@ def test_order_state_spellings(raw: str, state: OrderState) -> None:
 
 
 def test_final_states() -> None:
-    assert {s for s in OrderState if s.is_final} == {OrderState.COMPLETED, OrderState.PARTIAL, OrderState.CANCELED}
+    assert {s for s in OrderState if s.is_final} == {
+        OrderState.COMPLETED, OrderState.PARTIAL, OrderState.CANCELED, OrderState.EXPIRED,
+    }  # fmt: skip
     assert {s for s in RefillState if s.is_final} == {RefillState.COMPLETED, RefillState.REJECTED, RefillState.ERROR}
 
 
@@ -186,7 +193,7 @@ def test_service_variants() -> None:
     comments = services[12]
     assert comments.kind is ServiceKind.CUSTOM_COMMENTS
     assert (comments.rate, comments.refill, comments.cancel) == (Decimal("1000.5"), True, False)
-    assert services[13].kind is ServiceKind.OTHER  # Poll: shown, not orderable yet
+    assert services[13].kind is ServiceKind.POLL
 
     views = services[15]
     assert views.kind is ServiceKind.DEFAULT  # "default" in lower case

@@ -105,12 +105,19 @@ async def test_wrong_key(simulator: PanelSimulator, http: aiohttp.ClientSession)
         assert await response.json() == {"error": "Invalid API key"}
 
 
+ORDER_TYPES = (
+    "Default", "Package", "Custom Comments", "Custom Comments Package", "Mentions Custom List",
+    "Mentions with Hashtags", "Mentions Hashtag", "Mentions User Followers", "Mentions Media Likers",
+    "Comment Likes", "Comment Replies", "Poll", "SEO", "Invites from Groups", "Subscriptions",
+)  # fmt: skip
+
+
 def test_default_catalogue_spread() -> None:
     catalogue = default_catalogue()
-    assert 25 <= len(catalogue) <= 40
+    assert 25 <= len(catalogue) <= 60
     assert len({entry["service"] for entry in catalogue}) == len(catalogue)
-    types = {entry["type"] for entry in catalogue}
-    assert {"Default", "Package", "Custom Comments", "Poll"} <= types
+    types = {entry["type"].casefold() for entry in catalogue}
+    assert {t.casefold() for t in ORDER_TYPES} <= types  # every type of the spec
     categories = " ".join(entry["category"] for entry in catalogue)
     for platform in ("Facebook", "TikTok", "Instagram", "YouTube", "Telegram", "Shopee"):
         assert platform in categories

@@ -8,29 +8,39 @@ old confirmation card or a restart finds the intent instead of sending again.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-import re
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
+from bot.core.forms import OrderForm, Problem, form_for
+from bot.core.forms.reading import (  # noqa: F401  (the chat flow reads answers with these)
+    MAX_LINK_LENGTH,
+    QuantityProblem,
+    check_quantity,
+    clean_link,
+    comment_lines,
+    parse_quantity,
+)
 from bot.core.ports import IntentStore, PanelApi
-from bot.core.secrets import looks_like_key
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
 from bot.storage import Intent, IntentState, NewOrder
 
 log = logging.getLogger(__name__)
 
-MAX_LINK_LENGTH = 512
 MAX_COMMENTS = 10_000
-_HANDLE_RE = re.compile(r"^@?(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_.]{2,64}$")
 
 
 class OrderKind(str, Enum):
-    """What the bot asks for before an order, by the service's kind."""
+    """What the current chat flow asks for before an order, by the service's kind.
+
+    The order forms (`bot.core.forms`) describe every type; until the chat asks through them,
+    types beyond these three stay UNSUPPORTED here, so the flow never orders what it cannot ask.
+    """
 
     DEFAULT = "default"  # link + quantity
     PACKAGE = "package"  # link only
@@ -50,64 +60,6 @@ def order_kind(service: Service) -> OrderKind:
     return _KINDS.get(service.kind, OrderKind.UNSUPPORTED)
 
 
-def clean_link(text: str) -> str | None:
-    """The link as the panel should get it, or None when it cannot be a link or a handle."""
-    link = text.strip()
-    if not link or len(link) > MAX_LINK_LENGTH or any(ch.isspace() for ch in link):
-        return None
-    if link.lower().startswith(("http://", "https://")):
-        try:
-            host = urlsplit(link).hostname or ""
-        except ValueError:
-            return None
-        return link if "." in host.strip(".") else None
-    if _HANDLE_RE.match(link) and not looks_like_key(link):
-        return link
-    # Bare domains people paste without the scheme (facebook.com/page).
-    if re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$", link):
-        return "https://" + link
-    return None
-
-
-def parse_quantity(text: str) -> int | None:
-    """Read what people type: 1000, 1.000, 1,000, 1 000, 1k, 1.5k, 1,5k. None when it is not a count."""
-    raw = text.strip().lower().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if not raw.isascii():
-        return None  # "²" passes isdigit() but is no quantity
-    thousands = re.fullmatch(r"(\d{1,9})(?:[.,](\d{1,3}))?k", raw)
-    if thousands:
-        whole, fraction = thousands.groups()
-        amount = Decimal(f"{whole}.{fraction or 0}") * 1000
-        return int(amount) if amount == amount.to_integral_value() and amount > 0 else None
-    # Thousands separators only: groups of exactly three digits after a , or .
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", raw):
-        raw = raw.replace(",", "").replace(".", "")
-    if not raw.isdigit() or len(raw) > 12:
-        return None
-    value = int(raw)
-    return value if value > 0 else None
-
-
-class QuantityProblem(str, Enum):
-    BELOW_MIN = "below_min"
-    ABOVE_MAX = "above_max"
-    NOT_STEP = "not_step"
-
-
-def check_quantity(service: Service, quantity: int) -> QuantityProblem | None:
-    if quantity < service.min:
-        return QuantityProblem.BELOW_MIN
-    if service.max and quantity > service.max:
-        return QuantityProblem.ABOVE_MAX
-    if service.step and service.step > 1 and quantity % service.step:
-        return QuantityProblem.NOT_STEP
-    return None
-
-
-def comment_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def charge_for(service: Service, quantity: int | None) -> Decimal:
     """What the panel will take: rate per 1000 items, or the price of one package."""
     return service.charge_for(quantity or 1).normalize()
@@ -115,7 +67,12 @@ def charge_for(service: Service, quantity: int | None) -> Decimal:
 
 @dataclass
 class Draft:
-    """An order being put together; lives in the user's persisted `user_data`."""
+    """An order being put together; lives in the user's persisted `user_data`.
+
+    `values` holds the form's answers (`bot.core.forms`), JSON-safe; `link`, `quantity` and
+    `comments` mirror them for the code that reads those (and drafts of the older flow, which
+    set only those three, are read as the same answers: `form_values`).
+    """
 
     service_id: int
     service_name: str
@@ -129,26 +86,55 @@ class Draft:
     # its outcome be unknown.
     balance: Decimal | None = None
     balance_currency: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Draft":
-        return cls(**data)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     def renew_token(self) -> None:
         """A new confirmation card gets a new token, so edits never reuse a claimed one."""
         self.token = secrets.token_urlsafe(9)
 
+    def set_values(self, form: OrderForm, service: Service, values: dict[str, Any]) -> None:
+        """Keep the form's answers, and mirror what every order has (where it points, how many)."""
+        self.values = dict(values)
+        self.link = form.target_of(values)
+        self.quantity = form.quantity(service, values)
+        comments = values.get("comments")
+        self.comments = "\n".join(comments) if isinstance(comments, list) else None
+
+    def form_values(self) -> dict[str, Any]:
+        """The answers as the form reads them: `values`, or for a draft of the older flow its
+        link, quantity and comments."""
+        if self.values:
+            return dict(self.values)
+        answers: dict[str, Any] = {}
+        if self.link is not None:
+            answers["link"] = self.link
+        if self.quantity is not None:
+            answers["quantity"] = self.quantity
+        if self.comments:
+            answers["comments"] = comment_lines(self.comments)
+        return answers
+
 
 def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict:
     """What an order intent keeps of the order: enough to show it, to store it once its panel id
     is known (`order_of_snapshot`), or to order it again, without the catalogue."""
+    form = form_for(service)
+    values = draft.form_values()
     return {
         **draft.as_dict(),
+        "values": values,
         "kind": order_kind(service).value,
-        "charge": charge_for(service, draft.quantity),
+        "form": service.kind.value,
+        "charge": form.charge(service, values) if form is not None else charge_for(service, draft.quantity),
+        "total_quantity": form.total_quantity(service, values) if form is not None else draft.quantity,
         "currency": currency,
         "refill": service.refill,
         "cancel": service.cancel,
@@ -157,6 +143,8 @@ def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict
 
 def order_of_snapshot(snapshot: dict, order_id: int) -> NewOrder:
     """The order to store for an intent placed as panel order `order_id`."""
+    # Drip-feed: the order delivers quantity x runs (older snapshots have only `quantity`).
+    quantity = snapshot["total_quantity"] if "total_quantity" in snapshot else snapshot.get("quantity")
     return NewOrder(
         account_id=snapshot["account_id"],
         panel_order_id=order_id,
@@ -164,7 +152,7 @@ def order_of_snapshot(snapshot: dict, order_id: int) -> NewOrder:
         service_name=snapshot.get("service_name"),
         service_type=snapshot.get("service_type"),
         link=snapshot.get("link") or "",
-        quantity=snapshot.get("quantity"),
+        quantity=quantity,
         expected_charge=snapshot.get("charge"),
         currency=snapshot.get("currency"),
         refill_allowed=bool(snapshot.get("refill")),
@@ -201,6 +189,7 @@ class Outcome(str, Enum):
     IN_FLIGHT = "in_flight"  # another tap is placing it right now
     FAILED = "failed"  # the panel said no; nothing was charged
     UNKNOWN = "unknown"  # we cannot tell whether the panel placed it
+    INVALID = "invalid"  # the draft is not a complete, valid order (`problem`); nothing was sent
 
 
 @dataclass
@@ -210,6 +199,7 @@ class PlaceResult:
     panel_order_id: int | None = None
     error: PanelError | None = None
     owned: bool = True  # this call claimed the order (False: another tap or an earlier card did)
+    problem: Problem | None = None  # INVALID: what is missing or no longer valid
 
 
 async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, service: Service, currency: str | None,
@@ -221,6 +211,20 @@ async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, 
     does not own it returns what became of the order instead (ALREADY_PLACED / IN_FLIGHT /
     UNKNOWN), waiting up to `wait_for_other_tap` seconds for a concurrent tap to finish.
     """
+    form = form_for(service)
+    values = draft.form_values()
+    problem = Problem("unsupported") if form is None else form.check(service, values)
+    if form is None or problem is not None:
+        # Never send what the panel would refuse or misread (a missing answer, an expiry now
+        # past, a type the bot cannot order). A card already placed still says so.
+        existing = await db.get_intent(tg_id, draft.token)
+        if existing is not None and existing.state is not IntentState.FAILED:
+            return await _report_existing(db, tg_id, draft.token, existing, wait_for_other_tap)
+        return PlaceResult(Outcome.INVALID, owned=False, problem=problem)
+    # Everything that can fail is done before the claim: once claimed, only `add` remains.
+    params: dict[str, Any] = form.add_params(service, values)
+    link, quantity = params.pop("link", None), params.pop("quantity", None)
+
     request = order_snapshot(draft, service, currency)
     claim = await db.begin_intent(tg_id, draft.account_id, draft.token, request)
     if not claim.claimed:
@@ -231,14 +235,8 @@ async def place_order(db: IntentStore, api: PanelApi, tg_id: int, draft: Draft, 
         except Exception:  # cosmetic (a "placing…" toast): it must not strand the claim
             log.warning("before_sending failed; placing the order anyway", exc_info=True)
 
-    kind = order_kind(service)
     try:
-        order_id = await api.add(
-            service.id,
-            draft.link or "",
-            None if kind is OrderKind.PACKAGE or kind is OrderKind.COMMENTS else draft.quantity,
-            comments=draft.comments if kind is OrderKind.COMMENTS else None,
-        )
+        order_id = await api.add(service.id, link, quantity, **params)
     except OutcomeUnknown as exc:
         await db.intent_unknown(tg_id, draft.token, unknown_reason(exc))
         return PlaceResult(Outcome.UNKNOWN, error=exc)

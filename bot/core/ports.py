@@ -35,7 +35,7 @@ class PanelApi(Protocol):
 
     async def services(self) -> list[Service]: ...
 
-    async def add(self, service_id: int, link: str, quantity: int | None = None, *,
+    async def add(self, service_id: int, link: str | None, quantity: int | None = None, *,
                   comments: str | None = None, runs: int | None = None, interval: int | None = None,
                   **extra: Any) -> int: ...
 

@@ -126,6 +126,7 @@ def draft_again(item: UncertainOrder, account_id: int) -> Draft | None:
         link=item.link,
         quantity=item.quantity,
         comments=_text(snap.get("comments")),
+        values=dict(snap["values"]) if isinstance(snap.get("values"), dict) else {},
     )
 
 

@@ -36,7 +36,8 @@ def install_tracker(application: Application, deps: Deps) -> Tracker:
         # No retries inside a cycle: the next cycle is the retry (see bot.jobs.tracker). The
         # operator's URL rules apply as to every other request (bot.panel.urls).
         return PanelClient(total_timeout=settings.panel_timeout_seconds, read_retries=0,
-                           url_policy=deps.panel.url_policy, **settings.panel_answer_limits)
+                           url_policy=deps.panel.url_policy, observer=tracker.panel_observer,
+                           **settings.panel_answer_limits)
 
     tracker = Tracker(
         deps.db,

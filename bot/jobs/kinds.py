@@ -26,6 +26,7 @@ class CycleStats:
     accounts_paused: int = 0
     skipped: int = 0  # rows not asked about: their account backs off, or their panel was down
     seconds: float = 0.0
+    finished_at: float = 0.0  # Unix time the cycle ended (for /healthz and /stats)
 
 
 class Kind(Protocol):

@@ -119,6 +119,11 @@ class Tracker:
         self._lock = asyncio.Lock()
         self._again = False
         self._unknown_logged: set[tuple[str, int, int]] = set()
+        # For operators (bot/ops): the last finished cycle, observers of each one, and an
+        # observer given to each cycle's panel client (install_tracker's factory passes it on).
+        self.last_stats: CycleStats | None = None
+        self.on_cycle: list[Callable[[CycleStats], None]] = []
+        self.panel_observer: Callable[[str, str], None] | None = None
 
     def _gate(self, url: str) -> PanelGate:
         gate = self._gates.get(url)
@@ -129,6 +134,11 @@ class Tracker:
     @property
     def running(self) -> bool:
         return self._lock.locked()
+
+    @property
+    def spacing(self) -> KeySpacing:
+        """The spacing per key, for other jobs that ask the panels with the same keys (mass orders)."""
+        return self._spacing
 
     async def cycle(self) -> CycleStats | None:
         """Run one cycle; never two at once. Asked for while one runs (an order was placed
@@ -158,6 +168,10 @@ class Tracker:
         if self.notify is not None:
             await self.notify(stats)
         stats.seconds = time.monotonic() - started
+        stats.finished_at = time.time()
+        self.last_stats = stats
+        for observer in self.on_cycle:
+            observer(stats)
         log.info(
             "tracker cycle: %d orders and %d refills checked with %d requests; %d changes stored, "
             "%d told in %d messages; %d accounts failing, %d paused, %d rows skipped; %.2f s",

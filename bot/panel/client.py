@@ -183,6 +183,7 @@ class PanelClient:
         max_services: int = DEFAULT_MAX_SERVICES,
         url_policy: UrlPolicy = TRUST_ALL,
         resolver: AbstractResolver | None = None,
+        observer: Callable[[str, str], None] | None = None,
     ) -> None:
         if min(max_answer_bytes, max_catalogue_bytes, max_services) < 1:
             raise ValueError("answer limits must be positive")
@@ -197,6 +198,8 @@ class PanelClient:
         self.url_policy = url_policy
         self._resolver = resolver
         self._guarded: GuardedResolver | None = None
+        # Told (action, result) after every request: "ok" or the error's code (for metrics).
+        self.observer = observer
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -312,7 +315,7 @@ class PanelAccountApi:
     async def add(
         self,
         service_id: int,
-        link: str,
+        link: str | None,
         quantity: int | None = None,
         *,
         comments: str | None = None,
@@ -322,7 +325,8 @@ class PanelAccountApi:
     ) -> int:
         """Place an order; returns the panel's order id. Never retried (see OutcomeUnknown).
 
-        `extra` carries other order types' parameters (answer_number, usernames, groups...).
+        `extra` carries other order types' parameters (answer_number, usernames, groups...);
+        a None value (a subscription's link) is not sent.
         """
         if {"key", "action"} & extra.keys():
             raise ValueError("'key' and 'action' are set by the client")
@@ -481,6 +485,18 @@ class PanelAccountApi:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(self, action: str, params: Mapping[str, str], kind: _Kind, id_count: int, deadline: float) -> Any:
+        observer = self._client.observer
+        if observer is None:
+            return await self._request(action, params, kind, id_count, deadline)
+        try:
+            data = await self._request(action, params, kind, id_count, deadline)
+        except PanelError as exc:
+            observer(action, exc.code)
+            raise
+        observer(action, "ok")
+        return data
+
+    async def _request(self, action: str, params: Mapping[str, str], kind: _Kind, id_count: int, deadline: float) -> Any:
         form = {**params, "key": self._key, "action": action}
         catalogue = action == "services"
         limit = self._client.max_catalogue_bytes if catalogue else self._client.max_answer_bytes

@@ -246,6 +246,9 @@ _ORDER_STATES = {
     "canceled": OrderState.CANCELED,
     "cancelled": OrderState.CANCELED,
     "refunded": OrderState.CANCELED,
+    "active": OrderState.ACTIVE,
+    "paused": OrderState.PAUSED,
+    "expired": OrderState.EXPIRED,
 }
 
 _REFILL_STATES = {
@@ -441,6 +444,7 @@ def parse_order_status(obj: Mapping[str, Any]) -> OrderStatus:
         remains=read_count(obj.get("remains"), "remains", low=-MAX_COUNT),
         currency=_currency(obj.get("currency")),
         raw_status=raw_status.strip(),
+        posts=parse_int(obj.get("posts")),
     )
 
 

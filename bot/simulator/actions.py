@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
+from bot.simulator.ordertypes import Refused, TypeRules, line_count, rules_for, whole
 from bot.simulator.state import FINAL_ORDER_STATES, PanelState, SimAccount, SimOrder, SimService, money
 
 __all__ = ["ERRORS", "BatchShape", "PanelActions"]
@@ -130,10 +131,19 @@ class PanelActions(PanelState):
         service = self.services.get(service_id) if service_id is not None else None
         if service is None:
             raise _Refused(ERRORS["service"])
+        rules = rules_for(service.type)
+        if rules is None:
+            raise _Refused(ERRORS["request"])
         link = (params.get("link") or "").strip()
-        if not _LINK_RE.match(link):
+        if rules.link and not _LINK_RE.match(link):
             raise _Refused(ERRORS["link"])
-        quantity, charge = self._quantity_and_charge(service, params)
+        try:
+            rules.check(params)
+        except Refused as refused:
+            raise _Refused(refused.text) from None
+        if rules.subscription:
+            return self._add_subscription(account, service, params)
+        quantity, charge = self._quantity_and_charge(service, rules, params)
         if any(o.link == link and not o.is_final for o in self.orders.values() if o.key == account.key):
             raise _Refused(ERRORS["active"])
         if charge > account.balance:
@@ -142,22 +152,36 @@ class PanelActions(PanelState):
         order = self.create_order(account, service, link, quantity, charge, extra)
         return {"order": order.id}
 
-    def _quantity_and_charge(self, service: SimService, params: Mapping[str, str]) -> tuple[int, Decimal]:
-        kind = service.type.lower()
-        if kind in ("custom comments", "custom comments package"):
-            comments = params.get("comments") or ""
-            quantity = len([line for line in comments.splitlines() if line.strip()])
-            if kind == "custom comments package" and quantity == 0:
-                raise _Refused(ERRORS["request"])
-        elif kind == "package":
+    def _add_subscription(self, account: SimAccount, service: SimService, params: Mapping[str, str]) -> Any:
+        low, high = whole(params.get("min")) or 0, whole(params.get("max")) or 0
+        if low > high:
+            raise _Refused(ERRORS["request"])
+        if low < service.min:
+            raise _Refused(ERRORS["min"].format(service.min))
+        if high > service.max:
+            raise _Refused(ERRORS["max"].format(service.max))
+        username = (params.get("username") or "").strip().lstrip("@")
+        target = "@" + username  # one live subscription per account followed, like one order per link
+        if any(o.link == target and not o.is_final for o in self.orders.values() if o.key == account.key):
+            raise _Refused(ERRORS["active"])
+        # Charged per post as posts come; the balance must cover at least the first one.
+        if money(service.rate * high / 1000) > account.balance:
+            raise _Refused(ERRORS["funds"])
+        extra = {k: v for k, v in params.items() if k not in ("key", "action", "service")}
+        return {"order": self.create_subscription(account, service, target, extra).id}
+
+    def _quantity_and_charge(self, service: SimService, rules: TypeRules,
+                             params: Mapping[str, str]) -> tuple[int, Decimal]:
+        if rules.quantity == "package":
             quantity = 1
-        else:
-            if kind == "poll" and not _whole(params.get("answer_number")):
-                raise _Refused(ERRORS["request"])
+        elif rules.quantity == "given":
             raw_quantity = params.get("quantity")
-            quantity = _whole(raw_quantity) if raw_quantity not in (None, "") else 0
-            if quantity is None:
+            given = _whole(raw_quantity) if raw_quantity not in (None, "") else 0
+            if given is None:
                 raise _Refused(ERRORS["request"])
+            quantity = given
+        else:  # the lines of a list are the quantity (comments, usernames)
+            quantity = line_count(params, rules.quantity)
         if not service.per_package:
             if quantity < service.min:
                 raise _Refused(ERRORS["min"].format(service.min))
@@ -176,7 +200,7 @@ class PanelActions(PanelState):
         if params.get("runs") in (None, "") and params.get("interval") in (None, ""):
             return 1
         runs, interval = _whole(params.get("runs")), _whole(params.get("interval"))
-        if not service.dripfeed or not runs or runs < 1 or not interval or interval < 1:
+        if not service.dripfeed or not runs or runs < 2 or not interval or interval < 1:
             raise _Refused(ERRORS["request"])
         return runs
 
@@ -190,6 +214,9 @@ class PanelActions(PanelState):
         return order
 
     def _status_body(self, order: SimOrder) -> dict[str, Any]:
+        if order.subscription:
+            # A subscription's own answer: its state and the posts served, no start count.
+            return {"charge": self._num(order.charge), "status": order.status, "posts": self._num(order.posts)}
         pending = order.status == "Pending"
         return {
             "charge": self._num(order.charge),
@@ -298,7 +325,7 @@ class PanelActions(PanelState):
         order = self._own_order(account, raw_id)
         if not self.services[order.service_id].cancel or order.status in FINAL_ORDER_STATES:
             raise _Refused(ERRORS["cancel"])
-        if order.status == "Pending":
+        if order.status == "Pending" or order.subscription:
             self.set_order_status(order.id, "Canceled")
         else:  # already delivering: what was delivered stays, the rest is refunded
             self.set_order_status(order.id, "Partial", remains=order.remains)

@@ -65,7 +65,7 @@ def _svc(
 
 
 # A realistic spread: Vietnamese text with diacritics, emoji, HTML/Markdown special characters,
-# services with and without refill/cancel, a step, descriptions, Package, Custom Comments, Poll.
+# services with and without refill/cancel, a step, descriptions, drip-feed, and every order type.
 _EXTRA_SERVICES: list[dict[str, Any]] = [
     _svc(101, "Facebook Like bài viết Việt Nam 🇻🇳", "Facebook Like", "12.5", 50, 50000, refill=True, cancel=True,
          desc="Like người Việt thật, bảo hành 30 ngày."),
@@ -104,6 +104,30 @@ _EXTRA_SERVICES: list[dict[str, Any]] = [
     _svc(701, "X (Twitter) Followers", "X / Twitter", "90", 100, 20000, refill=True),
     _svc(702, "X Retweets & Likes `combo`", "X / Twitter", "55.75", 50, 10000, cancel=True),
     _svc(801, "Website Traffic Việt Nam (Google)", "Website Traffic", "15", 1000, 500000, step="500"),
+    # Every other order type of the spec, with its own `add` parameters.
+    _svc(108, "Facebook Gói 10 bình luận tùy chỉnh 💬", "Facebook Comment", "25000", 1, 1,
+         type_="Custom Comments Package"),
+    _svc(206, "TikTok Auto View video mới 🔁 (Subscriptions)", "TikTok Auto", "0.9", 100, 100000,
+         type_="Subscriptions", description="Tự động tăng view cho mỗi video mới của tài khoản."),
+    _svc(305, "Instagram Mentions theo danh sách username", "Instagram Mentions", "40", 10, 5000,
+         type_="Mentions Custom List"),
+    _svc(306, "Instagram Mentions + Hashtags", "Instagram Mentions", "45", 100, 20000, type_="Mentions with Hashtags"),
+    _svc(307, "Instagram Mentions người dùng hashtag #", "Instagram Mentions", "30", 100, 50000,
+         type_="Mentions Hashtag"),
+    _svc(308, "Instagram Mentions follower của một tài khoản", "Instagram Mentions", "30", 100, 50000,
+         type_="Mentions User Followers"),
+    _svc(309, "Instagram Mentions người đã like bài viết", "Instagram Mentions", "35", 100, 50000,
+         type_="Mentions Media Likers"),
+    _svc(310, "Instagram Like bình luận 👍", "Instagram Comments", "60", 20, 5000, type_="Comment Likes", cancel=True),
+    _svc(311, "Instagram Trả lời bình luận (nội dung tùy chỉnh)", "Instagram Comments", "900", 1, 500,
+         type_="Comment Replies"),
+    _svc(312, "Instagram Auto Like bài mới 🔁 <Subscriptions>", "Instagram Auto", "8", 50, 10000,
+         type_="Subscriptions", cancel=True),
+    _svc(405, "YouTube Like bình luận", "YouTube Comments", "70", 20, 10000, type_="Comment likes"),
+    _svc(504, "Telegram Bình chọn Poll (chọn đáp án)", "Telegram Poll", "12", 100, 50000, type_="Poll"),
+    _svc(505, "Telegram Mời thành viên từ nhóm khác", "Telegram Members", "120", 100, 10000,
+         type_="Invites from Groups", cancel=True),
+    _svc(802, "Google SEO Traffic theo từ khoá 🔎", "Website Traffic", "25", 1000, 100000, type_="SEO"),
 ]
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 __all__ = [
     "FINAL_ORDER_STATES",
+    "FINAL_SUBSCRIPTION_STATES",
+    "SUBSCRIPTION_STATES",
     "PanelState",
     "SimAccount",
     "SimClock",
@@ -26,6 +28,9 @@ __all__ = [
 
 FINAL_ORDER_STATES = ("Completed", "Partial", "Canceled")
 ORDER_STATES = ("Pending", "Processing", "In progress", *FINAL_ORDER_STATES)
+# A subscription's own states (spec): it serves new posts until its posts, its expiry or a cancel.
+FINAL_SUBSCRIPTION_STATES = ("Completed", "Canceled", "Expired")
+SUBSCRIPTION_STATES = ("Active", "Paused", *FINAL_SUBSCRIPTION_STATES)
 FINAL_REFILL_STATES = ("Completed", "Rejected", "Error")
 REFILL_STATES = ("Pending", "In progress", "Processing", *FINAL_REFILL_STATES)
 _CENT = Decimal("0.00001")  # the seed shows charges with five decimals ("0.27819")
@@ -123,10 +128,16 @@ class SimOrder:
     outcome_remains: int | None = None
     forced: bool = False  # a test fixed the state: time no longer moves it
     settled: bool = False  # final state reached and refund (if any) paid
+    subscription: bool = False  # serves new posts of an account; charged per post served
+    posts: int = 0  # posts served so far (subscriptions)
+    posts_limit: int | None = None  # new posts to serve; None: until expiry or cancel
+    old_posts: int = 0  # existing posts served at the start
+    expires_at: float | None = None  # simulated time of expiry
+    per_post: int = 0  # amount served per post
 
     @property
     def is_final(self) -> bool:
-        return self.status in FINAL_ORDER_STATES
+        return self.status in (FINAL_SUBSCRIPTION_STATES if self.subscription else FINAL_ORDER_STATES)
 
 
 @dataclass
@@ -263,6 +274,63 @@ class PanelState:
         self._live_orders.add(order.id)
         return order
 
+    def create_subscription(self, account: SimAccount, service: SimService, target: str,
+                            params: dict[str, str]) -> SimOrder:
+        """A subscription on `target` (@username): Active now, one new post every
+        `progress_seconds` of simulated time, each charged as `max` items of the service."""
+        from bot.simulator.ordertypes import expiry_day, panel_today, whole
+
+        expiry = expiry_day(params.get("expiry"))
+        now = self.clock.now()
+        order = SimOrder(
+            id=self._next_order_id,
+            key=account.key,
+            service_id=service.id,
+            link=target,
+            quantity=0,
+            charge=Decimal(0),
+            created_at=now,
+            start_count=0,
+            params=params,
+            status="Active",
+            subscription=True,
+            posts_limit=whole(params.get("posts")),
+            old_posts=whole(params.get("old_posts")) or 0,
+            expires_at=now + (expiry - panel_today()).days * 86400 if expiry is not None else None,
+            per_post=whole(params.get("max")) or 0,
+        )
+        self._next_order_id += 1
+        self.orders[order.id] = order
+        self._live_orders.add(order.id)
+        self._refresh_subscription(order, now)
+        return order
+
+    def _refresh_subscription(self, order: SimOrder, now: float) -> None:
+        if order.forced or order.is_final:
+            return
+        new_posts = int((now - order.created_at) // self.progress_seconds) if self.progress_seconds > 0 else 0
+        if order.posts_limit is not None:
+            new_posts = min(new_posts, order.posts_limit)
+        order.status = "Active"
+        self._serve_posts(order, order.old_posts + new_posts)  # Paused if the balance runs out
+        if order.posts_limit is not None and order.posts >= order.old_posts + order.posts_limit:
+            order.status = "Completed"
+        elif order.expires_at is not None and now >= order.expires_at:
+            order.status = "Expired"
+
+    def _serve_posts(self, order: SimOrder, posts: int) -> None:
+        """Charge the posts served since the last look (as far as the balance goes)."""
+        service = self.services[order.service_id]
+        account = self.accounts[order.key]
+        while order.posts < posts:
+            cost = money(service.rate * order.per_post / 1000)
+            if cost > account.balance:
+                order.status = "Paused"  # panels pause a subscription the balance cannot pay
+                return
+            account.balance -= cost
+            order.charge += cost
+            order.posts += 1
+
     def order(self, order_id: int) -> SimOrder:
         self.tick()
         return self.orders[order_id]
@@ -279,13 +347,13 @@ class PanelState:
     ) -> None:
         """Force a state now (time stops moving this order). Final states settle refunds."""
         order = self.orders[order_id]
-        state = _canonical(status, ORDER_STATES)
+        state = _canonical(status, SUBSCRIPTION_STATES if order.subscription else ORDER_STATES)
         order.forced = True
         order.status = state
         order.remains = remains if remains is not None else self._default_remains(order, state, self.clock.now())
         if start_count is not None:
             order.start_count = start_count
-        if state in FINAL_ORDER_STATES:
+        if order.is_final:
             self._settle(order)
 
     def complete_order(self, order_id: int, status: str = "Completed", remains: int | None = None) -> None:
@@ -309,7 +377,9 @@ class PanelState:
         return order.quantity
 
     def _refresh_order(self, order: SimOrder, now: float) -> None:
-        if not order.forced:
+        if order.subscription:
+            self._refresh_subscription(order, now)
+        elif not order.forced:
             elapsed = now - order.created_at
             if elapsed < self.pending_seconds:
                 order.status, order.remains = "Pending", order.quantity
@@ -332,6 +402,8 @@ class PanelState:
             return
         order.settled = True
         self._live_orders.discard(order.id)
+        if order.subscription:
+            return  # charged per post served: nothing to pay back
         if order.status == "Canceled":
             refund = order.charge
         elif order.status == "Partial" and order.quantity > 0 and order.remains > 0:

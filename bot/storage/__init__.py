@@ -21,11 +21,15 @@ from .models import (
     RefillStatusUpdate,
     User,
 )
+from .operations import Broadcast, BroadcastCounts, BroadcastRunning, OperationsCounts, RecipientState
 from .persistence import SqlitePersistence
 
 __all__ = [
     "Account",
     "AccountBalance",
+    "Broadcast",
+    "BroadcastCounts",
+    "BroadcastRunning",
     "CachedCatalogue",
     "Database",
     "Intent",
@@ -34,8 +38,10 @@ __all__ = [
     "NewOrder",
     "NotFoundError",
     "NotifyMode",
+    "OperationsCounts",
     "Order",
     "OrderStatusUpdate",
+    "RecipientState",
     "Refill",
     "RefillStatusUpdate",
     "SchemaTooNewError",

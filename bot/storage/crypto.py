@@ -81,25 +81,33 @@ def read_key_file(path: Path) -> str | None:
     return text.strip()
 
 
+def write_owner_only_file(path: Path, data: bytes) -> bool:
+    """Create `path` (mode 0600) holding `data`, synced to disk; False if it exists already
+    (another process won the race, or an earlier start made it). Blocking: run in a thread."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(fd, 0o600)  # the mode given to open() is reduced by the umask, never widened; be exact
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
 def create_key_file(path: Path) -> str:
     """Generate a key into `path` with mode 0600; if another process won the race, use its key.
 
     Blocking: run in a thread.
     """
     key = Fernet.generate_key()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if not write_owner_only_file(path, key + b"\n"):
         existing = read_key_file(path)
         if existing is None:  # pragma: no cover - deleted between the two calls
             raise StorageKeyError(f"the encryption key file {path} vanished while it was being created") from None
         return existing
-    try:
-        os.fchmod(fd, 0o600)  # the mode given to open() is reduced by the umask, never widened; be exact
-        os.write(fd, key + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
     log.warning(
         "generated a new encryption key for saved API keys in %s; back this file up: "
         "without it the saved API keys cannot be read (or set ENCRYPTION_KEY to its content)",

@@ -19,8 +19,10 @@ from .claims import ClaimsMixin
 from .connection import Connection
 from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, wrong_key_error
 from .intents import IntentsMixin
+from .mass import MassMixin
 from .migrations import migrate, schema_version
 from .models import Account, User
+from .operations import OperationsMixin
 from .orders import OrdersMixin
 from .session_cache import DEFAULT_SIZE as SESSION_CACHE_SIZE
 from .session_cache import SessionCache
@@ -38,7 +40,8 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class Database(
-    UsersMixin, BalancesMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin
+    UsersMixin, BalancesMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin,
+    MassMixin, OperationsMixin,
 ):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""

@@ -48,6 +48,32 @@ async def _select(session: Session, tg_id: int, token: str) -> Intent | None:
     return None if row is None else _intent(row)
 
 
+async def claim_intent(
+    session: Session, tg_id: int, account_id: int, token: str, request: dict[str, Any], now: float
+) -> IntentClaim:
+    """`IntentsMixin.begin_intent` inside the caller's transaction (which has checked the account),
+    for a claim that must go together with other rows (a mass order's line, storage/mass.py)."""
+    existing = await _select(session, tg_id, token)
+    request_json = codec.dumps(request)
+    if existing is None:
+        await session.execute(
+            """INSERT INTO intents (tg_id, token, account_id, state, request, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (tg_id, token, account_id, IntentState.SUBMITTING.value, request_json, now, now),
+        )
+    elif existing.state is IntentState.FAILED and existing.error_code != SETTLED_NOT_PLACED:
+        await session.execute(
+            """UPDATE intents SET state = ?, account_id = ?, request = ?, error_code = NULL, updated_at = ?
+               WHERE tg_id = ? AND token = ?""",
+            (IntentState.SUBMITTING.value, account_id, request_json, now, tg_id, token),
+        )
+    else:
+        return IntentClaim(claimed=False, intent=existing)
+    intent = await _select(session, tg_id, token)
+    assert intent is not None
+    return IntentClaim(claimed=True, intent=intent)
+
+
 class IntentsMixin(StoreBase):
     async def begin_intent(self, tg_id: int, account_id: int, token: str, request: dict[str, Any]) -> IntentClaim:
         """Claim `token` for one attempt to place an order.
@@ -57,30 +83,9 @@ class IntentsMixin(StoreBase):
         A FAILED intent is claimed again (with this request), unless the user settled it as not
         placed. Raises NotFoundError if the account is not this user's.
         """
-        request_json = codec.dumps(request)
-        now = self._clock()
         async with self._conn.transaction() as session:
             await require_account(session, tg_id, account_id)
-            existing = await _select(session, tg_id, token)
-            if existing is None:
-                await session.execute(
-                    """INSERT INTO intents (tg_id, token, account_id, state, request, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                    (tg_id, token, account_id, IntentState.SUBMITTING.value, request_json, now, now),
-                )
-                claimed = True
-            elif existing.state is IntentState.FAILED and existing.error_code != SETTLED_NOT_PLACED:
-                await session.execute(
-                    """UPDATE intents SET state = ?, account_id = ?, request = ?, error_code = NULL, updated_at = ?
-                       WHERE tg_id = ? AND token = ?""",
-                    (IntentState.SUBMITTING.value, account_id, request_json, now, tg_id, token),
-                )
-                claimed = True
-            else:
-                return IntentClaim(claimed=False, intent=existing)
-            intent = await _select(session, tg_id, token)
-        assert intent is not None
-        return IntentClaim(claimed=claimed, intent=intent)
+            return await claim_intent(session, tg_id, account_id, token, request, self._clock())
 
     async def intent_placed(self, tg_id: int, token: str, panel_order_id: int, order: NewOrder) -> Order:
         """In one transaction: the intent becomes PLACED with the panel's order id, and the order is

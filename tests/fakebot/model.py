@@ -184,6 +184,7 @@ class ApiCall:
     description: str | None = None
     chat_id: int | None = None
     result: Any = field(default=None, repr=False)
+    at: float = 0.0  # fake-clock time the call was answered
 
 
 @dataclass

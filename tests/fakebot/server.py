@@ -10,6 +10,8 @@
     await fake.stop()
 
 Requests arrive as POST /bot<TOKEN>/<method>; answers use Telegram's shapes and wording.
+Updates go out by long polling (getUpdates) or, after setWebhook, by POST to the bot's webhook
+(tests/fakebot/webhook.py).
 Everything the bot did is kept for inspection: `calls`, `rejections`, chat transcripts
 (`transcript(chat_id)`), `bot_commands`, `callback_queries`, chat actions.
 Failures on demand: `fail_next()` (the next calls), `refuse_method()` (a method the server lacks).
@@ -41,6 +43,7 @@ from tests.fakebot.model import (
 )
 from tests.fakebot.params import Params, read_params
 from tests.fakebot.text import FormattedText, utf16_len
+from tests.fakebot.webhook import WebhookMethods
 
 DEFAULT_BOT_ID = 7123456789
 DEFAULT_TOKEN = f"{DEFAULT_BOT_ID}:AAHfakeTokenForTests-0123456789abcd"  # BotFather shape
@@ -57,7 +60,7 @@ def command_entities(text: str) -> list[dict[str, Any]]:
     ]
 
 
-class FakeBotApi(BotApiMethods):
+class FakeBotApi(WebhookMethods, BotApiMethods):
     """The fake Telegram: an aiohttp server plus everything it remembers.
 
     Options (also plain attributes, changeable during a test): `callback_answer_deadline` seconds
@@ -103,6 +106,7 @@ class FakeBotApi(BotApiMethods):
         self.allowed_updates: list[str] | None = None
         self.flood: FloodLimiter | None = None
         self.missing_methods: set[str] = set()  # lower-case names answered 404, see refuse_method()
+        self._init_webhook()  # setWebhook: updates are POSTed to the bot (tests/fakebot/webhook.py)
 
         self._pending: list[QueuedUpdate] = []  # queued and not yet confirmed by an offset
         self._failures: list[FailureRule] = []
@@ -115,7 +119,7 @@ class FakeBotApi(BotApiMethods):
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, Callable[[Params], Any]]] = {}
         for name in (
-            "getMe", "deleteWebhook", "getWebhookInfo", "setMyCommands", "getMyCommands",
+            "getMe", "setWebhook", "deleteWebhook", "getWebhookInfo", "setMyCommands", "getMyCommands",
             "deleteMyCommands", "sendMessage", "editMessageText", "editMessageReplyMarkup",
             "deleteMessage", "answerCallbackQuery", "sendChatAction",
         ):
@@ -135,13 +139,14 @@ class FakeBotApi(BotApiMethods):
     def file_base_url(self) -> str:
         return f"{self.url}/file/bot"
 
-    async def start(self) -> None:
+    async def start(self, host: str = "127.0.0.1") -> None:
+        """Listen on `host` (an ephemeral port); 0.0.0.0 lets containers reach it (deploy/)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # handler_cancellation: a long poll whose client went away must not swallow updates.
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, host, 0)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
@@ -149,6 +154,7 @@ class FakeBotApi(BotApiMethods):
     async def stop(self) -> None:
         self._closing = True
         self._notify()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -181,6 +187,7 @@ class FakeBotApi(BotApiMethods):
                 raise ApiError(404, "Not Found")
             self._raise_injected_failure(name, params)
             if name == "getUpdates":
+                self._refuse_polling_while_webhook()
                 self.get_updates_calls += 1
                 result = await self._get_updates(params)
             else:
@@ -190,7 +197,8 @@ class FakeBotApi(BotApiMethods):
             return web.json_response(error.to_json(), status=error.error_code)
         if name != "getUpdates":
             self.calls.append(
-                ApiCall(name, params.decoded(), ok=True, chat_id=self._call_chat_id(name, params), result=result)
+                ApiCall(name, params.decoded(), ok=True, chat_id=self._call_chat_id(name, params), result=result,
+                        at=self.clock.now())
             )
         return web.json_response({"ok": True, "result": result})
 
@@ -206,7 +214,7 @@ class FakeBotApi(BotApiMethods):
         decoded = params.decoded()
         self.rejections.append(Rejection(method, error.description, error.error_code, decoded, chat_id))
         self.calls.append(ApiCall(method, decoded, ok=False, error_code=error.error_code,
-                                  description=error.description, chat_id=chat_id))
+                                  description=error.description, chat_id=chat_id, at=self.clock.now()))
         if chat_id is not None and method not in ("getUpdates", "getMe"):
             # A 429 is not an answer: a well-behaved bot retries after retry_after, so the
             # driver keeps waiting until then (plus its idle window).
@@ -442,6 +450,10 @@ class FakeBotApi(BotApiMethods):
         for `chat_id`, with an error: by default 429 "Too Many Requests: retry after N"."""
         self._failures.append(FailureRule(method.lower() if method else None, chat_id, count,
                                           error_code, description, retry_after))
+
+    def clear_failures(self) -> None:
+        """Forget the failures fail_next() has still to inject."""
+        self._failures.clear()
 
     def refuse_method(self, method: str) -> None:
         """Answer every `method` call with 404 "Not Found", as a Bot API server (or emulator) that
