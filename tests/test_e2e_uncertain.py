@@ -7,7 +7,8 @@ the user settle it ("it was placed" with the panel's id, or "it was not placed")
 
 from __future__ import annotations
 
-import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,6 +26,8 @@ from tests.test_tracker_support import notifications
 
 LINK = "https://facebook.com/post/1"
 FORMATS = {"en": "%Y-%m-%d %H:%M", "vi": "%d/%m/%Y %H:%M"}
+# Times are shown in the user's time zone: by default Vietnam's for Vietnamese, UTC for English.
+ZONES = {"en": ZoneInfo("UTC"), "vi": ZoneInfo("Asia/Ho_Chi_Minh")}
 EXPECTED = {
     "en": {
         "title": "❓ Outcome unknown · sent {time}",
@@ -73,7 +76,7 @@ async def test_a_timed_out_order_is_listed_with_its_details_and_stays_after_a_re
     user = await running.onboarded(5101, lang)
     reply, _ = await lost_answer(running, user, confirm=expected["confirm"])
     intent = await only_intent(running.db, 5101)
-    shown_time = time.strftime(FORMATS[lang], time.localtime(intent.created_at))
+    shown_time = datetime.fromtimestamp(intent.created_at, ZONES[lang]).strftime(FORMATS[lang])
     # The confirmation card keeps what was ordered, and says what happened.
     card = reply.last.plain_text
     for line in [expected["title"].format(time=shown_time), *expected["details"], expected["reason"], expected["balance"]]:

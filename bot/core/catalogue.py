@@ -11,12 +11,12 @@ import asyncio
 import hashlib
 import json
 import time
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from bot.core.ports import CatalogueStore, PanelApi
+from bot.folding import fold
 from bot.panel import Service
 
 
@@ -27,13 +27,6 @@ def category_key(name: str) -> str:
     disappears simply no longer resolves, and the menu is reported out of date.
     """
     return hashlib.blake2s(name.encode("utf-8"), digest_size=5).hexdigest()
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics so `luot xem` finds `Lượt xem`."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass(frozen=True)

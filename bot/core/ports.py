@@ -9,7 +9,7 @@ passed in (handlers, jobs).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -22,11 +22,14 @@ from bot.storage.models import (
     IntentClaim,
     NewOrder,
     Order,
+    OrderPage,
     OrderStatusUpdate,
     Refill,
     RequestClaim,
     RequestKind,
     RequestSettlement,
+    Spending,
+    StatusGroup,
 )
 
 
@@ -101,6 +104,29 @@ class RequestStore(OrderStore, Protocol):
     async def record_refill(self, tg_id: int, account_id: int, order_pk: int, refill_id: int) -> Refill: ...
 
 
+class HistoryStore(RequestStore, Protocol):
+    """The user's order history: filtered pages, counts, spending (bot/storage/history.py)."""
+
+    async def order_page(self, tg_id: int, *, group: StatusGroup = ..., account_id: int | None = None,
+                         words: str = "", offset: int = 0, limit: int = 10) -> OrderPage: ...
+
+    async def order_counts(self, tg_id: int, *, account_id: int | None = None,
+                           words: str = "") -> dict[StatusGroup, int]: ...
+
+    async def unknown_intents(self, tg_id: int, account_id: int | None = None, limit: int = 20) -> list[Intent]: ...
+
+    async def refill_candidates(self, tg_id: int, account_id: int, limit: int = 500) -> tuple[list[int], int]: ...
+
+    async def history_panels(self, tg_id: int) -> list[tuple[int, str, str | None]]: ...
+
+    async def running_order_for_link(self, tg_id: int, account_id: int, link: str, service_id: int) -> Order | None: ...
+
+    async def spending(self, tg_id: int, zone: str, *, days: int = 30, account_id: int | None = None,
+                       now: float | None = None) -> Spending: ...
+
+    def iter_user_orders(self, tg_id: int, page_size: int = 500) -> AsyncIterator[list[Order]]: ...
+
+
 class PanelConnector(Protocol):
     """The panel client (`bot.panel.PanelClient`): which URLs users may add, and the API per key."""
 
@@ -133,4 +159,7 @@ class PanelStore(Protocol):
     async def set_low_balance_told(self, account_id: int, told: bool) -> bool: ...
 
 
-__all__ = ["CatalogueStore", "IntentStore", "OrderStore", "PanelApi", "PanelConnector", "PanelStore", "RequestStore"]
+__all__ = [
+    "CatalogueStore", "HistoryStore", "IntentStore", "OrderStore", "PanelApi", "PanelConnector", "PanelStore",
+    "RequestStore",
+]

@@ -255,23 +255,45 @@ async def request_refills(db: RequestStore, api: PanelApi, tg_id: int, account: 
     return [results[i] for i in ids]
 
 
+def _cancel_answer(order_id: int, request: OrderRequest, answer: bool | ItemError) -> tuple[RequestResult, RequestSettlement]:
+    if isinstance(answer, ItemError):
+        return _failed(order_id, request, answer.error)
+    if answer:
+        return RequestResult(order_id, RequestOutcome.SENT), RequestSettlement(request.id, RequestState.ACCEPTED)
+    # The panel answered, and did not cancel it.
+    refused = RequestSettlement(request.id, RequestState.REFUSED, error_code="not_cancelled")
+    return RequestResult(order_id, RequestOutcome.REFUSED), refused
+
+
+async def request_cancels(db: RequestStore, api: PanelApi, tg_id: int, account_id: int, ids: Iterable[int]) -> list[RequestResult]:
+    """Ask the panel to cancel `ids` of the account (one result each, in order), in one request
+    per 100 for those that may be cancelled, each claimed before it is sent.
+
+    Stored orders that have finished, or whose service cannot be cancelled, are refused without
+    asking; orders the bot does not track (made on the panel's website) are the panel's to decide.
+    """
+    ids = list(dict.fromkeys(ids))
+    results: dict[int, RequestResult] = {}
+    for order_id, order in (await db.tracked_orders(tg_id, account_id, ids)).items():
+        if (reason := cancel_refusal(order)) is not None:
+            results[order_id] = RequestResult(order_id, RequestOutcome.INELIGIBLE, reason=reason, status=order.status)
+    claims = await db.claim_requests(tg_id, account_id, RequestKind.CANCEL, [i for i in ids if i not in results])
+    owned = {i: c.request for i, c in claims.items() if c.claimed}
+    results.update({i: _blocked(i, c.request) for i, c in claims.items() if not c.claimed})
+    if owned:
+        answers = await _send(db, tg_id, owned, lambda: api.cancel(list(owned)))
+        settlements = []
+        for order_id, request in owned.items():
+            results[order_id], settlement = _cancel_answer(
+                order_id, request, answers.get(order_id, ItemError(UnrecognisedError(None)))
+            )
+            settlements.append(settlement)
+        await db.settle_requests(tg_id, settlements)
+    return [results[i] for i in ids]
+
+
 async def request_cancel(db: RequestStore, api: PanelApi, tg_id: int, order: Order) -> RequestResult:
     """Ask the panel to cancel one stored order, claimed before it is sent."""
-    order_id = order.panel_order_id
     if (reason := cancel_refusal(order)) is not None:
-        return RequestResult(order_id, RequestOutcome.INELIGIBLE, reason=reason, status=order.status)
-    claim = await db.claim_request(tg_id, order.account_id, RequestKind.CANCEL, order_id)
-    if not claim.claimed:
-        return _blocked(order_id, claim.request)
-    answers = await _send(db, tg_id, {order_id: claim.request}, lambda: api.cancel([order_id]))
-    answer = answers.get(order_id, ItemError(UnrecognisedError(None)))
-    if isinstance(answer, ItemError):
-        result, settlement = _failed(order_id, claim.request, answer.error)
-    elif answer:
-        result = RequestResult(order_id, RequestOutcome.SENT)
-        settlement = RequestSettlement(claim.request.id, RequestState.ACCEPTED)
-    else:  # the panel answered, and did not cancel it
-        result = RequestResult(order_id, RequestOutcome.REFUSED)
-        settlement = RequestSettlement(claim.request.id, RequestState.REFUSED, error_code="not_cancelled")
-    await db.settle_requests(tg_id, [settlement])
-    return result
+        return RequestResult(order.panel_order_id, RequestOutcome.INELIGIBLE, reason=reason, status=order.status)
+    return (await request_cancels(db, api, tg_id, order.account_id, [order.panel_order_id]))[0]

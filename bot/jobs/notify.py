@@ -146,7 +146,7 @@ class Notifier:
 
         # Each message comes with exactly the orders and refills it shows: those are marked
         # as told once Telegram took it, and no others.
-        for message in notification(Texts(self._i18n, user.language), shown_orders, shown_refills):
+        for message in notification(Texts.for_user(self._i18n, user), shown_orders, shown_refills):
             try:
                 await self._bot.send_message(change.tg_id, message.text, reply_markup=message.keyboard)
             except Forbidden as error:

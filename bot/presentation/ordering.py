@@ -7,26 +7,20 @@ from decimal import Decimal
 from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot.core.ordering import OrderKind, charge_for, order_kind
+from bot.core.platforms import platform_of
 from bot.i18n import Html
 from bot.panel import Service
 from bot.presentation import callbacks as cb
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts, shorten
 
-_LINK_EXAMPLES = (
-    ("tiktok", "https://www.tiktok.com/@user/video/123"),
-    ("facebook", "https://www.facebook.com/yourpage/posts/123"),
-    ("instagram", "https://www.instagram.com/p/AbC123/"),
-    ("youtube", "https://www.youtube.com/watch?v=abc123"),
-    ("telegram", "https://t.me/yourchannel"),
-    ("shopee", "https://shopee.vn/your-shop"),
-)
+_GENERIC_EXAMPLE = "https://example.com/your-post"
 
 
 def link_example(service_name: str, category: str = "") -> str:
     """An example link of the service's platform, so users know what to paste."""
-    haystack = f"{service_name} {category}".lower()
-    return next((example for word, example in _LINK_EXAMPLES if word in haystack), "https://example.com/your-post")
+    platform = platform_of(service_name, category)
+    return (platform.example if platform else None) or _GENERIC_EXAMPLE
 
 
 def link_prompt(tx: Texts, service_id: int, service_name: str, category: str = "") -> Html:

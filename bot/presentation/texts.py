@@ -1,19 +1,29 @@
-"""`Texts`: one user's translations, and `shorten` for values that must fit."""
+"""`Texts`: one user's translations and time zone, and `shorten` for values that must fit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from bot.i18n import Html, Translations, format_int, format_money
+from bot.i18n import Html, Translations, format_datetime, format_day, format_int, format_money, user_timezone
 
 
 @dataclass(frozen=True)
 class Texts:
-    """The translations for one user's language."""
+    """The translations for one user's language, and the time zone their times are shown in.
+
+    `tz`: the IANA name the user chose (`User.timezone`); None: their language's default.
+    """
 
     i18n: Translations
     lang: str
+    tz: str | None = None
+
+    @classmethod
+    def for_user(cls, i18n: Translations, user, lang: str | None = None) -> Texts:
+        """For a stored user (`bot.storage.User`): their language (or `lang`) and time zone."""
+        return cls(i18n, lang or user.language, getattr(user, "timezone", None))
 
     def __call__(self, key: str, **values: object) -> Html:
         return self.i18n.t(self.lang, key, **values)
@@ -26,6 +36,18 @@ class Texts:
 
     def number(self, value: int | None) -> str:
         return "—" if value is None else format_int(value, self.lang)
+
+    @property
+    def zone(self) -> str:
+        """The IANA name of the time zone this user's times are shown in."""
+        return user_timezone(self.lang, self.tz)
+
+    def datetime(self, timestamp: float | None) -> str:
+        """A moment in the user's time zone (`31/12/2024 23:05` in Vietnamese)."""
+        return "—" if timestamp is None else format_datetime(timestamp, self.zone, self.lang)
+
+    def day(self, day: date) -> str:
+        return format_day(day, self.lang)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -20,8 +19,8 @@ UNCERTAIN_LISTED = 8  # on the first page of /orders; more are rare (each needs 
 
 
 def when(tx: Texts, timestamp: float) -> str:
-    """A moment as each language writes it, in the bot's local time."""
-    return time.strftime("%d/%m/%Y %H:%M" if tx.lang == "vi" else "%Y-%m-%d %H:%M", time.localtime(timestamp))
+    """A moment as each language writes it, in the user's time zone."""
+    return tx.datetime(timestamp)
 
 
 def uncertain_reason(tx: Texts, reason: str | None) -> Html:

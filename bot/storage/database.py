@@ -18,6 +18,7 @@ from .catalogue import CatalogueMixin
 from .claims import ClaimsMixin
 from .connection import Connection
 from .crypto import CHECK_META_KEY, ApiKeyCipher, cipher_from_key, resolve_key, wrong_key_error
+from .history import HistoryMixin
 from .intents import IntentsMixin
 from .mass import MassMixin
 from .migrations import migrate, schema_version
@@ -40,8 +41,8 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class Database(
-    UsersMixin, BalancesMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, RefillsMixin, ClaimsMixin,
-    MassMixin, OperationsMixin,
+    UsersMixin, BalancesMixin, AccountsMixin, CatalogueMixin, IntentsMixin, OrdersMixin, HistoryMixin, RefillsMixin,
+    ClaimsMixin, MassMixin, OperationsMixin,
 ):
     """Every method that reads or changes a user's data takes that user's Telegram id and only
     touches that user's rows; the few id-only methods are for the background tracker."""

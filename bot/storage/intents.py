@@ -213,12 +213,13 @@ class IntentsMixin(StoreBase):
 
 
 # An order followed from the website knows only what `status` tells: add what the intent knew.
+# Its search text is computed again from the new details before the next search (history.py).
 _FILL_DETAILS = """
     UPDATE orders SET service_id = COALESCE(service_id, ?), service_name = COALESCE(service_name, ?),
                       service_type = COALESCE(service_type, ?), link = COALESCE(link, ?),
                       quantity = COALESCE(quantity, ?), expected_charge = COALESCE(expected_charge, ?),
                       currency = COALESCE(currency, ?), refill_allowed = MAX(refill_allowed, ?),
-                      cancel_allowed = MAX(cancel_allowed, ?)
+                      cancel_allowed = MAX(cancel_allowed, ?), search_text = NULL
     WHERE tg_id = ? AND account_id = ? AND panel_order_id = ?"""
 
 

@@ -257,8 +257,25 @@ _V6_PANELS = Migration(
 
 _V7_ORDER_HISTORY = Migration(
     7,
-    "order history: filters, time zone (reserved)",
-    (),
+    "order history: the user's time zone, folded search text of orders, indexes for filters and sums",
+    (
+        # NULL: the default of the user's language (bot.i18n.user_timezone), so users who never
+        # chose one follow their language and nothing needs backfilling.
+        "ALTER TABLE users ADD COLUMN timezone TEXT",
+        # Service name and link folded (bot.folding.fold) for accent-insensitive search. NULL:
+        # not computed yet (rows of older builds, details filled in later); storage/history.py
+        # computes it before a search reads it.
+        "ALTER TABLE orders ADD COLUMN search_text TEXT",
+        "CREATE INDEX orders_unsearchable ON orders (tg_id) WHERE search_text IS NULL",
+        # /orders filters: by status (completed, partial, canceled), running ones, by panel.
+        "CREATE INDEX orders_by_user_status ON orders (tg_id, status, id)",
+        "CREATE INDEX orders_by_user_running ON orders (tg_id, id) WHERE final = 0",
+        "CREATE INDEX orders_by_user_account ON orders (tg_id, account_id, id)",
+        # The warning before Confirm: a running order for the same link.
+        "CREATE INDEX orders_running_link ON orders (tg_id, link) WHERE final = 0",
+        # /spending: the orders of the last 30 days.
+        "CREATE INDEX orders_by_user_created ON orders (tg_id, created_at)",
+    ),
 )
 
 _V8_OPERATIONS = Migration(

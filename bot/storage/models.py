@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -35,6 +36,18 @@ class RequestState(StrEnum):
     UNKNOWN = "unknown"  # no definite answer: never resend blindly
 
 
+class StatusGroup(StrEnum):
+    """The /orders filters by status. UNKNOWN lists order intents whose outcome is unknown
+    (intents.py), which have no order row: the order queries find nothing for it."""
+
+    ALL = "all"
+    ACTIVE = "active"  # not final yet: pending, processing, in progress (or never checked)
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    CANCELED = "canceled"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     tg_id: int
@@ -42,6 +55,8 @@ class User:
     notify: NotifyMode
     blocked: bool
     created_at: float
+    # An IANA name the user chose; None: their language's default (bot.i18n.user_timezone).
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,3 +232,42 @@ class RefillStatusUpdate:
     final: bool
     checked_at: float
     told: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """One page of a user's orders (newest first) and how many match in all."""
+
+    orders: list[Order]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpend:
+    """What one service cost the user over a spending period, in one currency."""
+
+    service_id: int | None  # None: orders followed from the website, whose service is unknown
+    service_name: str | None
+    currency: str | None
+    amount: Decimal
+    orders: int
+    link: str | None  # one of its orders' links: tells the platform when the name does not
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """A user's spending per day in their time zone (`Database.spending`).
+
+    Each order counts what the panel reports it charged (its `charge` once a status came),
+    else what it was expected to cost; a Canceled order with no charge reported counts 0.
+    Amounts are summed per currency: panels in different currencies are never added up.
+    """
+
+    zone: str
+    days: tuple[date, ...]  # oldest first; the last is today in `zone`
+    daily: dict[str | None, tuple[Decimal, ...]]  # per currency, one amount per day
+    orders: dict[str | None, int]  # per currency, how many orders
+    services: tuple[ServiceSpend, ...]  # biggest amount first
+
+    def total(self, currency: str | None) -> Decimal:
+        return sum(self.daily.get(currency, ()), Decimal(0))

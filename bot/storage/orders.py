@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from decimal import Decimal
 
+from bot.folding import fold
+
 from .base import StoreBase, chunks, money_to_text, pages_by_account, require_account, rows_by_id, text_to_money
 from .connection import Session
 from .models import NewOrder, Order, OrderStatusUpdate
@@ -48,9 +50,14 @@ def order_from_row(row: sqlite3.Row) -> Order:
 
 _INSERT_ORDER = """
     INSERT INTO orders (tg_id, account_id, panel_order_id, service_id, service_name, service_type, link,
-                        quantity, expected_charge, currency, refill_allowed, cancel_allowed, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        quantity, expected_charge, currency, refill_allowed, cancel_allowed, created_at, search_text)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (account_id, panel_order_id) DO NOTHING"""
+
+
+def search_text(service_name: str | None, link: str | None) -> str:
+    """What /orders <words> searches in (orders.search_text): the service's name and the link, folded."""
+    return fold(f"{service_name or ''} {link or ''}")
 
 
 def _insert_params(tg_id: int, order: NewOrder, now: float) -> tuple[object, ...]:
@@ -68,6 +75,7 @@ def _insert_params(tg_id: int, order: NewOrder, now: float) -> tuple[object, ...
         int(order.refill_allowed),
         int(order.cancel_allowed),
         now,
+        search_text(order.service_name, order.link),
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .base import StoreBase
 from .models import NotifyMode, User
 
-_USER_COLUMNS = "tg_id, language, notify, blocked, created_at"
+_USER_COLUMNS = "tg_id, language, notify, blocked, created_at, timezone"
 
 
 def _user(row: sqlite3.Row) -> User:
@@ -17,6 +18,7 @@ def _user(row: sqlite3.Row) -> User:
         notify=NotifyMode(row["notify"]),
         blocked=bool(row["blocked"]),
         created_at=row["created_at"],
+        timezone=row["timezone"],
     )
 
 
@@ -55,6 +57,21 @@ class UsersMixin(StoreBase):
         try:
             async with self._conn.transaction() as session:
                 return await session.execute("UPDATE users SET notify = ? WHERE tg_id = ?", (mode.value, tg_id)) > 0
+        finally:
+            self._sessions.forget(tg_id)
+
+    async def set_timezone(self, tg_id: int, timezone: str | None) -> bool:
+        """The user's time zone (an IANA name such as "Asia/Ho_Chi_Minh"); None: back to their
+        language's default. Returns False if the user does not exist. Raises ValueError for a
+        name the system's time zone database does not know."""
+        if timezone is not None:
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {timezone!r}") from None
+        try:
+            async with self._conn.transaction() as session:
+                return await session.execute("UPDATE users SET timezone = ? WHERE tg_id = ?", (timezone, tg_id)) > 0
         finally:
             self._sessions.forget(tg_id)
 

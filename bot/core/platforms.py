@@ -1,0 +1,80 @@
+"""Which social platform a service (or a link) is for, from the words panels use.
+
+Shared by the link example shown when ordering and the spending summary's platforms. Panels
+name services freely ("Like FB Việt", "TikTok Follow 🇻🇳"), so a name is matched on words;
+a name that names no platform falls back to the link's host.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.folding import fold
+
+
+@dataclass(frozen=True)
+class Platform:
+    key: str  # stable: stored nowhere, but used in locale keys and tests
+    name: str  # a brand: the same in every language
+    words: tuple[str, ...]  # matched anywhere in the folded name and category
+    short: tuple[str, ...]  # abbreviations, matched only as whole words ("fb", not "fbi")
+    hosts: tuple[str, ...]  # a link's host equal to one of these or ending in "." + it
+    example: str | None = None  # an example link, shown when asking for one
+
+
+# In priority order: a name that mentions two platforms belongs to the first. No "tt" for TikTok:
+# Vietnamese panels write "TT" for "tương tác" (engagement) on every platform.
+PLATFORMS: tuple[Platform, ...] = (
+    Platform("tiktok", "TikTok", ("tiktok", "tik tok"), (), ("tiktok.com",),
+             "https://www.tiktok.com/@user/video/123"),
+    Platform("facebook", "Facebook", ("facebook",), ("fb",), ("facebook.com", "fb.com", "fb.watch", "fb.me", "m.me"),
+             "https://www.facebook.com/yourpage/posts/123"),
+    Platform("instagram", "Instagram", ("instagram", "insta"), ("ig",), ("instagram.com", "instagr.am"),
+             "https://www.instagram.com/p/AbC123/"),
+    Platform("youtube", "YouTube", ("youtube",), ("yt",), ("youtube.com", "youtu.be"),
+             "https://www.youtube.com/watch?v=abc123"),
+    Platform("telegram", "Telegram", ("telegram",), (), ("t.me", "telegram.me", "telegram.org"),
+             "https://t.me/yourchannel"),
+    Platform("shopee", "Shopee", ("shopee",), (), ("shopee.vn", "shopee.com", "shp.ee"), "https://shopee.vn/your-shop"),
+    Platform("twitter", "X (Twitter)", ("twitter", "tweet"), (), ("twitter.com", "x.com"),
+             "https://x.com/user/status/123"),
+    Platform("threads", "Threads", ("threads",), (), ("threads.net", "threads.com"), "https://www.threads.net/@user"),
+    Platform("zalo", "Zalo", ("zalo",), (), ("zalo.me",)),
+    Platform("spotify", "Spotify", ("spotify",), (), ("spotify.com",)),
+    Platform("twitch", "Twitch", ("twitch",), (), ("twitch.tv",)),
+    Platform("discord", "Discord", ("discord",), (), ("discord.gg", "discord.com")),
+    Platform("soundcloud", "SoundCloud", ("soundcloud",), (), ("soundcloud.com",)),
+    Platform("linkedin", "LinkedIn", ("linkedin",), (), ("linkedin.com",)),
+)
+BY_KEY = {platform.key: platform for platform in PLATFORMS}
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _by_name(text: str) -> Platform | None:
+    folded = fold(text)
+    words = set(_WORD.findall(folded))
+    for platform in PLATFORMS:
+        if any(word in folded for word in platform.words) or words.intersection(platform.short):
+            return platform
+    return None
+
+
+def _by_link(link: str) -> Platform | None:
+    text = link.strip()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        host = (urlsplit(text).hostname or "").lower()
+    except ValueError:
+        return None
+    for platform in PLATFORMS:
+        if any(host == h or host.endswith("." + h) for h in platform.hosts):
+            return platform
+    return None
+
+
+def platform_of(name: str | None, category: str | None = None, link: str | None = None) -> Platform | None:
+    """The platform a service's name and category name (first) or the order's link belongs to."""
+    return _by_name(f"{name or ''} {category or ''}") or (_by_link(link) if link else None)
