@@ -1,7 +1,13 @@
 """Suite-wide fixtures: the fake Bot API, the panel simulator, storage, and the whole bot.
 
 `bot` starts the real application through `bot.app.run()` (the path `python -m bot` takes)
-against the fake Bot API and the simulator over loopback, with a real SQLite file.
+against the fake Bot API and the simulator over loopback, with a real SQLite file. The bot
+tells the fake when it has finished handling each update, so a driver call (`user.send`,
+`user.press`) returns as soon as the bot is done with it, with everything it did in the reply.
+Something the bot does on its own later (a job, the tracker) is awaited with `wait_until`.
+
+`bot.onboarded_fast(...)` gives a user with a saved key without the chat, for tests that are
+not about onboarding; `bot.onboarded(...)` goes through /start and the key step.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest_asyncio
+from telegram import Update
 from telegram.ext import Application
 
 from bot.app import run
 from bot.config import Settings
+from bot.i18n import language_for
 from bot.simulator import PanelSimulator
 from tests.fakebot.driver import FakeUser
 from tests.fakebot.server import FakeBotApi
@@ -53,10 +61,23 @@ class RunningBot:
         return self.fake.user(user_id=user_id, language_code=language_code, **kwargs)
 
     async def onboarded(self, user_id: int = 1001, language_code: str = "en", key: str = TEST_KEY) -> FakeUser:
-        """A user who has sent /start and a valid key."""
+        """A user who has sent /start and a valid key (through the chat: welcome, key, menu)."""
         user = self.user(user_id, language_code)
         await user.send("/start")
         await user.send(key)
+        return user
+
+    async def onboarded_fast(self, user_id: int = 1001, language_code: str = "en", key: str = TEST_KEY) -> FakeUser:
+        """A user whose key is checked and saved, as `onboarded` leaves them, without the chat:
+        the user row and the encrypted account are written through the storage calls the key
+        step makes. For tests that are not about onboarding (test_e2e_onboarding.py goes through
+        the chat); the chat starts empty (send /start for the main menu)."""
+        account = self.sim.accounts.get(key)
+        assert account is not None, f"the simulator knows no key {key!r} (the key step would refuse it)"
+        user = self.user(user_id, language_code)
+        await self.db.ensure_user(user_id, language_for(language_code, self.settings.default_language))
+        saved = await self.db.save_account(user_id, self.settings.panel_api_url, key, account.currency)
+        await self.deps.catalogues.invalidate(saved.id)
         return user
 
 
@@ -100,6 +121,33 @@ def button_data(message, text: str) -> str:
     return next(b["callback_data"] for row in message.reply_markup for b in row if b["text"] == text)
 
 
+def report_processed_updates(app: Application, fake: FakeBotApi) -> None:
+    """Tell the fake when the bot has finished handling each update, so that the driver's waits
+    end on that event rather than after a quiet window (see tests/fakebot/driver.py).
+
+    "Finished" is when the update processor's process_update ends: PTB runs the matching
+    handlers, and the error handler when one raised, inside it, as long as they block. A
+    non-blocking one would run as a task after that point, so none is allowed here.
+    """
+    defaults = app.bot.defaults
+
+    def blocks(block: object) -> bool:  # as Application.process_update decides it
+        if isinstance(block, bool):
+            return block
+        return defaults is None or defaults.block  # left at its default: the bot's Defaults decide
+
+    nonblocking = [h for group in app.handlers.values() for h in group if not blocks(h.block)]
+    nonblocking += [cb for cb, block in app.error_handlers.items() if not blocks(block)]
+    assert not nonblocking, f"non-blocking handlers end after the update is reported done: {nonblocking}"
+
+    def done(update: object) -> None:
+        if isinstance(update, Update):
+            fake.mark_processed(update.update_id)
+
+    app.update_processor.on_done.append(done)
+    fake.waits_on_processed = True
+
+
 class BotRunner:
     """Starts and stops the bot (more than once, for restart tests) on one database."""
 
@@ -111,8 +159,13 @@ class BotRunner:
     async def start(self, **overrides) -> RunningBot:
         settings = make_settings(self.fake, self.sim, self.tmp_path, **overrides)
         started: asyncio.Future[Application] = asyncio.get_running_loop().create_future()
+
+        def on_started(app: Application) -> None:
+            report_processed_updates(app, self.fake)
+            started.set_result(app)
+
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(run(settings, self._stop, on_started=started.set_result))
+        self._task = asyncio.create_task(run(settings, self._stop, on_started=on_started))
         done, _ = await asyncio.wait({self._task, started}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if self._task in done:
             task, self._task = self._task, None

@@ -3,7 +3,8 @@
 
 
 async def test_browse_categories_services_and_a_card(bot):
-    user = await bot.onboarded(801, "en")
+    user = await bot.onboarded_fast(801, "en")
+    before = len(user.messages())
     reply = await user.send("/services")
     assert "Services: 45 in" in reply.text
     reply = await user.press("Facebook Like (3)")
@@ -18,13 +19,13 @@ async def test_browse_categories_services_and_a_card(bot):
     assert "Refill: yes" in card and "Cancel: yes" in card
     assert "🛒 Order" in user.buttons()
     # Menus are edited in place, not sent anew.
-    assert len(user.messages()) == 3  # the welcome, the menu after the key, and this one (edited)
+    assert len(user.messages()) == before + 1  # the one /services sent, edited since
     await user.press("⬅️ Back")
     await user.press("📂 Categories")
 
 
 async def test_catalogue_is_cached_and_refreshable(bot):
-    user = await bot.onboarded(802, "en")
+    user = await bot.onboarded_fast(802, "en")
     await user.send("/services")
     await user.press("Facebook Like")
     await user.press("📂 Categories")
@@ -34,7 +35,7 @@ async def test_catalogue_is_cached_and_refreshable(bot):
 
 
 async def test_search_by_words_without_accents_and_by_id(bot):
-    user = await bot.onboarded(803, "vi")
+    user = await bot.onboarded_fast(803, "vi")
     reply = await user.send("binh luan")
     assert "Facebook Bình luận theo yêu cầu" in reply.text
     reply = await user.send("/services tiktok follow")
@@ -48,7 +49,7 @@ async def test_search_by_words_without_accents_and_by_id(bot):
 
 
 async def test_unsupported_type_is_shown_but_not_orderable(bot):
-    user = await bot.onboarded(804, "en")
+    user = await bot.onboarded_fast(804, "en")
     reply = await user.send("106")
     assert "cannot be ordered through the bot yet" in reply.text
     assert "🛒 Order" not in user.buttons()
@@ -65,7 +66,7 @@ async def test_big_hostile_catalogue_fits_telegram_limits(bot):
         services.append({"service": 10_000 + i, "name": name, "type": "Default", "category": category,
                          "rate": "1.5", "min": "10", "max": "1000", "refill": i % 2 == 0})
     bot.sim.set_catalogue(services)
-    user = await bot.onboarded(805, "en")
+    user = await bot.onboarded_fast(805, "en")
     reply = await user.send("/services")
     assert "5,000 in 100 categories" in reply.text
     await user.press("▶️")

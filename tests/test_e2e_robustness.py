@@ -6,13 +6,13 @@ from tests.conftest import TEST_KEY, button_data, order_until_confirmation
 
 
 async def test_cancel_tapped_while_the_order_is_being_placed_does_not_lie(bot):
-    user = await bot.onboarded(1301, "en")
+    user = await bot.onboarded_fast(1301, "en")
     card = (await order_until_confirmation(user)).last
     bot.sim.slow_seconds = 0.5  # the panel is slow but answers within the bot's time-out
     bot.sim.fail_next(1, "slow", action="add")
     confirm, cancel = await asyncio.gather(
-        user.press_data(card, button_data(card, "✅ Confirm"), idle=1),
-        user.press_data(card, button_data(card, "✖️ Cancel"), idle=1),
+        user.press_data(card, button_data(card, "✅ Confirm")),
+        user.press_data(card, button_data(card, "✖️ Cancel")),
     )
     order_id = max(bot.sim.orders)
     assert bot.sim.requests["add"] == 1
@@ -22,7 +22,7 @@ async def test_cancel_tapped_while_the_order_is_being_placed_does_not_lie(bot):
 
 
 async def test_quick_quantity_buttons_of_an_older_order_are_stale(bot):
-    user = await bot.onboarded(1302, "en")
+    user = await bot.onboarded_fast(1302, "en")
     await user.send("/order 1")
     old_prompt = (await user.send("https://facebook.com/post/1")).last
     await user.send("/order 203")
@@ -33,7 +33,7 @@ async def test_quick_quantity_buttons_of_an_older_order_are_stale(bot):
 
 
 async def test_a_key_pasted_outside_the_key_step_is_deleted_and_taken_as_a_new_key(bot):
-    user = await bot.onboarded(1303, "en")
+    user = await bot.onboarded_fast(1303, "en")
     new_key = bot.sim.add_key("A1b2C3d4E5f6G7h8I9j0K1l2M3n4", 2000, "VND")
     reply = await user.send(new_key)
     assert "Key checked and saved" in reply.text and "2,000 VND" in reply.text
@@ -42,7 +42,7 @@ async def test_a_key_pasted_outside_the_key_step_is_deleted_and_taken_as_a_new_k
 
 
 async def test_unknown_commands_other_messages_and_odd_digits_get_answers(bot):
-    user = await bot.onboarded(1304, "vi")
+    user = await bot.onboarded_fast(1304, "vi")
     reply = await user.send("/stats")
     assert "Mình không biết lệnh này" in reply.text
     for text in ("/order ²", "/status ²", "/refill ³", "²", "#²"):
@@ -60,7 +60,7 @@ async def test_group_commands_for_other_bots_are_ignored(bot):
 
 
 async def test_a_long_panel_error_is_cut_to_fit(bot):
-    user = await bot.onboarded(1306, "en")
+    user = await bot.onboarded_fast(1306, "en")
     await order_until_confirmation(user)
     bot.sim.respond_next({"error": "Database exploded: " + "x" * 5000}, action="add")
     reply = await user.press("✅ Confirm")
@@ -70,7 +70,7 @@ async def test_a_long_panel_error_is_cut_to_fit(bot):
 
 
 async def test_buttons_of_an_older_search_page_through_their_own_results(bot):
-    user = await bot.onboarded(1307, "en")
+    user = await bot.onboarded_fast(1307, "en")
     first = (await user.send("o")).last  # matches most of the catalogue: several pages
     await user.send("tiktok")
     reply = await user.press("▶️", message=first)

@@ -8,7 +8,7 @@ from tests.conftest import TEST_KEY, order_until_confirmation
 
 
 async def test_language_and_notifications(bot):
-    user = await bot.onboarded(1201, "en")
+    user = await bot.onboarded_fast(1201, "en")
     reply = await user.send("/settings")
     assert "Language: English" in reply.text and "Notifications: every change" in reply.text
     reply = await user.press("Tiếng Việt")
@@ -22,7 +22,7 @@ async def test_language_and_notifications(bot):
 
 
 async def test_change_key(bot):
-    user = await bot.onboarded(1202, "en")
+    user = await bot.onboarded_fast(1202, "en")
     other = bot.sim.add_key("second-key-0987654321", 5000, "USD")
     await user.send("/settings")
     reply = await user.press("🔑 Change API key")
@@ -35,7 +35,7 @@ async def test_change_key(bot):
 
 
 async def test_delete_my_data(bot):
-    user = await bot.onboarded(1203, "en")
+    user = await bot.onboarded_fast(1203, "en")
     await order_until_confirmation(user, quantity="500")
     await user.press("✅ Confirm")
     await user.send("/settings")
@@ -50,8 +50,8 @@ async def test_delete_my_data(bot):
 
 
 async def test_stale_buttons_get_a_fresh_menu(bot):
-    user = await bot.onboarded(1204, "en")
-    menu = user.last_message()
+    user = await bot.onboarded_fast(1204, "en")
+    menu = (await user.send("/start")).last  # the main menu
     for data in ("c:ffffffffff:0", "s:424242", "oc:999", "xx:unknown", "cf:no-such-token", "sp:3"):
         reply = await user.press_data(menu, data)
         assert "This menu is out of date" in reply.answer.answer["text"]
@@ -60,7 +60,7 @@ async def test_stale_buttons_get_a_fresh_menu(bot):
 
 async def test_a_user_in_the_middle_of_an_order_survives_a_restart(bot_runner):
     running = await bot_runner.start()
-    user = await running.onboarded(1205, "en")
+    user = await running.onboarded_fast(1205, "en")
     await user.send("/order 1")
     await user.send("https://facebook.com/post/7")
     await bot_runner.stop()
@@ -79,7 +79,7 @@ async def test_unexpected_errors_are_logged_without_secrets_and_the_user_is_told
         raise RuntimeError(f"boom with token {context.bot.token} inside")
 
     bot.app.add_handler(CommandHandler("boom", broken), group=-1)
-    user = await bot.onboarded(1206, "vi")
+    user = await bot.onboarded_fast(1206, "vi")
     with caplog.at_level(logging.ERROR):
         reply = await user.send("/boom")
     assert "Đã có lỗi xảy ra" in reply.text

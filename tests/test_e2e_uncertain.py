@@ -60,7 +60,7 @@ async def lost_answer(bot, user, failure: str = "slow", confirm: str = "✅ Conf
     else:
         bot.sim.slow_seconds = 2.0  # longer than the bot's panel time-out (1 s in tests)
         bot.sim.fail_next(1, failure, action="add")
-    reply = await user.press(confirm, idle=1.5 if failure == "slow" else None)
+    reply = await user.press(confirm)  # returns once the bot is done: after its panel time-out
     return reply, confirm_data
 
 

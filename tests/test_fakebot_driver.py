@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -16,6 +17,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    SimpleUpdateProcessor,
 )
 
 from tests.fakebot.driver import running_application
@@ -196,4 +198,74 @@ async def test_send_waits_for_the_retry_after_a_429(fake_bot: FakeBotApi) -> Non
     assert [r.description for r in reply.rejections] == ["Too Many Requests: retry after 1"]
     assert fake_bot.sent_count("sendMessage", include_rejected=True) == 2
     fake_bot.pop_rejections()
+    fake_bot.assert_clean()
+
+
+# ---- waits that end when the bot reports an update handled ----------------------------------
+
+
+class ReportingProcessor(SimpleUpdateProcessor):
+    """Tells the fake when each update's handling has ended, as tests/conftest.py does for the bot."""
+
+    def __init__(self, fake: FakeBotApi) -> None:
+        super().__init__(1)
+        self.fake = fake
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await super().process_update(update, coroutine)
+        finally:
+            if isinstance(update, Update):
+                self.fake.mark_processed(update.update_id)
+
+
+async def test_a_wait_on_the_processed_update_sees_all_the_handler_did(fake_bot: FakeBotApi) -> None:  # noqa: F811
+    release = asyncio.Event()
+
+    async def slow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        message = await update.effective_chat.send_message("working")
+        await release.wait()  # e.g. a slow panel: longer than any quiet window
+        await message.edit_text("done")
+
+    application = fake_bot.application_builder().concurrent_updates(ReportingProcessor(fake_bot)).build()
+    application.add_handler(CommandHandler("slow", slow))
+    async with running_application(application):
+        user = fake_bot.user(1001)
+        # The quiet window ends while the handler still waits: only the first message is seen.
+        reply = await user.send("/slow")
+        assert reply.text == "working"
+        release.set()
+        while user.last_message().plain_text != "done":
+            await fake_bot.wait_changed(1)
+
+        release.clear()
+        fake_bot.waits_on_processed = True
+        asyncio.get_running_loop().call_later(0.3, release.set)
+        reply = await user.send("/slow")
+        assert reply.text == "done" and [m.plain_text for m in reply.sent] == ["done"]
+
+        # Asked not to wait for the handling: the quiet window again, the bot still busy.
+        release.clear()
+        reply = await user.send("/slow", until_handled=False)
+        assert reply.text == "working"
+        release.set()
+        while user.last_message().plain_text != "done":
+            await fake_bot.wait_changed(1)
+    fake_bot.assert_clean()
+
+
+async def test_a_processed_update_without_the_expected_reply_fails_clearly(fake_bot: FakeBotApi) -> None:  # noqa: F811
+    async def silent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        return None
+
+    application = fake_bot.application_builder().concurrent_updates(ReportingProcessor(fake_bot)).build()
+    application.add_handler(CommandHandler("silent", silent))
+    fake_bot.waits_on_processed = True
+    async with running_application(application):
+        user = fake_bot.user(1001)
+        with pytest.raises(AssertionError, match=r"made no call in this chat \(its handling of the update had ended\)"):
+            await user.send("/silent", timeout=0.3)
+        reply = await user.send("/silent", expect_reply=False)  # returns once handled
+        assert reply.sent == []
     fake_bot.assert_clean()

@@ -329,9 +329,11 @@ async def test_get_updates_offset_and_long_polling(fake_bot: FakeBotApi, api: Ap
 
     loop = asyncio.get_running_loop()
     started = loop.time()
+    polls = fake_bot.get_updates_calls
     poll = asyncio.create_task(api.ok("getUpdates", offset=second.update_id + 1, timeout=5,
                                       allowed_updates=["message", "callback_query"]))
-    await asyncio.sleep(0.05)
+    while fake_bot.get_updates_calls == polls:  # the long poll has reached the fake
+        await fake_bot.wait_changed(1)
     assert not poll.done()
     third = fake_bot.queue_update("message", fake_bot.message_json(fake_bot.add_user_message(user.chat, user.record, "c")), 1001)
     assert [u["update_id"] for u in await poll] == [third.update_id]

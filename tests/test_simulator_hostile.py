@@ -70,7 +70,8 @@ async def test_a_trickle_ends_when_the_simulator_stops(simulator: PanelSimulator
     simulator.trickle_seconds = 30
     simulator.fail_next(1, "trickle")
     request = asyncio.create_task(raw(http, simulator, action="balance"))
-    await asyncio.sleep(0.1)
+    while not simulator.requests["balance"]:  # the trickle has begun (a fixed sleep may be too short)
+        await asyncio.sleep(0.005)
     await asyncio.wait_for(simulator.stop(), 3)  # did not wait 30 s a byte
     _, body, _ = await asyncio.wait_for(request, 3)
     assert body == b"{"  # cut short

@@ -181,9 +181,15 @@ async def api() -> AsyncIterator[BotApi]:
     app.router.add_route("*", "/elsewhere", bot_api.redirect_target)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    # A fixed receive buffer (accepted sockets inherit it) turns off the kernel's autotuning,
+    # which can grow it to net.ipv4.tcp_rmem's maximum (32 MiB on some machines): what a server
+    # that stops reading can hold then no longer depends on the machine or on its load.
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
+    listener.bind(("127.0.0.1", 0))
+    site = web.SockSite(runner, listener)
     await site.start()
-    host, port = runner.addresses[0][:2]
+    host, port = listener.getsockname()[:2]
     bot_api.url = f"http://{host}:{port}"
     yield bot_api
     bot_api.release.set()

@@ -23,7 +23,7 @@ from tests.test_tracker_support import (
 
 
 async def test_an_order_placed_in_the_chat_is_told_once_when_the_panel_completes_it(bot):
-    user = await bot.onboarded(7101)
+    user = await bot.onboarded_fast(7101)
     await user.send("/order 1")
     await user.send("https://facebook.com/post/1")
     await user.send("1000")
@@ -158,7 +158,7 @@ async def test_a_refill_is_followed_until_completed_with_a_message_for_each_chan
 async def test_placing_an_order_brings_a_check_soon_after(bot_runner):
     bot = await bot_runner.start(track_first_check_seconds=0.05)
     bot.sim.pending_seconds = bot.sim.progress_seconds = 0  # the panel completes orders at once
-    user = await bot.onboarded(7107)
+    user = await bot.onboarded_fast(7107)
     await user.send("/order 1")
     await user.send("https://facebook.com/post/7")
     await user.send("500")

@@ -40,15 +40,11 @@ def status_requests(bot: RunningBot) -> int:
 
 
 async def user_with_key(bot: RunningBot, tg_id: int, key: str = TEST_KEY, language: str = "en") -> FakeUser:
-    """A user with a saved key on the simulator, stored as onboarding stores it but without the
-    chat (for speed: tests about onboarding live elsewhere). The user exists in the fake
-    Telegram, so the bot can write to them."""
-    user = bot.user(tg_id, language)
+    """A user with a saved key (added to the simulator with 1,000,000 VND if it is new),
+    stored as onboarding stores it but without the chat (`RunningBot.onboarded_fast`)."""
     if key not in bot.sim.accounts:
         bot.sim.add_key(key, Decimal(1_000_000), "VND")
-    await bot.db.ensure_user(tg_id, language)
-    await bot.db.save_account(tg_id, bot.sim.url, key, "VND")
-    return user
+    return await bot.onboarded_fast(tg_id, language, key)
 
 
 async def add_panel_orders(bot: RunningBot, tg_id: int, count: int, *, quantity: int = 1000) -> list[int]:

@@ -54,12 +54,13 @@ class KeySpacing:
         """Called with the panel slot held, right before the request is sent."""
         if self._min_interval <= 0:
             return
+        now = self._clock()
         last = self._started.get(key)
-        if last is not None:
-            wait = last + self._min_interval - self._clock()
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self._started[key] = self._clock()
+        at = now if last is None else max(now, last + self._min_interval)
+        # Claimed before sleeping: a request of this key starting meanwhile goes after this one.
+        self._started[key] = at
+        if at > now:
+            await asyncio.sleep(at - now)
 
     def forget_idle(self) -> None:
         """Drop keys whose spacing has run out (called between cycles: bounds the memory)."""

@@ -1,17 +1,28 @@
 """A test acting as a Telegram user against the fake, and a helper to run a PTB Application on it.
 
     user = fake.user(1001, language_code="vi", first_name="An")
-    reply = await user.send("/start")          # waits until the bot has answered and gone quiet
+    reply = await user.send("/start")          # waits until the bot has answered and is done
     assert "Xin chào" in reply.text
     reply = await user.press("Số dư")          # presses an inline button of the last keyboard
     await user.send_photo(caption="look")      # photos and documents carry a caption
     await user.edit(message, "new text")       # an edited_message update for the user's own message
     assert user.last_message().buttons == [...]
 
-A wait ends when the update was fetched by getUpdates and (for send) the bot made at least one
-call touching the chat (send/edit/delete/answer, refused ones included) or (for press) answered the
-callback query, followed by `idle` seconds without any call touching the chat. After `timeout`
-seconds it fails with an AssertionError showing the chat transcript and the refused requests.
+A wait ends when (for send) the bot made at least one call touching the chat (send/edit/delete/
+answer, refused ones included) or (for press) answered the callback query, and then:
+
+- when the fake is told when the bot has finished handling an update (`fake.waits_on_processed`,
+  set by a harness that calls `fake.mark_processed(update_id)`, as tests/conftest.py does for the
+  in-process bot): as soon as the update's handling has ended. Nothing is timed: everything the
+  handler did is in the reply, and a wait is as long as the bot takes.
+- otherwise (a bot in another process, a plain PTB app): once the update was fetched by
+  getUpdates and `idle` seconds passed without any call touching the chat (the quiet window).
+
+An explicit `idle` also asks for that quiet window after the handling ended. `until_handled=False`
+asks for the quiet window instead of the end of the handling, to look at the chat while the bot
+is still busy with the update (e.g. a tap answered early while it waits for its turn). After
+`timeout` seconds a wait fails with an AssertionError showing the chat transcript and the
+refused requests.
 """
 
 from __future__ import annotations
@@ -81,10 +92,10 @@ class FakeUser:
     # ---- acting --------------------------------------------------------------------------------
 
     async def send(self, text: str, *, expect_reply: bool = True, timeout: float | None = None,
-                   idle: float | None = None) -> Reply:
+                   idle: float | None = None, until_handled: bool = True) -> Reply:
         """Send a text message (bot_command entities are added for /commands) and wait for the bot."""
         message = self.fake.add_user_message(self.chat, self.record, text)
-        return await self._deliver("message", message, f"send({text!r})", expect_reply, timeout, idle)
+        return await self._deliver("message", message, f"send({text!r})", expect_reply, timeout, idle, until_handled)
 
     async def send_photo(self, caption: str = "", **options: object) -> Reply:
         """Send a photo with `caption` and wait for the bot (options as for send())."""
@@ -98,29 +109,29 @@ class FakeUser:
         return await self._deliver("message", message, f"send_document(caption={caption!r})", **options)
 
     async def edit(self, message: ChatMessage, text: str, *, expect_reply: bool = False,
-                   timeout: float | None = None, idle: float | None = None) -> Reply:
+                   timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         """Edit one of this user's messages (its text, or a photo's caption): the bot receives an
         `edited_message` update. By default no answer is expected, as for most edits."""
         if message.chat_id != self.chat.id:
             raise AssertionError(f"message {message!r} is not in chat {self.chat.id}")
         self.fake.edit_user_message(message, text)
         return await self._deliver("edited_message", message, f"edit(#{message.message_id}, {text!r})",
-                                   expect_reply, timeout, idle)
+                                   expect_reply, timeout, idle, until_handled)
 
     async def _deliver(self, kind: str, message: ChatMessage, what: str, expect_reply: bool = True,
-                       timeout: float | None = None, idle: float | None = None) -> Reply:
+                       timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         start = self._mark()
         update = self.fake.queue_update(kind, self.fake.message_json(message), self.chat.id)
         replies_before = self.chat.reply_count
         await self._wait(
             update,
             (lambda: self.chat.reply_count > replies_before) if expect_reply else (lambda: True),
-            what, "the bot made no call in this chat", timeout, idle,
+            what, "the bot made no call in this chat", timeout, idle, until_handled,
         )
         return self._collect(start)
 
     async def press(self, button_text: str, *, message: ChatMessage | None = None, expect_answer: bool = True,
-                    timeout: float | None = None, idle: float | None = None) -> Reply:
+                    timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         """Press an inline button, found by exact text (or a unique substring) on `message`, by
         default the last bot message with an inline keyboard in this chat."""
         target = message if message is not None else self._last_keyboard_message()
@@ -129,10 +140,10 @@ class FakeUser:
             kind = next((k for k in button if k != "text"), "?")
             raise AssertionError(f"button {button['text']!r} is a {kind} button, not a callback button: {button}")
         return await self.press_data(target, button["callback_data"], expect_answer=expect_answer,
-                                     timeout=timeout, idle=idle)
+                                     timeout=timeout, idle=idle, until_handled=until_handled)
 
     async def press_data(self, message: ChatMessage | int, data: str, *, expect_answer: bool = True,
-                         timeout: float | None = None, idle: float | None = None) -> Reply:
+                         timeout: float | None = None, idle: float | None = None, until_handled: bool = True) -> Reply:
         """Send a callback query with raw `data` from `message` (a ChatMessage or message_id),
         e.g. a button of an old message."""
         target = self.chat.find(message) if isinstance(message, int) else message
@@ -147,7 +158,7 @@ class FakeUser:
             update,
             (lambda: query.attempts > 0) if expect_answer else (lambda: True),
             f"press(data={data!r}) on message #{target.message_id}", "the callback query was never answered",
-            timeout, idle,
+            timeout, idle, until_handled,
         )
         reply = self._collect(start)
         reply.answer = query
@@ -245,16 +256,21 @@ class FakeUser:
         return reply
 
     async def _wait(self, update: QueuedUpdate, condition: Callable[[], bool], what: str, missing: str,
-                    timeout: float | None, idle: float | None) -> None:
+                    timeout: float | None, idle: float | None, until_handled: bool = True) -> None:
         loop = asyncio.get_running_loop()
         timeout = self.fake.reply_timeout if timeout is None else timeout
-        idle = self.fake.idle_window if idle is None else idle
+        on_processed = self.fake.waits_on_processed and until_handled
+        if idle is None:
+            idle = 0.0 if on_processed else self.fake.idle_window
         deadline = loop.time() + timeout
         while True:
             now = loop.time()
             if update.dropped_reason:
                 raise AssertionError(f"{what}: the update was dropped ({update.dropped_reason})")
-            if update.fetched_at is not None and condition():
+            ended = update.processed_at is not None if on_processed else update.fetched_at is not None
+            if ended and condition():
+                if idle <= 0:
+                    return
                 quiet_since = max(update.fetched_at, self.chat.last_activity)
                 if now - quiet_since >= idle:
                     return
@@ -263,9 +279,14 @@ class FakeUser:
                 await self.fake.wait_changed(min(quiet_since + idle, deadline) - now)
                 continue
             if now >= deadline:
-                reason = missing if update.fetched_at is not None else (
-                    "the update was never fetched by getUpdates (is the bot polling this fake?)"
-                )
+                if update.fetched_at is None:
+                    reason = "the update was never fetched by getUpdates (is the bot polling this fake?)"
+                elif on_processed and update.processed_at is None:
+                    reason = "the bot was still handling the update"
+                elif on_processed:
+                    reason = f"{missing} (its handling of the update had ended)"
+                else:
+                    reason = missing
                 raise AssertionError(self._timeout_report(what, reason, timeout))
             await self.fake.wait_changed(deadline - now)
 

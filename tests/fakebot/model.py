@@ -215,4 +215,5 @@ class QueuedUpdate:
     chat_id: int | None
     queued_at: float  # loop time
     fetched_at: float | None = None
+    processed_at: float | None = None  # loop time the bot reported its handling ended
     dropped_reason: str | None = None

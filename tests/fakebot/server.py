@@ -66,6 +66,8 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
     Options (also plain attributes, changeable during a test): `callback_answer_deadline` seconds
     of fake-clock time to answer a callback query; `strict_ampersand` refuses a bare "&" in HTML
     (Telegram would show it literally); `idle_window` and `reply_timeout` are the driver's defaults.
+    `waits_on_processed`: the harness tells the fake when the bot has finished handling an update
+    (`mark_processed`), and the driver's waits end on that instead of the idle window.
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
         self.strict_ampersand = strict_ampersand
         self.idle_window = idle_window
         self.reply_timeout = reply_timeout
+        self.waits_on_processed = False
         self.clock = Clock()
         self.url = ""
 
@@ -99,6 +102,7 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
         self.blocked_users: set[int] = set()
         self.kicked_from: set[int] = set()
         self.updates: list[QueuedUpdate] = []  # every update ever queued
+        self._updates_by_id: dict[int, QueuedUpdate] = {}
         self.allowed_updates: list[str] | None = None
         self.flood: FloodLimiter | None = None
         self.missing_methods: set[str] = set()  # lower-case names answered 404, see refuse_method()
@@ -269,9 +273,18 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
         )
         self._next_update_id += 1
         self.updates.append(update)
+        self._updates_by_id[update.update_id] = update
         self._pending.append(update)
         self._notify()
         return update
+
+    def mark_processed(self, update_id: int) -> None:
+        """The bot has finished handling this update (its handler returned or raised, error
+        handler included): what the driver waits for when `waits_on_processed` is set."""
+        update = self._updates_by_id.get(update_id)
+        if update is not None and update.processed_at is None:
+            update.processed_at = asyncio.get_running_loop().time()
+            self._notify()
 
     def _confirm(self, offset: int | None) -> None:
         if offset is None or offset == 0:
