@@ -279,7 +279,7 @@ class OperationsMixin(StoreBase):
             )
             if not changed:
                 return False
-            state = await session.scalar(
+            state: str | None = await session.scalar(
                 "SELECT state FROM broadcast_recipients WHERE broadcast_id = ? AND tg_id = ?", (broadcast_id, tg_id)
             )
         return state == RecipientState.SENDING
