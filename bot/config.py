@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, overload
 from urllib.parse import urlsplit
 
 SUPPORTED_LANGUAGES = ("en", "vi")
@@ -28,6 +29,14 @@ TELEGRAM_API = "https://api.telegram.org"
 
 class ConfigError(Exception):
     """A setting is missing or malformed. The message names the setting, never its value."""
+
+
+class PanelAnswerLimits(TypedDict):
+    """`PanelClient`'s keyword options bounding an answer (typed, so that `**limits` checks)."""
+
+    max_catalogue_bytes: int
+    max_answer_bytes: int
+    max_services: int
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class Settings:
     panel_urls_allowed: tuple[str, ...] | None = None  # None: any URL; (): only PANEL_API_URL
 
     @property
-    def panel_answer_limits(self) -> dict[str, int]:
+    def panel_answer_limits(self) -> PanelAnswerLimits:
         """The PanelClient options that bound what a panel's answers may cost (bot.panel.client)."""
         return {
             "max_catalogue_bytes": int(self.panel_max_catalogue_mb * _MB),
@@ -105,6 +114,10 @@ def is_token_shaped(token: str) -> bool:
     return bool(_TOKEN_RE.match(token))
 
 
+@overload
+def _listen(env: Mapping[str, str], name: str, default: tuple[str, int]) -> tuple[str, int]: ...
+@overload
+def _listen(env: Mapping[str, str], name: str, default: None) -> tuple[str, int] | None: ...
 def _listen(env: Mapping[str, str], name: str, default: tuple[str, int] | None) -> tuple[str, int] | None:
     raw = env.get(name, "").strip()
     if not raw:

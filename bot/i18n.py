@@ -52,7 +52,7 @@ class Translations:
             with path.open("rb") as fh:
                 catalog: Catalog = read_po(fh, locale=lang)
             # Only plain messages: texts are written so that no plural forms are needed.
-            catalogs[lang] = {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
+            catalogs[lang] = {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and isinstance(m.string, str)}
         return cls(catalogs)
 
     def keys(self, lang: str) -> set[str]:

@@ -115,8 +115,9 @@ class FloodLimiter(AIORateLimiter):
                          max_retries=max_retries, **options)
         self.retries = max_retries
         self._overall = FairBucket(overall_max_rate, overall_time_period) if overall_max_rate else None
-        # python-telegram-bot's own path (groups, channels) takes from the same fair bucket.
-        self._base_limiter = self._overall
+        # python-telegram-bot's own path (groups, channels) takes from the same fair bucket. PTB
+        # annotates it as aiolimiter's AsyncLimiter but only enters it (`async with`), as FairBucket is.
+        self._base_limiter = self._overall  # type: ignore[assignment]
         self._held_until: dict[int, float] = {}  # chat -> when its 429 has been waited out
         self._spaced: dict[int, tuple[AsyncLimiter, float]] = {}  # chat that earned a 429 -> (spacing, last used)
         # Observers told the method of every 429 Telegram answered (metrics; broadcasts slow down).
@@ -126,14 +127,15 @@ class FloodLimiter(AIORateLimiter):
         if self.on_retry_after:
             callback = self._observed(callback, endpoint)
         chat_id = data.get("chat_id")
-        private = isinstance(chat_id, int) and chat_id > 0
-        if not private and endpoint != ANSWER:
+        # The private chat spaced per chat here, or None (a group, a channel, a callback answer).
+        private: int | None = chat_id if isinstance(chat_id, int) and chat_id > 0 else None
+        if private is None and endpoint != ANSWER:
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         retries = rate_limit_args or self.retries
         attempt = 0
         while True:
-            if private:
-                await self._take_turn(chat_id, new_message=endpoint not in REPLIES)
+            if private is not None:
+                await self._take_turn(private, new_message=endpoint not in REPLIES)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -141,12 +143,12 @@ class FloodLimiter(AIORateLimiter):
                     raise
                 attempt += 1
                 wait = _seconds(exc.retry_after) + 0.1
-                if not private:
+                if private is None:
                     await asyncio.sleep(wait)  # a callback answer: nothing else waits for it
                     continue
                 now = asyncio.get_running_loop().time()
-                self._held_until[chat_id] = max(self._held_until.get(chat_id, 0.0), now + wait)
-                self._space(chat_id, now)
+                self._held_until[private] = max(self._held_until.get(private, 0.0), now + wait)
+                self._space(private, now)
 
     def _observed(self, callback, endpoint: str):
         async def call(*args: Any, **kwargs: Any) -> Any:

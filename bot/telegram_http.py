@@ -198,7 +198,8 @@ class AiohttpRequest(BaseRequest):
         if key not in self._proxies:
             proxies = urllib.request.getproxies_environment()
             proxy = proxies.get(parts.scheme)
-            if proxy and urllib.request.proxy_bypass_environment(key[1], proxies):
+            # typeshed lacks this undocumented CPython function (in urllib.request on every platform).
+            if proxy and urllib.request.proxy_bypass_environment(key[1], proxies):  # type: ignore[attr-defined]
                 proxy = None
             self._proxies[key] = proxy
         return self._proxies[key]

@@ -69,7 +69,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Users with an update being handled or waiting (for monitoring and tests)."""
         return len(self._users)
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # python-telegram-bot marks process_update @final: subclasses are meant to override only
+    # do_process_update, which runs inside the shared slot. The user's turn must be taken
+    # before that slot (see the module docstring), and no other hook runs there; the base
+    # class's process_update still takes the slot and runs the update (in _in_turn).
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         started = time.monotonic()
         try:
             await self._in_turn(update, coroutine)
@@ -82,10 +86,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                     timed(update, elapsed)
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
-        user = update.effective_user if isinstance(update, Update) else None
-        if user is None:
+        if not isinstance(update, Update) or update.effective_user is None:
             await super().process_update(update, coroutine)
             return
+        user = update.effective_user
         turns = self._users.setdefault(user.id, _UserTurns())
         tap = update.callback_query is not None
         if turns.queued > self.max_queued and (tap or update.message is not None):
@@ -126,7 +130,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         try:
             await self.tell_busy(update, skipped)
         except Exception:  # a notice that failed must not fail the update it stands for
-            log.warning("could not tell user %s to wait", update.effective_user.id, exc_info=True)
+            user = update.effective_user
+            log.warning("could not tell user %s to wait", user and user.id, exc_info=True)
 
     def _tell_soon(self, update: Update) -> None:
         task = asyncio.get_running_loop().create_task(self._tell(update, skipped=False))

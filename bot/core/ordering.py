@@ -19,12 +19,12 @@ from typing import Any
 
 from bot.core.forms import OrderForm, Problem, form_for
 from bot.core.forms.reading import (  # noqa: F401  (the chat flow reads answers with these)
-    MAX_LINK_LENGTH,
-    QuantityProblem,
-    check_quantity,
-    clean_link,
-    comment_lines,
-    parse_quantity,
+    MAX_LINK_LENGTH as MAX_LINK_LENGTH,  # "as": an explicit re-export (mypy --strict)
+    QuantityProblem as QuantityProblem,
+    check_quantity as check_quantity,
+    clean_link as clean_link,
+    comment_lines as comment_lines,
+    parse_quantity as parse_quantity,
 )
 from bot.core.ports import IntentStore, PanelApi
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
@@ -88,11 +88,11 @@ class Draft:
     balance_currency: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Draft":
+    def from_dict(cls, data: dict[str, Any]) -> "Draft":
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -123,7 +123,7 @@ class Draft:
         return answers
 
 
-def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict:
+def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict[str, Any]:
     """What an order intent keeps of the order: enough to show it, to store it once its panel id
     is known (`order_of_snapshot`), or to order it again, without the catalogue."""
     form = form_for(service)
@@ -141,7 +141,7 @@ def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict
     }
 
 
-def order_of_snapshot(snapshot: dict, order_id: int) -> NewOrder:
+def order_of_snapshot(snapshot: dict[str, Any], order_id: int) -> NewOrder:
     """The order to store for an intent placed as panel order `order_id`."""
     # Drip-feed: the order delivers quantity x runs (older snapshots have only `quantity`).
     quantity = snapshot["total_quantity"] if "total_quantity" in snapshot else snapshot.get("quantity")

@@ -187,7 +187,7 @@ def _failed(order_id: int, request: OrderRequest, error: PanelError) -> tuple[Re
     return RequestResult(order_id, RequestOutcome.UNKNOWN, error=error), RequestSettlement(request.id, RequestState.UNKNOWN)
 
 
-async def _send(db: RequestStore, tg_id: int, owned: Mapping[int, OrderRequest], call: Callable[[], Awaitable[dict]]) -> dict[int, Any]:
+async def _send(db: RequestStore, tg_id: int, owned: Mapping[int, OrderRequest], call: Callable[[], Awaitable[dict[int, Any]]]) -> dict[int, Any]:
     """The panel's answer per claimed order; a failure of the whole call answers for each."""
     try:
         return await call()

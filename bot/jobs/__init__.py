@@ -72,6 +72,7 @@ def install_tracker(application: Application, deps: Deps) -> Tracker:
     )
 
     queue = application.job_queue
+    assert queue is not None  # python-telegram-bot[job-queue] is a dependency
     queue.run_repeating(
         _run_cycle,
         interval=settings.track_interval_seconds,

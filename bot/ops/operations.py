@@ -29,6 +29,7 @@ from bot.ops.activity import FLUSH_SECONDS, ActivityRecorder
 from bot.ops.health import HealthCheck
 from bot.ops.maintenance import Maintenance
 from bot.ops.metrics import CONTENT_TYPE, Metrics
+from bot.update_processor import PerUserUpdateProcessor
 from bot.web import Webhook, WebServer, resolve_webhook_secret
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,14 @@ async def start_operations(application: Application, deps, allowed_updates: Sequ
         log.warning("maintenance mode is on: users are told the bot is back soon")
 
     activity = ActivityRecorder(deps.db)
-    application.update_processor.on_done.append(activity.seen)
+    processor = application.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)  # the one bot.app installs
+    processor.on_done.append(activity.seen)
 
     async def flush(_: ContextTypes.DEFAULT_TYPE) -> None:
         await activity.flush()
 
+    assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
     application.job_queue.run_repeating(flush, interval=FLUSH_SECONDS, first=FLUSH_SECONDS, name=ACTIVITY_JOB)
 
     broadcasts = BroadcastRunner(deps.db, application.bot, on_settled=metrics.broadcast_settled)

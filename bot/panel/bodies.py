@@ -12,6 +12,7 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ class NotJson(ValueError):
     """The body is not JSON (HTML error page, empty body, truncated answer)."""
 
 
-def decode_body(body: bytes) -> Any:
+def decode_body(body: bytes | bytearray) -> Any:
     """Decode a panel answer; tolerates a UTF-8 BOM and surrounding whitespace.
 
     Floats become `Decimal` so that money never passes through binary floating point.
@@ -38,6 +39,15 @@ def decode_body(body: bytes) -> Any:
 
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 _WS_RE = re.compile(r"[ \t\n\r]*")
+
+
+def _after_blanks(text: str, pos: int) -> int:
+    """The position of the first character at or after `pos` that is not a JSON blank."""
+    match = _WS_RE.match(text, pos)
+    assert match is not None  # the pattern matches the empty string, so always matches
+    return match.end()
+
+
 _WINDOW_BYTES = 256 * 1024
 _WS_BYTES = b" \t\n\r"
 
@@ -46,6 +56,15 @@ def starts_array(body: bytes | bytearray) -> bool:
     """Whether a body is (at least at its start) a JSON array: `[`, after a BOM and blanks."""
     head = bytes(body[:64]).removeprefix(b"\xef\xbb\xbf").lstrip(_WS_BYTES)
     return head.startswith(b"[")
+
+
+@dataclass(slots=True)
+class _Window:
+    """Where `iter_json_array` is: bytes fed to the decoder, the text decoded, the read position in it."""
+
+    fed: int = 0
+    text: str = ""
+    pos: int = 0
 
 
 def iter_json_array(body: bytes | bytearray, window: int = _WINDOW_BYTES) -> Iterator[Any]:
@@ -58,24 +77,24 @@ def iter_json_array(body: bytes | bytearray, window: int = _WINDOW_BYTES) -> Ite
     """
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     view = memoryview(body)
-    state = {"fed": 0, "text": "", "pos": 0}
+    state = _Window()
 
     def more(size: int) -> bool:
-        fed = state["fed"]
+        fed = state.fed
         if fed >= len(view):
             return False
         chunk = view[fed : fed + max(size, window)]
-        state["fed"] = fed + len(chunk)
-        state["text"] = state["text"][state["pos"] :] + decoder.decode(chunk, final=state["fed"] >= len(view))
-        state["pos"] = 0
+        state.fed = fed + len(chunk)
+        state.text = state.text[state.pos :] + decoder.decode(chunk, final=state.fed >= len(view))
+        state.pos = 0
         return True
 
     def next_char() -> str | None:
         """The next character that is not a blank (not consumed), reading on as needed."""
         while True:
-            text = state["text"]
-            pos = _WS_RE.match(text, state["pos"]).end()
-            state["pos"] = pos
+            text = state.text
+            pos = _after_blanks(text, state.pos)
+            state.pos = pos
             if pos < len(text):
                 return text[pos]
             if not more(window):
@@ -83,21 +102,21 @@ def iter_json_array(body: bytes | bytearray, window: int = _WINDOW_BYTES) -> Ite
 
     if next_char() != "[":
         raise NotJson("not a JSON array")
-    state["pos"] += 1
+    state.pos += 1
     first = True
     while True:
         char = next_char()
         if char == "]":  # after "[" or after an item ("[1,]" fails below, reading "]" as an item)
-            state["pos"] += 1
+            state.pos += 1
             break
         if not first:
             if char != ",":
                 raise NotJson("not JSON")
-            state["pos"] += 1
+            state.pos += 1
             next_char()
         first = False
         while True:
-            text, pos = state["text"], state["pos"]
+            text, pos = state.text, state.pos
             try:
                 value, end = _DECODER.raw_decode(text, pos)
             except (ValueError, RecursionError):
@@ -106,14 +125,14 @@ def iter_json_array(body: bytes | bytearray, window: int = _WINDOW_BYTES) -> Ite
                 raise NotJson("not JSON") from None
             # A number at the window's end may be cut ("12" of "1234", "1" of "1.25"): an
             # item is whole only when a "," or "]" follows it (or the body ends).
-            after = _WS_RE.match(text, end).end()
+            after = _after_blanks(text, end)
             if (after >= len(text) or text[after] not in ",]") and more(len(text) - pos):
                 continue
             break
-        state["pos"] = end
+        state.pos = end
         yield value
-    while more(window) or state["pos"] < len(state["text"]):  # only blanks may follow
-        text = state["text"]
-        if _WS_RE.match(text, state["pos"]).end() < len(text):
+    while more(window) or state.pos < len(state.text):  # only blanks may follow
+        text = state.text
+        if _after_blanks(text, state.pos) < len(text):
             raise NotJson("not JSON")
-        state["pos"] = len(text)
+        state.pos = len(text)

@@ -119,7 +119,7 @@ _ARRAY = object()  # a catalogue body that is an array: read entry by entry, not
 _BIG_BODY_BYTES = 256 * 1024
 
 
-async def _decode(body: bytes) -> Any:
+async def _decode(body: bytes | bytearray) -> Any:
     try:
         if len(body) > _BIG_BODY_BYTES:
             return await asyncio.to_thread(decode_body, body)

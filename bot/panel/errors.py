@@ -58,7 +58,7 @@ class PanelError(Exception):
         # Value semantics make per-id `ItemError`s comparable in tests and caches.
         if type(other) is not type(self):
             return NotImplemented
-        return vars(self) == vars(other)  # type: ignore[arg-type]
+        return vars(self) == vars(other)
 
     def __hash__(self) -> int:
         return hash((type(self), self.code, self.panel_text))

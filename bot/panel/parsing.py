@@ -391,9 +391,10 @@ def read_services(entries: Iterable[Any], max_services: int | None = None) -> tu
             skipped += 1
             first_problem = first_problem or problem
     if count and not services:
-        problem = MalformedAnswer(f"no readable service (the first: {first_problem.what})")  # type: ignore[union-attr]
-        problem.raw = first_problem.raw  # type: ignore[union-attr]
-        raise problem
+        assert first_problem is not None  # every entry read was skipped, so one was a problem
+        failure = MalformedAnswer(f"no readable service (the first: {first_problem.what})")
+        failure.raw = first_problem.raw
+        raise failure
     return services, skipped, first_problem
 
 

@@ -81,7 +81,7 @@ def _yes_no(tx: Texts, value: bool) -> str:
 def service_card(tx: Texts, service: Service, currency: str | None, category_key: str | None) -> tuple[Html, Keyboard]:
     kind = order_kind(service)
     price_key = "service.price_package" if kind is OrderKind.PACKAGE else "service.price"
-    parts = [
+    parts: list[str] = [
         tx("service.title", id=service.id, name=shorten(service.name, 300)),
         tx("service.category", category=shorten(service.category or "—", 200)),
         tx("service.type", type=service.type or "Default"),

@@ -46,6 +46,9 @@ def notification(tx: Texts, orders: list, refills: list, limit: int = MESSAGE_MA
     header = tx("notify.title")
     blocks = [(order_summary(tx, o), o, None) for o in orders] + [(refill_line(tx, r), None, r) for r in refills]
     parts: list[tuple[str, list, list]] = []
+    current: str
+    shown_orders: list[Any]
+    shown_refills: list[Any]
     current, shown_orders, shown_refills = header, [], []
     for block, order, refill in blocks:
         # A message's first block always goes in (an order's card is far shorter than the

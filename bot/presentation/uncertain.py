@@ -31,7 +31,7 @@ def uncertain_reason(tx: Texts, reason: str | None) -> Html:
 
 def _uncertain_details(tx: Texts, item: UncertainOrder) -> list[str]:
     name = shorten(item.service_name or "—", 200)
-    parts = [tx("confirm.service", id=item.service_id or "—", name=name), tx("confirm.link", link=shorten(item.link or "—", 300))]
+    parts: list[str] = [tx("confirm.service", id=item.service_id or "—", name=name), tx("confirm.link", link=shorten(item.link or "—", 300))]
     if item.quantity is not None and item.kind is OrderKind.COMMENTS:
         parts.append(tx("confirm.comments", count=tx.number(item.quantity)))
     elif item.quantity is not None and item.kind is not OrderKind.PACKAGE:
@@ -44,7 +44,7 @@ def _uncertain_details(tx: Texts, item: UncertainOrder) -> list[str]:
 def _balance_lines(tx: Texts, item: UncertainOrder, balance_now: tuple[Decimal, str | None] | None,
                    balance_failed: bool) -> list[str]:
     """The balance before Confirm and now, as numbers: a clue for the user, never a verdict."""
-    lines = []
+    lines: list[str] = []
     before_currency = item.balance_currency or item.currency
     if item.balance_before is not None:
         lines.append(tx("uncertain.balance_before", balance=tx.money(item.balance_before, before_currency)))
@@ -98,7 +98,7 @@ def uncertain_list(tx: Texts, items: Sequence[UncertainOrder]) -> tuple[list[str
     """The lines and buttons that list orders whose outcome is unknown (nothing if none)."""
     if not items:
         return [], []
-    lines = [tx("uncertain.list_title", count=tx.number(len(items)))]
+    lines: list[str] = [tx("uncertain.list_title", count=tx.number(len(items)))]
     for item in items[:UNCERTAIN_LISTED]:
         values = {"time": when(tx, item.created_at), "name": shorten(item.service_name or "—", 60),
                   "link": shorten(item.link or "—", 60), "charge": tx.money(item.charge, item.currency)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as day_start
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.folding import fold
@@ -295,7 +296,7 @@ class _SpendingSum:
         self._starts = starts
         self._daily: dict[str | None, list[Decimal]] = {}
         self._counts: dict[str | None, int] = {}
-        self._services: dict[tuple[int | None, str | None, str | None], list] = {}
+        self._services: dict[tuple[int | None, str | None, str | None], list[Any]] = {}
 
     def add(self, rows: Sequence[sqlite3.Row]) -> None:
         for row in rows:

@@ -156,7 +156,12 @@ class IntentsMixin(StoreBase):
                 [(IntentState.UNKNOWN.value, reason, now, row["tg_id"], row["token"], IntentState.SUBMITTING.value)
                  for row in rows],
             )
-            return [await _select(session, row["tg_id"], row["token"]) for row in rows]
+            recovered: list[Intent] = []
+            for row in rows:
+                intent = await _select(session, row["tg_id"], row["token"])
+                assert intent is not None  # updated just above, in this transaction
+                recovered.append(intent)
+            return recovered
 
     async def unknown_intents(self, tg_id: int, account_id: int | None = None, limit: int = 20) -> list[Intent]:
         """The user's orders whose outcome is unknown (on `account_id` only, if given), newest first."""

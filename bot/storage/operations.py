@@ -185,6 +185,7 @@ class OperationsMixin(StoreBase):
             open_orders = await session.scalar("SELECT count(*) FROM orders WHERE final = 0")
             open_refills = await session.scalar("SELECT count(*) FROM refills WHERE final = 0")
             unknown = await session.scalar("SELECT count(*) FROM intents WHERE state = 'unknown'")
+        assert users is not None and accounts is not None  # an aggregate without GROUP BY is one row
         return OperationsCounts(
             users=users["users"], blocked_users=users["blocked"], active_day=users["day"],
             active_week=users["week"], accounts=accounts["accounts"], paused_accounts=accounts["paused"],
@@ -213,6 +214,7 @@ class OperationsMixin(StoreBase):
                     (broadcast_id,),
                 )
                 row = await session.one(f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,))
+                assert row is not None  # inserted just above, in this transaction
         except sqlite3.IntegrityError:
             raise BroadcastRunning("another broadcast is still running") from None
         return _broadcast(row), recipients
@@ -277,7 +279,7 @@ class OperationsMixin(StoreBase):
             )
             if not changed:
                 return False
-            state = await session.scalar(
+            state: str | None = await session.scalar(
                 "SELECT state FROM broadcast_recipients WHERE broadcast_id = ? AND tg_id = ?", (broadcast_id, tg_id)
             )
         return state == RecipientState.SENDING
