@@ -18,9 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, Defaults, JobQueue
-from telegram.constants import ParseMode
 
 from bot.commands import register_commands
 from bot.config import Settings
@@ -37,10 +37,10 @@ from bot.logs import REDACTOR
 from bot.ops.operations import start_operations
 from bot.panel import PanelClient, UrlPolicy
 from bot.rate_limit import FloodLimiter
-from bot.telegram_http import AiohttpRequest
-from bot.update_processor import PerUserUpdateProcessor
 from bot.storage import Database, SqlitePersistence
 from bot.storage.crypto import key_file_path, read_key_file
+from bot.telegram_http import AiohttpRequest
+from bot.update_processor import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
 

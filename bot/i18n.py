@@ -45,7 +45,7 @@ class Translations:
         self._catalogs = catalogs
 
     @classmethod
-    def load(cls, directory: Path = LOCALES_DIR) -> "Translations":
+    def load(cls, directory: Path = LOCALES_DIR) -> Translations:
         catalogs: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
             path = directory / lang / "LC_MESSAGES" / "messages.po"

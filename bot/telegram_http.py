@@ -31,8 +31,8 @@ import functools
 import io
 import re
 import ssl
-from typing import Any
 import urllib.request
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp

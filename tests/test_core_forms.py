@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.forms import DELAYS, FORMS, OrderForm, Problem, form_for, locale_keys, render
 from bot.core.ordering import Draft
-from bot.handlers.views import Texts
+from bot.presentation import Texts
 from bot.i18n import LANGUAGES, Translations
 from bot.panel import Service, ServiceKind
 from bot.panel.parsing import parse_services

@@ -13,8 +13,8 @@ from bot.core.forms import form_for, panel_today
 from bot.core.ordering import Draft, Outcome, place_order
 from bot.core.tracking import store_status
 from bot.core.uncertain import UncertainOrder, draft_again
-from bot.handlers import views
-from bot.handlers.views import Texts
+from bot import presentation as views
+from bot.presentation import Texts
 from bot.i18n import Translations
 from bot.panel import OrderState, PanelAccountApi, Service
 from bot.simulator import PanelSimulator

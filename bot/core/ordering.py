@@ -20,10 +20,20 @@ from typing import Any
 from bot.core.forms import OrderForm, Problem, form_for
 from bot.core.forms.reading import (  # noqa: F401  (the chat flow reads answers with these)
     MAX_LINK_LENGTH as MAX_LINK_LENGTH,  # "as": an explicit re-export (mypy --strict)
+)
+from bot.core.forms.reading import (
     QuantityProblem as QuantityProblem,
+)
+from bot.core.forms.reading import (
     check_quantity as check_quantity,
+)
+from bot.core.forms.reading import (
     clean_link as clean_link,
+)
+from bot.core.forms.reading import (
     comment_lines as comment_lines,
+)
+from bot.core.forms.reading import (
     parse_quantity as parse_quantity,
 )
 from bot.core.ports import IntentStore, PanelApi
@@ -92,7 +102,7 @@ class Draft:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Draft":
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 

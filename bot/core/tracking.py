@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.core.ports import OrderStore, PanelApi, RequestStore
 from bot.panel import (
     ItemError,
     OrderStatus,
@@ -30,7 +31,6 @@ from bot.panel import (
     RefillStatus,
     UnrecognisedError,
 )
-from bot.core.ports import OrderStore, PanelApi, RequestStore
 from bot.storage import Account, Order, OrderStatusUpdate
 from bot.storage.models import OrderRequest, RequestClaim, RequestKind, RequestSettlement, RequestState
 
@@ -187,7 +187,9 @@ def _failed(order_id: int, request: OrderRequest, error: PanelError) -> tuple[Re
     return RequestResult(order_id, RequestOutcome.UNKNOWN, error=error), RequestSettlement(request.id, RequestState.UNKNOWN)
 
 
-async def _send(db: RequestStore, tg_id: int, owned: Mapping[int, OrderRequest], call: Callable[[], Awaitable[dict[int, Any]]]) -> dict[int, Any]:
+async def _send(
+    db: RequestStore, tg_id: int, owned: Mapping[int, OrderRequest], call: Callable[[], Awaitable[dict[int, Any]]]
+) -> dict[int, Any]:
     """The panel's answer per claimed order; a failure of the whole call answers for each."""
     try:
         return await call()

@@ -130,7 +130,9 @@ def draft_again(item: UncertainOrder, account_id: int) -> Draft | None:
     )
 
 
-async def settle_placed(db: IntentStore, api: PanelApi, tg_id: int, intent: Intent, panel_order_id: int) -> tuple[Order | None, OrderStatus]:
+async def settle_placed(
+    db: IntentStore, api: PanelApi, tg_id: int, intent: Intent, panel_order_id: int
+) -> tuple[Order | None, OrderStatus]:
     """The user says the panel placed `intent` as `panel_order_id`: one `status` call checks that
     the panel knows that order for this key (UnknownOrder and other panel errors propagate, and
     nothing is stored), then the order is stored with the intent's details and that status.

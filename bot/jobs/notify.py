@@ -73,7 +73,7 @@ class Notifier:
             if changes:
                 semaphore = asyncio.Semaphore(SEND_CONCURRENCY)
 
-                async def tell(change: _Changes) -> _Result:
+                async def tell(change: _Changes, semaphore: asyncio.Semaphore = semaphore) -> _Result:
                     async with semaphore:
                         try:
                             return await self._tell(change)

@@ -446,7 +446,8 @@ class PanelAccountApi:
             try:
                 form = {id_param: ",".join(map(str, chunk))}
                 data = await self._call(action, form, kind, id_count=len(chunk), deadline=deadline)
-                results.update(self._parsed(action, lambda d: parse(d, chunk, self._classify), data, kind))
+                # The lambda runs right here, inside this iteration: it cannot see a later chunk.
+                results.update(self._parsed(action, lambda d: parse(d, chunk, self._classify), data, kind))  # noqa: B023
             except (UnknownOrder, RefillNotAllowed, CancelNotAllowed) as exc:
                 # A whole-answer error that is about the orders applies to each of them.
                 results.update({i: ItemError(exc) for i in chunk})
@@ -506,7 +507,7 @@ class PanelAccountApi:
             # trickling its answer byte by byte is cut here.
             async with asyncio.timeout_at(deadline):
                 status, retry_after, body = await self._client._post(self.url, form, limit)
-        except (asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             elapsed = (time.monotonic() - started) * 1000
             log.debug("panel %s ids=%d -> %s after %.0f ms", action, id_count, type(exc).__name__, elapsed)
             raise self._transport_error(exc, kind) from None

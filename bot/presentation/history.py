@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.core.history import HistoryPage, OrderFilter, RefillAll
 from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
 from bot.i18n import Html
-from bot import callback_data as cb
 from bot.presentation.actions import refill_result_line
 from bot.presentation.buttons import button, pager
 from bot.presentation.orders import status_name

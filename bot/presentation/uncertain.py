@@ -31,7 +31,10 @@ def uncertain_reason(tx: Texts, reason: str | None) -> Html:
 
 def _uncertain_details(tx: Texts, item: UncertainOrder) -> list[str]:
     name = shorten(item.service_name or "—", 200)
-    parts: list[str] = [tx("confirm.service", id=item.service_id or "—", name=name), tx("confirm.link", link=shorten(item.link or "—", 300))]
+    parts: list[str] = [
+        tx("confirm.service", id=item.service_id or "—", name=name),
+        tx("confirm.link", link=shorten(item.link or "—", 300)),
+    ]
     if item.quantity is not None and item.kind is OrderKind.COMMENTS:
         parts.append(tx("confirm.comments", count=tx.number(item.quantity)))
     elif item.quantity is not None and item.kind is not OrderKind.PACKAGE:

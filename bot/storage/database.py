@@ -25,9 +25,9 @@ from .migrations import migrate, schema_version
 from .models import Account, User
 from .operations import OperationsMixin
 from .orders import OrdersMixin
+from .refills import RefillsMixin
 from .session_cache import DEFAULT_SIZE as SESSION_CACHE_SIZE
 from .session_cache import SessionCache
-from .refills import RefillsMixin
 from .users import UsersMixin
 
 log = logging.getLogger(__name__)

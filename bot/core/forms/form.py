@@ -64,7 +64,7 @@ class Field:
         if self.param is None or value is None:
             return {}
         if isinstance(self.param, tuple):
-            return dict(zip(self.param, value))
+            return dict(zip(self.param, value, strict=True))
         return {self.param: self.input.param(value)}
 
     def keys(self) -> set[str]:

@@ -20,7 +20,7 @@ __all__ = ["Joined", "Localizer", "Money", "Msg", "Value", "duration", "render",
 
 
 class Localizer(Protocol):
-    """What rendering needs; `bot.handlers.views.Texts` is one."""
+    """What rendering needs; `bot.presentation.Texts` is one."""
 
     def __call__(self, key: str, **values: object) -> str: ...
 
