@@ -165,3 +165,18 @@ async def test_a_list_split_across_two_messages_reads_right_and_a_corrected_list
     assert bot.sim.requests["add"] == 10
     assert sorted(o.link for o in bot.sim.orders.values()) == sorted(f"https://facebook.com/post/{n}" for n in range(1, 11))
     assert sorted(o.quantity for o in bot.sim.orders.values()) == [200 + n for n in range(1, 11)]
+
+
+async def test_in_vietnamese_from_the_menu_button_and_cancel_sends_nothing(bot: RunningBot):
+    user = await bot.onboarded(7005, language_code="vi")
+    await user.send("/start")
+    reply = await user.press("📋 Đặt hàng loạt")
+    assert "mã_dịch_vụ|link|số_lượng" in reply.text
+    await user.send("1|https://facebook.com/post/1|300\n1|https://facebook.com/post/2|150")
+    preview = await user.press("Kiểm tra")
+    assert "1/2 dòng đặt được" in preview.text
+    assert "Dòng 2 1|https://facebook.com/post/2|150: số lượng dưới mức tối thiểu 200" in preview.text
+    reply = await user.press("Huỷ", message=preview.last)
+    assert "Đã huỷ đặt đơn hàng loạt" in reply.text
+    assert bot.sim.requests["add"] == 0
+    assert await bot.db.mass_batches(7005) == []
