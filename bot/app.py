@@ -26,6 +26,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
+from bot.handlers import mass as mass_chat
 from bot.handlers import register_handlers
 from bot.handlers.busy import tell_busy
 from bot.handlers.legacy import carry_over_steps
@@ -88,7 +89,9 @@ def build_application(deps: Deps, job_queue: JobQueue) -> Application:
     application.bot_data["deps"] = deps
     application.update_processor.on_done.append(deps.answers.forget)  # a handled update's query
     install_tracker(application, deps)  # the tracker before the handlers, which call it
-    install_mass_runner(application, deps)  # after the tracker: it shares the tracker's spacing
+    # After the tracker: it shares the tracker's spacing. Its cards are edited in the user's chat.
+    install_mass_runner(application, deps, on_progress=functools.partial(mass_chat.show_progress, application),
+                        on_finished=functools.partial(mass_chat.show_report, application))
     register_handlers(application)
     return application
 

@@ -310,3 +310,42 @@ class DeleteData(Button):
 @button("dy")
 class DeleteDataSure(Button):
     pass
+
+
+# --- mass orders (/mass, bot.handlers.mass) ----------------------------------------------------
+# A card's buttons carry their batch's id: an older card's are told apart by it.
+
+@button("mxs")
+class MassStart(Button):
+    pass
+
+
+@button("mxk")
+class MassCheck(Button):
+    pass
+
+
+@button("mxc")
+class MassCancel(Button):
+    pass
+
+
+@button("mxf")
+class MassConfirm(Button):
+    batch: int
+
+
+@button("mxd")
+class MassDiscard(Button):
+    batch: int
+
+
+@button("mxp")
+class MassStop(Button):
+    batch: int
+
+
+@button("mxr")
+class MassRetry(Button):
+    batch: int
+    rest: Annotated[bool, Flag("a")] = False  # "Send the rest": the lines never sent as well

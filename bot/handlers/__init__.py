@@ -29,6 +29,7 @@ from bot.handlers import (
     catalogue,
     flows,
     key_guard,
+    mass,
     orders,
     settings,
     start,
@@ -76,6 +77,10 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.Notify, settings.set_notify),
         button(cb.DeleteData, settings.delete_data),
         button(cb.DeleteDataSure, settings.delete_data_sure),
+        button(cb.MassConfirm, mass.confirm),
+        button(cb.MassDiscard, mass.discard),
+        button(cb.MassStop, mass.stop),
+        button(cb.MassCancel, mass.cancel),
     ]
 
 
@@ -83,7 +88,7 @@ def register_handlers(application: Application) -> None:
     key_flow = flows.key_entry()
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order()]
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order()]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)

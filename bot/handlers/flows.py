@@ -13,6 +13,9 @@ from bot.callback_data import (
     ChangeKey,
     Confirm,
     EditOrder,
+    MassCheck,
+    MassRetry,
+    MassStart,
     OrderAgain,
     OrderService,
     Quantity,
@@ -21,12 +24,13 @@ from bot.callback_data import (
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, confirm, ids, ordering, uncertain
+from bot.handlers import account, confirm, ids, mass, ordering, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
 # The conversations' names: their states are stored under them.
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
+MASS_FLOW = "mass"
 
 
 def key_entry() -> Flow:
@@ -71,4 +75,21 @@ def order() -> Flow:
             ordering.CONFIRM: [],  # the card's buttons are entry points; text typed instead leaves
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },
+    )
+
+
+def mass_order() -> Flow:
+    """/mass: the lines, in one message or several, until "Check"; a corrected list after the
+    preview is collected the same way. The cards' other buttons are the menu's (they act on
+    their batch from anywhere)."""
+    return Flow(
+        MASS_FLOW,
+        entry_points=[
+            command("mass", mass.start),
+            button(MassStart, mass.start),
+            # Entry points, so that they work even if the step was lost (see bot.handlers.conversation).
+            button(MassCheck, mass.check),
+            button(MassRetry, mass.retry),
+        ],
+        states={mass.COLLECT: [text(mass.receive_lines)]},
     )

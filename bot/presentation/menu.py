@@ -19,6 +19,7 @@ def main_menu(tx: Texts, greeting: Html | None = None) -> tuple[Html, Keyboard]:
             [button(tx.plain("menu.orders"), cb.Orders(0)), button(tx.plain("menu.balance"), cb.Balance())],
             [button(tx.plain("menu.status"), cb.StatusAsk()), button(tx.plain("menu.refill"), cb.RefillAsk())],
             [button(tx.plain("menu.settings"), cb.SettingsMenu()), button(tx.plain("menu.help"), cb.Help())],
+            [button(tx.plain("menu.mass"), cb.MassStart())],
         ]
     )
     return text, keyboard
