@@ -22,7 +22,7 @@ from telegram import Message, Update
 from telegram.ext import Application
 
 from bot import presentation as views
-from bot.callback_data import MassCancel, MassCheck, MassConfirm, MassDiscard, MassRetry, MassStart, MassStop
+from bot.callback_data import MassCancel, MassCheck, MassConfirm, MassDiscard, MassRetry, MassStop
 from bot.context import BotContext
 from bot.core.mass import MAX_LINES, Collected, MassReport, Preview, TooManyLines, preview_text, retry_preview, save_preview
 from bot.handlers.catalogue import load_catalogue

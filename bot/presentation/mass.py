@@ -64,7 +64,7 @@ def mass_preview(tx: Texts, preview: Preview, balance: Decimal | None, currency:
                  batch_id: int | None) -> Messages:
     """The preview card: what can be ordered and for how much, then every line that cannot, and
     why. Confirm only with a saved batch (some line is valid)."""
-    lines = [tx("mass.preview.title"),
+    lines: list[str] = [tx("mass.preview.title"),
              tx("mass.preview.valid", count=tx.number(len(preview.valid)), lines=tx.number(preview.lines),
                 total=tx.money(preview.total, currency))]
     if balance is not None:
@@ -93,9 +93,10 @@ def mass_progress(tx: Texts, batch: MassBatch) -> tuple[Html, Keyboard]:
 def line_ranges(numbers: list[int], per_part: int = 200) -> list[str]:
     """Line numbers as ranges ("6–30, 32"), in parts short enough for one message each."""
     ranges: list[str] = []
-    start = previous = None
+    start: int | None = None
+    previous: int | None = None
     for number in [*sorted(numbers), None]:
-        if start is not None and (number is None or number != previous + 1):
+        if start is not None and previous is not None and (number is None or number != previous + 1):
             ranges.append(str(start) if start == previous else f"{start}–{previous}")
             start = None
         if start is None:
@@ -117,7 +118,7 @@ def mass_report(tx: Texts, report: MassReport) -> Messages:
     unknown ones (in /orders), the lines never sent; retry buttons for what can be sent again."""
     batch = report.batch
     stopped = batch.state is BatchState.STOPPED
-    lines = [tx("mass.report.title_stopped" if stopped else "mass.report.title_done", lines=tx.number(batch.lines)),
+    lines: list[str] = [tx("mass.report.title_stopped" if stopped else "mass.report.title_done", lines=tx.number(batch.lines)),
              tx("mass.report.summary", placed=tx.number(len(report.placed)), refused=tx.number(len(report.refused)),
                 unknown=tx.number(len(report.unknown)), stopped=tx.number(len(report.stopped)))]
     reason_key = f"mass.stop_reason.{batch.stop_reason}"
