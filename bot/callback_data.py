@@ -310,3 +310,20 @@ class DeleteData(Button):
 @button("dy")
 class DeleteDataSure(Button):
     pass
+
+
+# --- operators (bot.handlers.admin) and the announcements setting ------------------------------
+
+@button("adb")
+class BroadcastSend(Button):
+    nonce: str  # the previewed broadcast, kept in user_data under this nonce
+
+
+@button("adx")
+class BroadcastDrop(Button):
+    nonce: str
+
+
+@button("ann")
+class Announcements(Button):
+    on: Literal["on", "off"]

@@ -21,12 +21,13 @@ from bot.callback_data import (
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, confirm, ids, ordering, uncertain
+from bot.handlers import account, admin, confirm, ids, ordering, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
 # The conversations' names: their states are stored under them.
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
+BROADCAST_FLOW = "broadcast"
 
 
 def key_entry() -> Flow:
@@ -71,4 +72,13 @@ def order() -> Flow:
             ordering.CONFIRM: [],  # the card's buttons are entry points; text typed instead leaves
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },
+    )
+
+
+def broadcast(admin_ids) -> Flow:
+    """An operator's /broadcast without text asks for the message; either way a preview follows."""
+    return Flow(
+        BROADCAST_FLOW,
+        entry_points=[admin.admin_command("broadcast", admin.broadcast_command, admin_ids)],
+        states={admin.BROADCAST_TEXT: [text(admin.broadcast_text)]},
     )
