@@ -162,3 +162,33 @@ async def test_maintenance_turns_users_away_but_not_start_help_or_admins(admin_b
 
     reply = await admin.send("/maintenance")
     assert "Send /maintenance on or /maintenance off" in reply.text and "now off" in reply.text
+
+
+async def test_broadcast_progress_is_edited_in_place_across_a_restart(bot_runner, fake_bot):
+    admins = frozenset({ADMIN})
+    bot = await bot_runner.start(admin_ids=admins)
+    admin = bot.user(ADMIN)
+    await admin.send("/start")
+    users = [bot.user(tg_id) for tg_id in range(4231, 4251)]
+    for user in users:
+        await bot.db.ensure_user(user.id, "en")
+    runner = bot.app.bot_data["ops"].broadcasts
+    runner.rate, runner.progress_every = 5.0, 0.2  # slow enough to stop it half-way
+
+    await admin.send("/broadcast Weekend promo")
+    await admin.press("📣 Send to everyone")
+    in_progress = lambda: [m for m in admin.messages() if "Broadcast in progress" in m.plain_text]  # noqa: E731
+    await wait_until(bot, lambda: bool(in_progress()), timeout=10)
+    progress = in_progress()[0]
+    assert "Sending to 21 users" in progress.edits[0].plain_text
+    await bot_runner.stop()
+    assert progress_message(admin) is None  # stopped half-way
+
+    bot = await bot_runner.start(admin_ids=admins)  # resumes, and goes on editing the same message
+    await wait_until(bot, lambda: progress_message(admin) is not None, timeout=10)
+    assert progress_message(admin).message_id == progress.message_id
+    assert "21 delivered" in progress_message(admin).plain_text
+    for user in users:
+        assert [m.plain_text for m in user.messages()].count("Weekend promo") == 1
+    await bot_runner.stop()
+    fake_bot.assert_clean()
