@@ -175,7 +175,10 @@ async def test_broadcast_progress_is_edited_in_place_across_a_restart(bot_runner
     runner = bot.app.bot_data["ops"].broadcasts
     runner.rate, runner.progress_every = 5.0, 0.2  # slow enough to stop it half-way
 
-    await admin.send("/broadcast Weekend promo")
+    # An operator without a panel key: the message after /broadcast is the broadcast, not a key.
+    await admin.send("/broadcast")
+    reply = await admin.send("Weekend promo")
+    assert "Preview" in reply.text and "key" not in reply.text.lower()
     await admin.press("📣 Send to everyone")
     in_progress = lambda: [m for m in admin.messages() if "Broadcast in progress" in m.plain_text]  # noqa: E731
     await wait_until(bot, lambda: bool(in_progress()), timeout=10)

@@ -89,11 +89,13 @@ def _menu_buttons() -> list[BaseHandler]:
 
 def register_handlers(application: Application) -> None:
     key_flow = flows.key_entry()
-    # Only one handler of a group runs per update, so the guard's group is left to it alone.
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
-    application.add_handler(TypeHandler(Update, admin.maintenance_guard), group=MAINTENANCE_GROUP)
     admin_ids = application.bot_data["deps"].settings.admin_ids
-    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.broadcast(admin_ids)]
+    broadcast_flow = flows.broadcast(admin_ids)
+    # Only one handler of a group runs per update, so the guard's group is left to it alone.
+    key_guard_callback = key_guard.guard(key_flow, [broadcast_flow])
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard_callback), group=KEY_GUARD_GROUP)
+    application.add_handler(TypeHandler(Update, admin.maintenance_guard), group=MAINTENANCE_GROUP)
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), broadcast_flow]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)
