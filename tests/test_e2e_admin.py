@@ -106,6 +106,10 @@ async def test_broadcast_with_preview_progress_and_announcements_off(admin_bot):
     assert got.plain_text == "Flash deal now" and got.entities == [{"type": "bold", "offset": 0, "length": 5}]
     assert not any("Flash deal" in m.plain_text for m in quiet.messages())
 
+    # The text may start on the next line.
+    reply = await admin.send("/broadcast\nTwo lines\nof news")
+    assert reply.last.plain_text == "Two lines\nof news" and reply.last.buttons
+
     # A preview cancelled sends nothing; its buttons do nothing afterwards.
     await admin.send("/broadcast Never mind")
     preview = admin.messages()[-1]

@@ -10,6 +10,7 @@ bot.jobs.broadcast; this module only talks to the operator.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 BROADCAST_TEXT = "broadcast_text"  # the broadcast flow's one step: the message to send
 BROADCASTS = "broadcasts"  # user_data: nonce -> previewed broadcast (text and entities)
+_COMMAND_RE = re.compile(r"\S*\s*")
 
 
 def admin_command(name: str, callback: Callable[[Update, BotContext], Awaitable[Any]],
@@ -102,9 +104,8 @@ async def broadcast_text(update: Update, context: BotContext) -> object:
 def _after_command(message: Message) -> tuple[str, list[dict[str, Any]]]:
     """The text after `/broadcast `, with its formatting (entity offsets count UTF-16 units)."""
     text = message.text or ""
-    head, _, rest = text.partition(" ")
-    rest = rest.lstrip()
-    skipped = text[: len(text) - len(rest)] if rest else text
+    skipped = _COMMAND_RE.match(text).group()  # "/broadcast" and the spaces or line breaks after it
+    rest = text[len(skipped):]
     shift = len(skipped.encode("utf-16-le")) // 2
     entities = []
     for entity in message.entities:
