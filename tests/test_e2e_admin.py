@@ -184,7 +184,7 @@ async def test_broadcast_progress_is_edited_in_place_across_a_restart(bot_runner
     reply = await admin.send("Weekend promo")
     assert "Preview" in reply.text and "key" not in reply.text.lower()
     await admin.press("📣 Send to everyone")
-    in_progress = lambda: [m for m in admin.messages() if "Broadcast in progress" in m.plain_text]  # noqa: E731
+    in_progress = lambda: [m for m in admin.messages() if "Broadcast in progress" in m.plain_text]
     await wait_until(bot, lambda: bool(in_progress()), timeout=10)
     progress = in_progress()[0]
     assert "Sending to 21 users" in progress.edits[0].plain_text

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from telegram import Message, MessageEntity, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
 from bot.callback_data import BroadcastDrop, BroadcastSend
@@ -26,7 +26,7 @@ from bot.handlers.session import language_of
 from bot.ops.operations import OPS_KEY, is_admin
 from bot.ops.stats import gather_stats
 from bot.presentation import Texts
-from bot.presentation import admin as views
+from bot.presentation import admin as screens
 from bot.storage import Broadcast, BroadcastCounts, BroadcastRunning
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _ops(context: BotContext):
 
 async def stats(update: Update, context: BotContext) -> None:
     tx = context.session.tx
-    await update.effective_chat.send_message(views.stats_view(tx, await gather_stats(context.application)))
+    await update.effective_chat.send_message(screens.stats_view(tx, await gather_stats(context.application)))
 
 
 # --- /maintenance on|off -----------------------------------------------------------------------
@@ -65,7 +65,7 @@ async def maintenance(update: Update, context: BotContext) -> None:
         return
     await maintenance.set(word == "on", by=context.session.tg_id)
     log.warning("maintenance mode turned %s by %s", word, context.session.tg_id)
-    await update.effective_chat.send_message(views.maintenance_state(tx, maintenance.on))
+    await update.effective_chat.send_message(screens.maintenance_state(tx, maintenance.on))
 
 
 async def maintenance_guard(update: object, context: BotContext) -> None:
@@ -124,7 +124,7 @@ async def _preview(update: Update, context: BotContext, text: str, entities: lis
     chat = update.effective_chat
     await chat.send_message(tx("admin.broadcast_preview"))
     await chat.send_message(text, entities=[MessageEntity.de_json(e, context.bot) for e in entities] or None,
-                            parse_mode=None, reply_markup=views.broadcast_preview_keyboard(tx, nonce))
+                            parse_mode=None, reply_markup=screens.broadcast_preview_keyboard(tx, nonce))
 
 
 async def broadcast_send(update: Update, context: BotContext, pressed: BroadcastSend) -> None:
@@ -165,7 +165,7 @@ async def _drop_buttons(update: Update) -> None:
     """The preview stays as it is (the message itself), without its buttons. Best effort."""
     try:
         await update.callback_query.edit_message_reply_markup(None)
-    except Exception as exc:  # cosmetic: the answer that follows says what happened
+    except TelegramError as exc:  # cosmetic: the answer that follows says what happened
         log.debug("could not remove a broadcast preview's buttons: %s", type(exc).__name__)
 
 
@@ -192,7 +192,7 @@ async def _report(application: Application, broadcast: Broadcast, counts: Broadc
         return  # the command's handler shows the end itself once it knows the message
     user = await deps.db.get_user(current.created_by)
     tx = Texts(deps.i18n, user.language if user is not None else deps.settings.default_language)
-    text = views.broadcast_progress(tx, counts, finished=final, cancelled=current.state == "cancelled")
+    text = screens.broadcast_progress(tx, counts, finished=final, cancelled=current.state == "cancelled")
     try:
         await application.bot.edit_message_text(text, chat_id=current.chat_id, message_id=current.message_id)
     except BadRequest as exc:

@@ -1,11 +1,19 @@
-"""/settings: language, notifications, operators' announcements, and deleting the user's data (the key: bot.handlers.account)."""
+"""/settings: language, notifications, operators' announcements, and deleting the user's data
+(the key: bot.handlers.account)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot import presentation as views
-from bot.callback_data import Announcements, DeleteData, DeleteDataSure, Language, Notify, SettingsMenu
+from bot.callback_data import (
+    Announcements,
+    DeleteData,
+    DeleteDataSure,
+    Language,
+    Notify,
+    SettingsMenu,
+)
 from bot.context import BotContext
 from bot.handlers import keyboards
 from bot.handlers.common import answer, show
