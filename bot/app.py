@@ -28,6 +28,7 @@ from bot.context import BotContext, Deps
 from bot.core.catalogue import CatalogueCache
 from bot.handlers import mass as mass_chat
 from bot.handlers import register_handlers
+from bot.handlers.admin import install_broadcast_reports
 from bot.handlers.busy import tell_busy
 from bot.handlers.legacy import carry_over_steps
 from bot.handlers.uncertain import tell_interrupted
@@ -160,6 +161,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
         async with application:  # already initialized: it shuts the application down at the end
             await application.post_init(application)
             ops = await start_operations(application, deps, ALLOWED_UPDATES)  # webhook, health, metrics...
+            install_broadcast_reports(application)  # progress edited in the operator's chat
             await application.start()
             if not ops.webhook:
                 await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)

@@ -349,3 +349,20 @@ class MassStop(Button):
 class MassRetry(Button):
     batch: int
     rest: Annotated[bool, Flag("a")] = False  # "Send the rest": the lines never sent as well
+
+
+# --- operators (bot.handlers.admin) and the announcements setting ------------------------------
+
+@button("adb")
+class BroadcastSend(Button):
+    nonce: str  # the previewed broadcast, kept in user_data under this nonce
+
+
+@button("adx")
+class BroadcastDrop(Button):
+    nonce: str
+
+
+@button("ann")
+class Announcements(Button):
+    on: Literal["on", "off"]

@@ -4,6 +4,7 @@ An update goes through the handler groups in order (python-telegram-bot runs at 
 handler per group, and stops at ApplicationHandlerStop):
 
     KEY_GUARD_GROUP     a message holding an API key is dealt with and goes no further
+    MAINTENANCE_GROUP   while maintenance is on, users get "back soon" (bot.handlers.admin)
     FIRST_FLOW_GROUP..  one group per conversation (bot.handlers.flows): a step's answer, a
                         flow's entry, or a flow left because the user went elsewhere
     then the checkpoint an update a conversation took stops there
@@ -16,16 +17,19 @@ below; data no kind parses reaches the stale-menu handler.
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     Application,
     BaseHandler,
     ChatMemberHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import callback_data as cb
 from bot.handlers import (
+    admin,
     catalogue,
     flows,
     key_guard,
@@ -42,6 +46,7 @@ from bot.handlers.errors import on_error
 from bot.handlers.routing import any_button, button, command, messages
 
 KEY_GUARD_GROUP = -10  # before every other handler group
+MAINTENANCE_GROUP = KEY_GUARD_GROUP + 1  # after the key guard: a key is deleted all the same
 FIRST_FLOW_GROUP = 1
 
 MENU_COMMANDS = {
@@ -81,14 +86,21 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.MassDiscard, mass.discard),
         button(cb.MassStop, mass.stop),
         button(cb.MassCancel, mass.cancel),
+        button(cb.BroadcastSend, admin.broadcast_send),
+        button(cb.BroadcastDrop, admin.broadcast_drop),
+        button(cb.Announcements, settings.set_announcements),
     ]
 
 
 def register_handlers(application: Application) -> None:
     key_flow = flows.key_entry()
+    admin_ids = application.bot_data["deps"].settings.admin_ids
+    broadcast_flow = flows.broadcast(admin_ids)
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order()]
+    key_guard_callback = key_guard.guard(key_flow, [broadcast_flow])
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard_callback), group=KEY_GUARD_GROUP)
+    application.add_handler(TypeHandler(Update, admin.maintenance_guard), group=MAINTENANCE_GROUP)
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order(), broadcast_flow]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)
@@ -97,6 +109,9 @@ def register_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     menu = [
         *(command(name, callback) for name, callback in MENU_COMMANDS.items()),
+        # Operators' commands; anyone else's reach the unknown-command answer below.
+        admin.admin_command("stats", admin.stats, admin_ids),
+        admin.admin_command("maintenance", admin.maintenance, admin_ids),
         messages(filters.COMMAND, text.unknown_command),
         # In groups every command for this bot gets the same answer: let's talk privately.
         MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND & ~private, start.group_command),

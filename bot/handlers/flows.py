@@ -24,13 +24,14 @@ from bot.callback_data import (
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, confirm, ids, mass, ordering, uncertain
+from bot.handlers import account, admin, confirm, ids, mass, ordering, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
 # The conversations' names: their states are stored under them.
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
 MASS_FLOW = "mass"
+BROADCAST_FLOW = "broadcast"
 
 
 def key_entry() -> Flow:
@@ -92,4 +93,13 @@ def mass_order() -> Flow:
             button(MassRetry, mass.retry),
         ],
         states={mass.COLLECT: [text(mass.receive_lines)]},
+    )
+
+
+def broadcast(admin_ids) -> Flow:
+    """An operator's /broadcast without text asks for the message; either way a preview follows."""
+    return Flow(
+        BROADCAST_FLOW,
+        entry_points=[admin.admin_command("broadcast", admin.broadcast_command, admin_ids)],
+        states={admin.BROADCAST_TEXT: [text(admin.broadcast_text)]},
     )

@@ -16,7 +16,7 @@ help. In groups keys are never read; the sender is warned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
@@ -32,15 +32,17 @@ from bot.presentation import Texts
 log = logging.getLogger(__name__)
 
 
-def guard(key_flow: Flow) -> Callable[[Update, BotContext], Awaitable[None]]:
-    """The guard's callback; `key_flow` is the key conversation, whose step it must know."""
+def guard(key_flow: Flow, other_flows: Sequence[Flow] = ()) -> Callable[[Update, BotContext], Awaitable[None]]:
+    """The guard's callback; `key_flow` is the key conversation, whose step it must know.
+    `other_flows`: flows a user without a key may be in (an operator's /broadcast), whose step
+    reads the text instead of it being taken as a key."""
 
     async def key_guard(update: Update, context: BotContext) -> None:
         message = update.effective_message
         if message is None or update.effective_user is None:
             return
         if is_private(update):
-            await _private(update, context, message, key_flow)
+            await _private(update, context, message, key_flow, other_flows)
         else:
             await _group(update, context, message)
         if update.edited_message is not None:
@@ -49,7 +51,8 @@ def guard(key_flow: Flow) -> Callable[[Update, BotContext], Awaitable[None]]:
     return key_guard
 
 
-async def _private(update: Update, context: BotContext, message: Message, key_flow: Flow) -> None:
+async def _private(update: Update, context: BotContext, message: Message, key_flow: Flow,
+                   other_flows: Sequence[Flow]) -> None:
     text = message.text or message.caption or ""
     if not text:
         return
@@ -59,7 +62,8 @@ async def _private(update: Update, context: BotContext, message: Message, key_fl
     asked = key_flow.state_of(update) == account.KEY
     if plain and asked and key_flow.check_update(update):
         return  # the key conversation's answer: it takes it next, and stops it there
-    key_step = asked or session.account is None
+    elsewhere = plain and any(flow.state_of(update) is not None for flow in other_flows)
+    key_step = asked or (session.account is None and not elsewhere)
     own_keys = await context.deps.db.api_keys(session.tg_id) if session.account is not None else ()
     found = find_keys(text, own_keys)
     if key_step and not plain and not text.startswith("/") and is_well_formed_key(text.strip()):

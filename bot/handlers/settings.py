@@ -1,11 +1,19 @@
-"""/settings: language, notifications, and deleting the user's data (the key: bot.handlers.account)."""
+"""/settings: language, notifications, operators' announcements, and deleting the user's data
+(the key: bot.handlers.account)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot import presentation as views
-from bot.callback_data import DeleteData, DeleteDataSure, Language, Notify, SettingsMenu
+from bot.callback_data import (
+    Announcements,
+    DeleteData,
+    DeleteDataSure,
+    Language,
+    Notify,
+    SettingsMenu,
+)
 from bot.context import BotContext
 from bot.handlers import keyboards
 from bot.handlers.common import answer, show
@@ -15,7 +23,8 @@ from bot.handlers.session import reload_session
 async def settings(update: Update, context: BotContext, _: SettingsMenu | None = None) -> None:
     session = context.session
     await answer(update, context)
-    await show(update, *views.settings_view(session.tx, session.user, session.account))
+    announcements = await context.deps.db.get_announcements(session.tg_id)
+    await show(update, *views.settings_view(session.tx, session.user, session.account, announcements))
 
 
 async def set_language(update: Update, context: BotContext, pressed: Language) -> None:
@@ -27,6 +36,12 @@ async def set_language(update: Update, context: BotContext, pressed: Language) -
 async def set_notify(update: Update, context: BotContext, pressed: Notify) -> None:
     await context.deps.db.set_notify(context.session.tg_id, pressed.mode)
     await reload_session(update, context)
+    await settings(update, context)
+
+
+async def set_announcements(update: Update, context: BotContext, pressed: Announcements) -> None:
+    """Whether operators' broadcasts reach this user (bot.jobs.broadcast skips them if not)."""
+    await context.deps.db.set_announcements(context.session.tg_id, pressed.on == "on")
     await settings(update, context)
 
 

@@ -1,4 +1,4 @@
-"""The settings screen: language, notifications, the key, deleting one's data."""
+"""The settings screen: language, notifications, announcements, the key, deleting one's data."""
 
 from __future__ import annotations
 
@@ -11,13 +11,20 @@ from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts
 
 
-def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
+def settings_view(tx: Texts, user, account, announcements: bool | None = None) -> tuple[Html, Keyboard]:
+    """`announcements`: whether operators' broadcasts reach the user (None: not shown)."""
     notify = str(getattr(user.notify, "value", user.notify))
     parts = [
         tx("settings.title"),
         tx("settings.language", value=tx.plain(f"language.{tx.lang}")),
         tx("settings.notify", value=tx.plain(f"notify.{notify}")),
     ]
+    toggle = []
+    if announcements is not None:
+        state = tx.plain("settings.announcements_on") if announcements else tx.plain("settings.announcements_off")
+        parts.append(tx("settings.announcements", value=state))
+        label = tx.plain("settings.announcements_stop") if announcements else tx.plain("settings.announcements_get")
+        toggle = [[button(label, cb.Announcements("off" if announcements else "on"))]]
     if account is not None:
         parts.append(tx("settings.account", url=account.panel_url))
     else:
@@ -29,6 +36,7 @@ def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
     rows = [
         [button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.Language(lang)) for lang in ("vi", "en")],
         [button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.Notify(mode)) for mode in ("all", "final", "off")],
+        *toggle,
         [button(tx.plain("settings.change_key"), cb.ChangeKey())],
         [button(tx.plain("settings.delete"), cb.DeleteData())],
         back_to_menu(tx),
