@@ -12,7 +12,8 @@ from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel")
+COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel",
+            "cancelorder", "spending", "export")
 
 
 def bot_commands(i18n: Translations, lang: str) -> list[BotCommand]:

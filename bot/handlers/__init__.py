@@ -28,11 +28,13 @@ from bot import callback_data as cb
 from bot.handlers import (
     catalogue,
     flows,
+    history,
     key_guard,
     orders,
     settings,
     start,
     text,
+    timezone,
     uncertain,
 )
 from bot.handlers.common import stale_button
@@ -48,8 +50,10 @@ MENU_COMMANDS = {
     "help": start.help_command,
     "cancel": start.cancel,
     "services": catalogue.services_command,
-    "orders": orders.orders_list,
+    "orders": history.orders_command,
     "settings": settings.settings,
+    "spending": history.spending,
+    "export": history.export,
 }
 
 
@@ -63,7 +67,7 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.SearchPage, catalogue.search_page),
         button(cb.SearchHint, catalogue.search_hint),
         button(cb.RefreshCatalogue, catalogue.refresh_catalogue),
-        button(cb.Orders, orders.orders_list),
+        button(cb.Orders, history.orders_button),
         button(cb.OrderCard, orders.order_card),
         button(cb.Refill, orders.refill_button),
         button(cb.CancelOrder, orders.cancel_order),
@@ -76,6 +80,11 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.Notify, settings.set_notify),
         button(cb.DeleteData, settings.delete_data),
         button(cb.DeleteDataSure, settings.delete_data_sure),
+        button(cb.History, history.history),
+        button(cb.HistoryRefillAll, history.refill_all),
+        button(cb.HistorySpending, history.spending),
+        button(cb.HistoryExport, history.export),
+        button(cb.TimezonePick, timezone.pick),
     ]
 
 
@@ -83,7 +92,7 @@ def register_handlers(application: Application) -> None:
     key_flow = flows.key_entry()
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order()]
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.timezone_entry()]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)

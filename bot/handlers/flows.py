@@ -18,15 +18,17 @@ from bot.callback_data import (
     Quantity,
     RefillAsk,
     StatusAsk,
+    TimezoneMenu,
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, confirm, ids, ordering, uncertain
+from bot.handlers import account, confirm, history, ids, ordering, timezone, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
 # The conversations' names: their states are stored under them.
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
+TIMEZONE_FLOW = "timezone"
 
 
 def key_entry() -> Flow:
@@ -40,12 +42,14 @@ def key_entry() -> Flow:
 
 
 def ids_prompts() -> Flow:
-    """/status and /refill (or their menu buttons) without ids ask for them."""
+    """/status, /refill and /cancelorder (or their menu buttons) without ids ask for them."""
     return Flow(
         IDS_FLOW,
         entry_points=[button(StatusAsk, ids.ask_status), button(RefillAsk, ids.ask_refill),
-                      command("status", ids.status_command), command("refill", ids.refill_command)],
-        states={ids.STATUS: [text(ids.status_text)], ids.REFILL: [text(ids.refill_text)]},
+                      command("status", ids.status_command), command("refill", ids.refill_command),
+                      command("cancelorder", history.cancel_command)],
+        states={ids.STATUS: [text(ids.status_text)], ids.REFILL: [text(ids.refill_text)],
+                history.CANCEL: [text(history.cancel_text)]},
     )
 
 
@@ -71,4 +75,13 @@ def order() -> Flow:
             ordering.CONFIRM: [],  # the card's buttons are entry points; text typed instead leaves
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },
+    )
+
+
+def timezone_entry() -> Flow:
+    """Settings -> time zone: a zone's name may be typed (a tapped one is a menu button)."""
+    return Flow(
+        TIMEZONE_FLOW,
+        entry_points=[button(TimezoneMenu, timezone.menu)],
+        states={timezone.ZONE: [text(timezone.typed)]},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from telegram import Update
 
 from bot import presentation as views
@@ -15,7 +17,7 @@ from bot.handlers.session import reload_session
 async def settings(update: Update, context: BotContext, _: SettingsMenu | None = None) -> None:
     session = context.session
     await answer(update, context)
-    await show(update, *views.settings_view(session.tx, session.user, session.account))
+    await show(update, *views.settings_view(session.tx, session.user, session.account, time.time()))
 
 
 async def set_language(update: Update, context: BotContext, pressed: Language) -> None:

@@ -1,4 +1,4 @@
-"""The settings screen: language, notifications, the key, deleting one's data."""
+"""The settings screen: language, notifications, time zone, the key, deleting one's data."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from bot.i18n import Html
 from bot.presentation.buttons import button
 from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts
+from bot.presentation.timezone import timezone_line
 
 
-def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
+def settings_view(tx: Texts, user, account, now: float) -> tuple[Html, Keyboard]:
+    """`now`: for the time zone's line (its offset today and the time there)."""
     notify = str(getattr(user.notify, "value", user.notify))
     parts = [
         tx("settings.title"),
         tx("settings.language", value=tx.plain(f"language.{tx.lang}")),
         tx("settings.notify", value=tx.plain(f"notify.{notify}")),
+        timezone_line(tx, now),
     ]
     if account is not None:
         parts.append(tx("settings.account", url=account.panel_url))
@@ -29,6 +32,7 @@ def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
     rows = [
         [button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.Language(lang)) for lang in ("vi", "en")],
         [button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.Notify(mode)) for mode in ("all", "final", "off")],
+        [button(tx.plain("timezone.button"), cb.TimezoneMenu())],
         [button(tx.plain("settings.change_key"), cb.ChangeKey())],
         [button(tx.plain("settings.delete"), cb.DeleteData())],
         back_to_menu(tx),
