@@ -75,8 +75,10 @@ async def test_filters_and_search(bot):
     wanted = await website_order(bot, 1601, 1, long_link, 1000, "Facebook views")
     reply = await user.send(f"/orders facebook views {long_link}")
     assert f"#{wanted}" in reply.text and f"#{done}" not in reply.text
-    reply = await user.press("Running (1)")
+    reply = await user.press("✅ All (1)")  # the same filter again, from its button
     assert f"#{wanted}" in reply.text and f"#{done}" not in reply.text and f"#{part}" not in reply.text
+    reply = await user.press("Running (1)")
+    assert f"#{wanted}" in reply.text and f"#{done}" not in reply.text
 
 
 async def test_cancel_by_ids_sends_one_request_and_never_twice(bot):
