@@ -11,8 +11,10 @@ pressing buttons of messages an earlier version sent. A kind of button that chan
 new prefix; the old prefix, no longer registered, then reaches the stale-menu handler.
 
 Field types: `int` (ids and pages: ASCII digits within SQLite's range), `str` (tokens, nonces,
-category keys: letters, digits, `_` and `-`), `Literal[...]` (one of a few words), and a flag,
-`Annotated[bool, Flag("r")]`, written as that word after the other fields when true.
+category keys: letters, digits, `_` and `-`), `Literal[...]` (one of a few words), a flag,
+`Annotated[bool, Flag("r")]`, written as that word after the other fields when true, and
+`Annotated[str, Pattern(regex)]`, text of that regex (which must not match ":"), for the few
+values that are not tokens (a packed history filter, a time zone's name).
 
 Pure data: no Telegram, storage or handler imports, so keyboards can be built anywhere (the
 handlers' views, the tracker's notifications) and tested alone.
@@ -47,6 +49,11 @@ class Flag(str):
     """The word that stands for a true `bool` field, e.g. `Annotated[bool, Flag("r")]`."""
 
 
+class Pattern(str):
+    """The regex of a `str` field's text, e.g. `Annotated[str, Pattern("[a-z/]{1,9}")]`; it must
+    not match ":" (the separator), so that a field never swallows the next one."""
+
+
 @dataclass(frozen=True)
 class _Field:
     name: str
@@ -69,6 +76,11 @@ def _field(name: str, hint: object) -> _Field:
         flag = next((x for x in extras if isinstance(x, Flag)), None)
         if base is bool and flag is not None:
             return _Field(name, re.escape(flag), lambda text: text is not None, lambda v: flag if v else None, True)
+        pattern = next((x for x in extras if isinstance(x, Pattern)), None)
+        if base is str and pattern is not None:
+            if re.search(pattern, ":"):
+                raise TypeError(f"callback data field {name}: its pattern must not match ':'")
+            return _Field(name, str(pattern), lambda text: text or "", str)
     if hint is int:
         return _Field(name, _DIGITS, _int, str)
     if hint is str:
@@ -366,3 +378,49 @@ class BroadcastDrop(Button):
 @button("ann")
 class Announcements(Button):
     on: Literal["on", "off"]
+
+
+# --- history, spending, export, time zone (issue 16) -------------------------------------------
+
+# A packed bot.core.history.OrderFilter (at most 40 bytes, no ":"): search words may hold spaces,
+# "~", "/", "#" and any letter or emoji the user typed.
+HISTORY_FILTER = Pattern(r"[^:\r\n]{1,40}")
+NO_WORDS = "-"  # `History.words` when the filter's words are whole in `filter`
+WORDS_NONCE = Pattern(r"[0-9a-f]{6}|-")  # bot.handlers.common.remember's nonces, or NO_WORDS
+
+
+@button("hl")
+class History(Button):
+    """/orders under a filter. `words`: a nonce under which the search's full words are kept
+    in user_data when OrderFilter.pack had to cut them, else NO_WORDS. (40 bytes of filter
+    leave room for a page number of 10 digits.)"""
+
+    filter: Annotated[str, HISTORY_FILTER]
+    page: int
+    words: Annotated[str, WORDS_NONCE] = NO_WORDS
+    refresh: Annotated[bool, Flag("r")] = False
+
+
+@button("hra")
+class HistoryRefillAll(Button):
+    pass
+
+
+@button("hsp")
+class HistorySpending(Button):
+    pass
+
+
+@button("hex")
+class HistoryExport(Button):
+    pass
+
+
+@button("tzm")
+class TimezoneMenu(Button):
+    pass
+
+
+@button("tzp")
+class TimezonePick(Button):
+    zone: Annotated[str, Pattern(r"[A-Za-z0-9_+/-]{1,40}")]  # an IANA name

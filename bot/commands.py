@@ -13,7 +13,8 @@ from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel", "mass")
+COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel",
+            "cancelorder", "spending", "export", "mass")
 ADMIN_COMMANDS = ("stats", "broadcast", "maintenance")
 
 

@@ -9,9 +9,17 @@ import pytest
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot import callback_data as cb
-from bot.callback_data import Button, Flag, button
+from bot.callback_data import Button, Flag, Pattern, button
 
 KINDS = list(cb.kinds())
+# The longest values of the fields that are neither ids nor tokens (Pattern fields), and of the
+# fields whose longest value no button ever carries (a page of /orders beyond 10 digits).
+LONGEST = {
+    (cb.History, "filter"): "a" + "9" * 18 + "~" + "ấ" * 5 + "~/ #x",  # 40 bytes
+    (cb.History, "page"): 10**10 - 1,
+    (cb.History, "words"): "abc123",
+    (cb.TimezonePick, "zone"): "America/Argentina/ComodRivadavia",
+}
 
 
 def samples(kind: type[Button]) -> list[Button]:
@@ -20,7 +28,11 @@ def samples(kind: type[Button]) -> list[Button]:
     plain, flags = {}, []
     for field in dataclasses.fields(kind):
         hint = hints[field.name]
-        if get_origin(hint) is Annotated:
+        if (kind, field.name) in LONGEST:
+            plain[field.name] = LONGEST[kind, field.name]
+        elif get_origin(hint) is Annotated and any(isinstance(x, Pattern) for x in get_args(hint)):
+            raise AssertionError(f"{kind.__name__}.{field.name}: add its longest value to LONGEST")
+        elif get_origin(hint) is Annotated:
             flags.append(field.name)
         elif hint is int:
             plain[field.name] = 2**63 - 1
@@ -34,7 +46,7 @@ def samples(kind: type[Button]) -> list[Button]:
 
 
 def test_the_kinds_are_the_bots_and_their_prefixes_unique():
-    assert len(KINDS) == 43
+    assert len(KINDS) == 49
     prefixes = [kind.prefix for kind in KINDS]
     assert len(set(prefixes)) == len(prefixes)
 
@@ -94,6 +106,17 @@ def test_unsupported_field_types_are_refused_when_declared():
         class Odd(Button):
             x: float
     assert isinstance(Flag("r"), str)
+    with pytest.raises(TypeError, match="must not match"):
+        @button("zg")
+        class Greedy(Button):
+            x: Annotated[str, Pattern(".{1,9}")]  # would swallow the fields after it
+
+
+def test_text_fields_carry_a_filter_and_a_zone_name():
+    assert cb.History("a~tiktok like/x #5", 2).pack() == "hl:a~tiktok like/x #5:2:-"
+    assert cb.History.parse("hl:c12~xem:0:ab12cd:r") == cb.History("c12~xem", 0, "ab12cd", refresh=True)
+    assert cb.TimezonePick("Etc/GMT-7").pack() == "tzp:Etc/GMT-7"
+    assert cb.History.parse("hl:a:b:0:-") is None and cb.TimezonePick.parse("tzp:Asia/Ho Chi") is None
 
 
 def _callback_handlers(app):

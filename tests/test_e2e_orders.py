@@ -26,7 +26,7 @@ async def test_orders_list_card_refresh(bot):
     await place_through_bot(user)
     ids = sorted(bot.sim.orders)
     reply = await user.send("/orders")
-    assert "Your orders (10), newest first" in reply.text
+    assert "Your orders · All (10), newest first" in reply.text
     assert f"#{ids[-1]}" in reply.text and f"#{ids[0]}" not in reply.text  # 8 per page
     reply = await user.press("▶️")
     assert f"#{ids[0]}" in reply.text

@@ -410,3 +410,35 @@ async def test_real_ptb_bot_gets_the_right_exceptions(fake_bot: FakeBotApi) -> N
             await bot.send_message(1001, "x")
     assert [r.error_code for r in fake_bot.pop_rejections()] == [400, 429, 403]
     fake_bot.assert_clean()
+
+
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(b"\x00" + b"\xff\xff\xff" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+async def test_photos_and_documents_keep_their_bytes(fake_bot: FakeBotApi) -> None:  # noqa: F811
+    fake_bot.user(1001)
+    async with telegram.Bot(fake_bot.token, base_url=fake_bot.bot_base_url,
+                            base_file_url=fake_bot.file_base_url) as bot:
+        png = _png(40, 50)
+        sent = await bot.send_photo(1001, telegram.InputFile(png, filename="c.png"), caption="<b>Chi tiêu</b>",
+                                    parse_mode="HTML")
+        assert sent.caption == "Chi tiêu" and (sent.photo[-1].width, sent.photo[-1].height) == (40, 50)
+        document = await bot.send_document(1001, telegram.InputFile("\ufeffa,b\r\n".encode(), filename="x.csv"))
+        assert document.document.file_name == "x.csv"
+        with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+            await bot.send_photo(1001, telegram.InputFile(b"not a picture", filename="c.png"))
+        with pytest.raises(BadRequest, match="(?i)caption is too long"):
+            await bot.send_photo(1001, telegram.InputFile(png, filename="c.png"), caption="x" * 1025)
+    photo, csv_file = [m for m in fake_bot.chats[1001].messages if m.is_bot]
+    assert photo.file == png and photo.plain_text == "Chi tiêu"
+    assert csv_file.file == "\ufeffa,b\r\n".encode() and csv_file.file_name == "x.csv"
+    fake_bot.pop_rejections()

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import callback_data as cb
 from bot.core.history import HistoryPage, OrderFilter, RefillAll, summarise
 from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
 from bot.i18n import Translations, format_datetime, parse_timezone, user_timezone
@@ -95,7 +96,7 @@ def test_a_typed_time_zone(typed, zone) -> None:
 def test_time_zone_screens() -> None:
     assert timezone_label("Asia/Ho_Chi_Minh", NOW) == "Asia/Ho Chi Minh (UTC+7)"
     assert timezone_label("Etc/GMT-7", NOW) == "UTC+7" and timezone_label("Asia/Kolkata", NOW) == "Asia/Kolkata (UTC+5:30)"
-    text, keyboard = timezone_picker(tx("vi"), NOW, lambda name: f"tz:{name}", "se")
+    text, keyboard = timezone_picker(tx("vi"), NOW, cb.TimezonePick, cb.SettingsMenu())
     assert "Múi giờ: Asia/Ho Chi Minh (UTC+7) · bây giờ là 01/01/2025 03:30" in parse_html(text)[0]
     labels = [b.text for row in keyboard.inline_keyboard for b in row]
     assert "✅ Asia/Ho Chi Minh (UTC+7)" in labels
@@ -272,7 +273,7 @@ def test_what_an_empty_page_says() -> None:
     lost = UncertainOrder.from_intent(intent)
 
     def shown(flt: OrderFilter, uncertain=()) -> str:
-        return parse_html(history_view(texts, HistoryPage(flt, [], list(uncertain), 0, 0, 1), lambda f, p: "x")[0])[0]
+        return parse_html(history_view(texts, HistoryPage(flt, [], list(uncertain), 0, 0, 1), lambda f, p: cb.MainMenu())[0])[0]
 
     assert shown(OrderFilter()) == "You have no orders here yet."
     assert shown(OrderFilter(StatusGroup.CANCELED)) == "No orders match this filter."
@@ -290,7 +291,7 @@ def test_pages_reports_and_warnings_fit_telegram(lang) -> None:
     flt = OrderFilter.search(HOSTILE * 4, 123456789).with_group(StatusGroup.ACTIVE)
     page = HistoryPage(flt, orders, [], 40, 2, 5, {g: 9_999_999 for g in StatusGroup})
     panels = {123456789: HOSTILE, 987654321: "second.example"}
-    text, keyboard = history_view(texts, page, lambda f, p: f"ol:{p}:{f.pack()}", panels)
+    text, keyboard = history_view(texts, page, lambda f, p: cb.History(f.pack(), p), panels)
     plain, _ = parse_html(text)  # valid HTML: every value was escaped
     assert len(text) <= MESSAGE_MAX and HOSTILE[:20] in plain
     data = [b.callback_data for row in keyboard.inline_keyboard for b in row]

@@ -32,12 +32,14 @@ from bot.handlers import (
     admin,
     catalogue,
     flows,
+    history,
     key_guard,
     mass,
     orders,
     settings,
     start,
     text,
+    timezone,
     uncertain,
 )
 from bot.handlers.common import stale_button
@@ -54,8 +56,10 @@ MENU_COMMANDS = {
     "help": start.help_command,
     "cancel": start.cancel,
     "services": catalogue.services_command,
-    "orders": orders.orders_list,
+    "orders": history.orders_command,
     "settings": settings.settings,
+    "spending": history.spending,
+    "export": history.export,
 }
 
 
@@ -69,7 +73,7 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.SearchPage, catalogue.search_page),
         button(cb.SearchHint, catalogue.search_hint),
         button(cb.RefreshCatalogue, catalogue.refresh_catalogue),
-        button(cb.Orders, orders.orders_list),
+        button(cb.Orders, history.orders_button),
         button(cb.OrderCard, orders.order_card),
         button(cb.Refill, orders.refill_button),
         button(cb.CancelOrder, orders.cancel_order),
@@ -89,6 +93,11 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.BroadcastSend, admin.broadcast_send),
         button(cb.BroadcastDrop, admin.broadcast_drop),
         button(cb.Announcements, settings.set_announcements),
+        button(cb.History, history.history),
+        button(cb.HistoryRefillAll, history.refill_all),
+        button(cb.HistorySpending, history.spending),
+        button(cb.HistoryExport, history.export),
+        button(cb.TimezonePick, timezone.pick),
     ]
 
 
@@ -100,7 +109,7 @@ def register_handlers(application: Application) -> None:
     key_guard_callback = key_guard.guard(key_flow, [broadcast_flow])
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard_callback), group=KEY_GUARD_GROUP)
     application.add_handler(TypeHandler(Update, admin.maintenance_guard), group=MAINTENANCE_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order(), broadcast_flow]
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order(), broadcast_flow, flows.timezone_entry()]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)

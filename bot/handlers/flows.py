@@ -21,10 +21,11 @@ from bot.callback_data import (
     Quantity,
     RefillAsk,
     StatusAsk,
+    TimezoneMenu,
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, admin, confirm, ids, mass, ordering, uncertain
+from bot.handlers import account, admin, confirm, history, ids, mass, ordering, timezone, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
@@ -32,6 +33,7 @@ from bot.handlers.routing import button, command, text
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
 MASS_FLOW = "mass"
 BROADCAST_FLOW = "broadcast"
+TIMEZONE_FLOW = "timezone"
 
 
 def key_entry() -> Flow:
@@ -45,12 +47,14 @@ def key_entry() -> Flow:
 
 
 def ids_prompts() -> Flow:
-    """/status and /refill (or their menu buttons) without ids ask for them."""
+    """/status, /refill and /cancelorder (or their menu buttons) without ids ask for them."""
     return Flow(
         IDS_FLOW,
         entry_points=[button(StatusAsk, ids.ask_status), button(RefillAsk, ids.ask_refill),
-                      command("status", ids.status_command), command("refill", ids.refill_command)],
-        states={ids.STATUS: [text(ids.status_text)], ids.REFILL: [text(ids.refill_text)]},
+                      command("status", ids.status_command), command("refill", ids.refill_command),
+                      command("cancelorder", history.cancel_command)],
+        states={ids.STATUS: [text(ids.status_text)], ids.REFILL: [text(ids.refill_text)],
+                history.CANCEL: [text(history.cancel_text)]},
     )
 
 
@@ -102,4 +106,13 @@ def broadcast(admin_ids) -> Flow:
         BROADCAST_FLOW,
         entry_points=[admin.admin_command("broadcast", admin.broadcast_command, admin_ids)],
         states={admin.BROADCAST_TEXT: [text(admin.broadcast_text)]},
+    )
+
+
+def timezone_entry() -> Flow:
+    """Settings -> time zone: a zone's name may be typed (a tapped one is a menu button)."""
+    return Flow(
+        TIMEZONE_FLOW,
+        entry_points=[button(TimezoneMenu, timezone.menu)],
+        states={timezone.ZONE: [text(timezone.typed)]},
     )

@@ -19,6 +19,7 @@ from telegram import Update
 from bot import presentation as views
 from bot.callback_data import OrderAgain, OrderService, Quantity
 from bot.context import BotContext
+from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
 from bot.core.ordering import (
     Draft,
@@ -35,6 +36,7 @@ from bot.handlers.catalogue import load_catalogue, search, show_categories
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
 from bot.handlers.session import needs_account
 from bot.panel import PanelError, Service
+from bot.presentation.history import duplicate_warning
 
 LINK, QUANTITY, COMMENTS, CONFIRM, UNCERTAIN_ID = "link", "quantity", "comments", "confirm", "uncertain_id"
 
@@ -232,6 +234,11 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     draft.balance, draft.balance_currency = balance, currency
     keep_draft(context, draft)
     comments = draft.quantity if order_kind(service) is OrderKind.COMMENTS else None
-    text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity, comments, balance, currency, draft.token)
+    warning = None
+    if draft.link:
+        running = await running_duplicate(context.deps.db, session.tg_id, session.account.id, draft.link, service.id)
+        warning = duplicate_warning(tx, running) if running is not None else None
+    text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity, comments, balance, currency,
+                                             draft.token, warning)
     await update.effective_chat.send_message(text, reply_markup=keyboard)
     return CONFIRM

@@ -1,4 +1,4 @@
-"""Orders: the list, an order's card, its refill and cancel buttons, following typed ids."""
+"""Orders: an order's card, its refill and cancel buttons, following typed ids (the list: bot.handlers.history)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from bot.callback_data import (
     CancelOrder,
     CancelOrderSure,
     OrderCard,
-    Orders,
     Refill,
     Track,
 )
@@ -22,7 +21,6 @@ from bot.core.tracking import (
     refresh_orders,
     request_cancel,
 )
-from bot.core.uncertain import UncertainOrder
 from bot.handlers import keyboards
 from bot.handlers.common import (
     TRACK_OFFERS,
@@ -35,37 +33,6 @@ from bot.handlers.common import (
 from bot.handlers.ids import panel_reason, refill_ids
 from bot.handlers.session import needs_account
 from bot.storage import NewOrder, Order
-
-
-@needs_account
-@panel_errors
-async def orders_list(update: Update, context: BotContext, pressed: Orders | None = None) -> None:
-    """`/orders` and its pages; a page's Refresh updates the orders on it with one batched call."""
-    session = context.session
-    tx = session.tx
-    page, refresh = (pressed.page, pressed.refresh) if pressed else (0, False)
-    await answer(update, context, tx("orders.refreshing") if refresh else None)
-    db = context.deps.db
-    account_id = session.account.id
-    total = await db.count_orders(session.tg_id, account_id=account_id)
-    pages = max(1, -(-total // views.ORDERS_PER_PAGE))
-    page = max(0, min(page, pages - 1))
-    window = {"offset": page * views.ORDERS_PER_PAGE, "limit": views.ORDERS_PER_PAGE}
-    orders = await db.list_orders(session.tg_id, account_id=account_id, **window)
-    if refresh and orders:
-        await refresh_orders(db, session.api(), session.tg_id, orders)
-        orders = await db.list_orders(session.tg_id, account_id=account_id, **window)
-    await show(update, *views.orders_page(tx, orders, page, total, await _uncertain(context, page)))
-
-
-async def _uncertain(context: BotContext, page: int) -> list[UncertainOrder]:
-    """Orders whose outcome is unknown, for the top of the first page: they stay with the user
-    until settled (bot.core.uncertain)."""
-    if page:
-        return []
-    session = context.session
-    intents = await context.deps.db.unknown_intents(session.tg_id, session.account.id, limit=views.UNCERTAIN_LISTED)
-    return [UncertainOrder.from_intent(intent) for intent in intents]
 
 
 async def _order(context: BotContext, order_pk: int) -> Order | None:
@@ -85,7 +52,7 @@ async def order_card(update: Update, context: BotContext, pressed: OrderCard) ->
     if pressed.refresh:
         await refresh_order(context.deps.db, session.api(), session.tg_id, order)
         order = await _order(context, order.id)
-        note = tx("order.checked_at", time=time.strftime("%H:%M:%S"))
+        note = tx("order.checked_at", time=tx.datetime(time.time()))
     await show(update, *views.order_card(tx, order, note))
     return None
 

@@ -67,7 +67,7 @@ async def _read(update: Update, context: BotContext) -> Session:
     if user.blocked:
         await deps.db.set_blocked(tg_user.id, False)
     api = deps.panel.account(account.panel_url, account.api_key) if account is not None else None
-    return Session(tg_id=tg_user.id, user=user, account=account, tx=Texts(deps.i18n, user.language), _api=api)
+    return Session(tg_id=tg_user.id, user=user, account=account, tx=Texts.for_user(deps.i18n, user), _api=api)
 
 
 async def language_of(update: Update, context: BotContext) -> str:

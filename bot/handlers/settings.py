@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 from telegram import Update
 
 from bot import presentation as views
@@ -24,7 +26,7 @@ async def settings(update: Update, context: BotContext, _: SettingsMenu | None =
     session = context.session
     await answer(update, context)
     announcements = await context.deps.db.get_announcements(session.tg_id)
-    await show(update, *views.settings_view(session.tx, session.user, session.account, announcements))
+    await show(update, *views.settings_view(session.tx, session.user, session.account, time.time(), announcements))
 
 
 async def set_language(update: Update, context: BotContext, pressed: Language) -> None:

@@ -231,7 +231,7 @@ async def tell_interrupted(application: Application, intents: list[Intent]) -> N
             user = await deps.db.get_user(intent.tg_id)
             if user is None or user.blocked:
                 continue
-            tx = Texts(deps.i18n, user.language)
+            tx = Texts.for_user(deps.i18n, user)
             item = UncertainOrder.from_intent(intent)
             text, keyboard = views.uncertain_card(tx, item, deps.settings.panel_site, lead=tx("uncertain.after_restart"))
             await application.bot.send_message(intent.tg_id, text, reply_markup=keyboard)

@@ -202,7 +202,7 @@ class Notifier:
         user = await self._db.get_user(tg_id)
         if user is not None and user.blocked:
             return True
-        tx = Texts(self._i18n, user.language if user is not None else self._default_language)
+        tx = Texts.for_user(self._i18n, user) if user is not None else Texts(self._i18n, self._default_language)
         try:
             await self._bot.send_message(tg_id, text(tx))
         except Forbidden:

@@ -12,18 +12,18 @@ from bot.presentation.texts import Texts, shorten
 BUTTON_TEXT_MAX = 48
 
 
-def data_of(pressed: cb.Button | str) -> str:
-    """A button's callback data: a bot.callback_data kind, packed. (A plain string is still
-    taken from screens whose handlers are not written yet, history and time zones: their
-    handlers give them kinds.)"""
-    return pressed.pack() if isinstance(pressed, cb.Button) else pressed
+def data_of(pressed: cb.Button) -> str:
+    """A button's callback data: a bot.callback_data kind, packed."""
+    if not isinstance(pressed, cb.Button):  # a string would skip the 64-byte and format checks
+        raise TypeError(f"a button's data is a bot.callback_data kind, not {pressed!r}")
+    return pressed.pack()
 
 
-def button(text: str, pressed: cb.Button | str) -> Button:
+def button(text: str, pressed: cb.Button) -> Button:
     return Button(shorten(text, BUTTON_TEXT_MAX), callback_data=data_of(pressed))
 
 
-def pager(tx: Texts, page: int, pages: int, make: Callable[[int], cb.Button | str]) -> list[Button]:
+def pager(tx: Texts, page: int, pages: int, make: Callable[[int], cb.Button]) -> list[Button]:
     row = []
     if page > 0:
         row.append(Button(tx.plain("button.prev"), callback_data=data_of(make(page - 1))))

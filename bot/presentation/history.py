@@ -33,7 +33,7 @@ GROUP_ORDER = (StatusGroup.ALL, StatusGroup.ACTIVE, StatusGroup.COMPLETED, Statu
                StatusGroup.CANCELED, StatusGroup.UNKNOWN)  # fmt: skip
 _SCHEME = re.compile(r"^https?://(www\.)?", re.IGNORECASE)
 
-MakeData = Callable[[OrderFilter, int], cb.Button | str]
+MakeData = Callable[[OrderFilter, int], cb.Button]
 
 
 def group_name(tx: Texts, group: StatusGroup) -> str:

@@ -39,9 +39,12 @@ def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyb
 
 
 def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | None, comments_count: int | None,
-                      balance: Decimal | None, currency: str | None, token: str) -> tuple[Html, Keyboard]:
+                      balance: Decimal | None, currency: str | None, token: str,
+                      warning: Html | None = None) -> tuple[Html, Keyboard]:
+    """`warning`: e.g. the same link's order still running (bot.presentation.history.duplicate_warning);
+    the user may confirm anyway."""
     charge = charge_for(service, quantity)
-    parts = [
+    parts: list[str] = [
         tx("confirm.title"),
         tx("confirm.service", id=service.id, name=shorten(service.name, 200)),
         tx("confirm.link", link=link),
@@ -55,6 +58,8 @@ def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | No
         parts.append(tx("confirm.balance", balance=tx.money(balance, currency)))
         if balance < charge:
             parts.append(tx("confirm.not_enough", missing=tx.money(charge - balance, currency)))
+    if warning is not None:
+        parts += ["", warning]
     rows = [
         [button(tx.plain("button.confirm"), cb.Confirm(token))],
         [button(tx.plain("button.edit"), cb.EditOrder(token)), button(tx.plain("button.abort"), cb.AbortOrder(token))],

@@ -1,4 +1,4 @@
-"""The settings screen: language, notifications, announcements, the key, deleting one's data."""
+"""The settings screen: language, notifications, time zone, announcements, the key, deleting one's data."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ from bot.i18n import Html
 from bot.presentation.buttons import button
 from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts
+from bot.presentation.timezone import timezone_line
 
 
-def settings_view(tx: Texts, user, account, announcements: bool | None = None) -> tuple[Html, Keyboard]:
-    """`announcements`: whether operators' broadcasts reach the user (None: not shown)."""
+def settings_view(tx: Texts, user, account, now: float, announcements: bool | None = None) -> tuple[Html, Keyboard]:
+    """`now`: for the time zone's line (its offset today and the time there). `announcements`:
+    whether operators' broadcasts reach the user (None: not shown)."""
     notify = str(getattr(user.notify, "value", user.notify))
     parts = [
         tx("settings.title"),
         tx("settings.language", value=tx.plain(f"language.{tx.lang}")),
         tx("settings.notify", value=tx.plain(f"notify.{notify}")),
+        timezone_line(tx, now),
     ]
     toggle = []
     if announcements is not None:
@@ -36,6 +39,7 @@ def settings_view(tx: Texts, user, account, announcements: bool | None = None) -
     rows = [
         [button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.Language(lang)) for lang in ("vi", "en")],
         [button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.Notify(mode)) for mode in ("all", "final", "off")],
+        [button(tx.plain("timezone.button"), cb.TimezoneMenu())],
         *toggle,
         [button(tx.plain("settings.change_key"), cb.ChangeKey())],
         [button(tx.plain("settings.delete"), cb.DeleteData())],

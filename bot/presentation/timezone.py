@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup as Keyboard
 
+from bot import callback_data as cb
 from bot.i18n import Html, utc_offset
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts
@@ -31,7 +32,7 @@ def timezone_line(tx: Texts, now: float) -> Html:
     return tx("timezone.current", zone=timezone_label(tx.zone, now), time=tx.datetime(now))
 
 
-def timezone_picker(tx: Texts, now: float, make: Callable[[str], str], back: str) -> tuple[Html, Keyboard]:
+def timezone_picker(tx: Texts, now: float, make: Callable[[str], cb.Button], back: cb.Button) -> tuple[Html, Keyboard]:
     """Ask for a time zone: common ones as buttons (`make(name)` is a button's data), or typed."""
     rows = []
     choices = [button(("✅ " if name == tx.zone else "") + timezone_label(name, now), make(name)) for name in CHOICES]

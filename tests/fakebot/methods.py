@@ -4,6 +4,7 @@ raises ApiError with Telegram's wording. State lives on the FakeBotApi these are
 from __future__ import annotations
 
 import re
+import struct
 from typing import TYPE_CHECKING, Any
 
 from tests.fakebot.errors import ApiError, bad_request
@@ -28,6 +29,10 @@ COMMAND_SCOPES = frozenset(
     }
 )
 MAX_ANSWER_TEXT = 200
+MAX_CAPTION_LENGTH = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for an uploaded photo
+MAX_PHOTO_SIDES = 10_000  # width + height
+_PNG = b"\x89PNG\r\n\x1a\n"
 MAX_COMMANDS = 100
 _COMMAND_RE = re.compile(r"[a-z0-9_]+")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
@@ -221,6 +226,55 @@ class BotApiMethods:
         self._record_event(chat.id, "sent", message.message_id)
         return self.message_json(message)
 
+    # ---- photos and documents (uploaded files only) ---------------------------------------------
+
+    def api_sendphoto(self: FakeBotApi, params: Params) -> dict[str, Any]:
+        upload = params.upload("photo")
+        if upload is None:
+            raise bad_request("the fake takes uploaded photos only (no file_id or URL)")
+        width, height = _image_size(upload.data)
+        if len(upload.data) > MAX_PHOTO_BYTES or width + height > MAX_PHOTO_SIDES or max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        ident = f"photo-{self._next_update_id}-{len(upload.data)}"
+        media = {"photo": [{"file_id": ident, "file_unique_id": ident, "width": width, "height": height,
+                            "file_size": len(upload.data)}]}
+        return self._send_file(params, upload, media)
+
+    def api_senddocument(self: FakeBotApi, params: Params) -> dict[str, Any]:
+        upload = params.upload("document")
+        if upload is None:
+            raise bad_request("the fake takes uploaded documents only (no file_id or URL)")
+        if not upload.data:
+            raise bad_request("file must be non-empty")
+        ident = f"document-{self._next_update_id}-{len(upload.data)}"
+        media = {"document": {"file_id": ident, "file_unique_id": ident, "file_name": str(upload),
+                              "mime_type": upload.content_type, "file_size": len(upload.data)}}
+        return self._send_file(params, upload, media)
+
+    def _send_file(self: FakeBotApi, params: Params, upload: Any, media: dict[str, Any]) -> dict[str, Any]:
+        caption = params.str("caption") or ""
+        formatted = prepare_text(caption, params.str("parse_mode"), params.json("caption_entities"),
+                                 strict_ampersand=self.strict_ampersand) if caption else FormattedText("")
+        if len(formatted.text) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        markup = parse_reply_markup(params.raw.get("reply_markup"))
+        chat = self._chat(params)
+        self._check_can_write(chat)
+        if self.flood is not None:
+            self.flood.take(chat.id, chat.type)
+        message = ChatMessage(
+            chat_id=chat.id, message_id=chat.next_message_id, sender="bot", from_user_id=self.bot_user.id,
+            date=int(self.clock.wall()), text=caption, parse_mode=params.str("parse_mode"),
+            plain_text=formatted.text, entities=formatted.entities_json(),
+            reply_markup=markup.rows_list() if markup is not None and markup.is_inline else None,
+            formatted=formatted, markup=markup if markup is not None and markup.is_inline else None,
+            media=media, file=upload.data, file_name=str(upload),
+        )
+        chat.next_message_id += 1
+        chat.messages.append(message)
+        self._record_event(chat.id, "sent", message.message_id)
+        return self.message_json(message)
+
     def _check_reply_target(self: FakeBotApi, chat: ChatRecord, params: Params) -> None:
         reply = params.json("reply_parameters", "reply parameters") or {}
         target = reply.get("message_id") if isinstance(reply, dict) else None
@@ -299,3 +353,13 @@ class BotApiMethods:
 
     def api_harmless(self: FakeBotApi, params: Params) -> bool:
         return True
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG (what the bot sends); Telegram refuses what is no image."""
+    if data[:8] != _PNG or data[12:16] != b"IHDR":
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = struct.unpack(">II", data[16:24])
+    if not width or not height:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    return width, height

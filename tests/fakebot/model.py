@@ -59,8 +59,11 @@ class ChatMessage:
     edit_date: int | None = None
     formatted: FormattedText | None = field(default=None, repr=False)
     markup: Markup | None = field(default=None, repr=False)
-    # A user's photo or document: its Bot API fields ({"photo": [...]}); `text` is then the caption.
+    # A photo or document: its Bot API fields ({"photo": [...]}); `text` is then the caption.
     media: dict[str, Any] | None = None
+    # The bytes of a photo or document the bot sent (sendPhoto, sendDocument), and its name.
+    file: bytes | None = field(default=None, repr=False)
+    file_name: str | None = None
 
     @property
     def is_bot(self) -> bool:

@@ -50,10 +50,25 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.post()
         for key, value in form.items():
-            params[key] = value if isinstance(value, str) else getattr(value, "filename", "<file>")
+            if isinstance(value, str):
+                params[key] = value
+            else:  # a FileField
+                params[key] = Upload(value.filename or "<file>", value.file.read(), value.content_type)
     else:
         await request.read()
     return params
+
+
+class Upload(str):
+    """A file sent along (multipart): reads as its file name, holds its bytes."""
+
+    data: bytes
+    content_type: str
+
+    def __new__(cls, filename: str, data: bytes, content_type: str) -> Upload:
+        upload = super().__new__(cls, filename)
+        upload.data, upload.content_type = data, content_type
+        return upload
 
 
 class Params:
@@ -93,6 +108,11 @@ class Params:
         if value is None:
             return False
         return str(value).strip().lower() in ("true", "1", "yes")
+
+    def upload(self, name: str) -> Upload | None:
+        """A file sent with the request (not a file_id or a URL, which the fake does not fetch)."""
+        value = self.raw.get(name)
+        return value if isinstance(value, Upload) else None
 
     def json(self, name: str, what: str | None = None) -> Any:
         value = self.raw.get(name)

@@ -121,7 +121,7 @@ class FakeBotApi(WebhookMethods, BotApiMethods):
         for name in (
             "getMe", "setWebhook", "deleteWebhook", "getWebhookInfo", "setMyCommands", "getMyCommands",
             "deleteMyCommands", "sendMessage", "editMessageText", "editMessageReplyMarkup",
-            "deleteMessage", "answerCallbackQuery", "sendChatAction",
+            "deleteMessage", "answerCallbackQuery", "sendChatAction", "sendPhoto", "sendDocument",
         ):
             self._methods[name.lower()] = (name, getattr(self, f"api_{name.lower()}"))
         self._methods["getupdates"] = ("getUpdates", self.api_harmless)  # served by async _get_updates
