@@ -310,3 +310,56 @@ class DeleteData(Button):
 @button("dy")
 class DeleteDataSure(Button):
     pass
+
+
+# --- several panels (/panels) ----------------------------------------------------------------
+# By the account's row id; a removed panel's buttons reach the stale-menu answer.
+
+@button("pnl")
+class Panels(Button):
+    pass
+
+
+@button("pns")
+class PanelSwitch(Button):
+    account: int
+
+
+@button("pnc")
+class PanelCard(Button):
+    account: int
+
+
+@button("pnr")
+class PanelRename(Button):
+    account: int
+
+
+@button("pnb")
+class PanelLowBalance(Button):
+    account: int
+
+
+@button("pno")
+class PanelLowBalanceOff(Button):
+    account: int
+
+
+@button("pnx")
+class PanelRemove(Button):
+    account: int
+
+
+@button("pny")
+class PanelRemoveSure(Button):
+    account: int
+
+
+@button("pna")
+class PanelAdd(Button):
+    pass
+
+
+@button("pnd")
+class PanelAddDefault(Button):
+    pass

@@ -12,7 +12,7 @@ from bot.i18n import Translations
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel")
+COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel", "panels")
 
 
 def bot_commands(i18n: Translations, lang: str) -> list[BotCommand]:

@@ -30,6 +30,7 @@ from bot.handlers import (
     flows,
     key_guard,
     orders,
+    panels,
     settings,
     start,
     text,
@@ -50,6 +51,7 @@ MENU_COMMANDS = {
     "services": catalogue.services_command,
     "orders": orders.orders_list,
     "settings": settings.settings,
+    "panels": panels.panels_list,
 }
 
 
@@ -76,14 +78,22 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.Notify, settings.set_notify),
         button(cb.DeleteData, settings.delete_data),
         button(cb.DeleteDataSure, settings.delete_data_sure),
+        button(cb.Panels, panels.panels_list),
+        button(cb.PanelSwitch, panels.switch),
+        button(cb.PanelCard, panels.card),
+        button(cb.PanelLowBalanceOff, panels.low_balance_off),
+        button(cb.PanelRemove, panels.remove),
+        button(cb.PanelRemoveSure, panels.remove_sure),
     ]
 
 
 def register_handlers(application: Application) -> None:
     key_flow = flows.key_entry()
+    panels_flow = flows.panel_steps()
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard.guard(key_flow)), group=KEY_GUARD_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order()]
+    guard = key_guard.guard(key_flow, panels_flow)
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, guard), group=KEY_GUARD_GROUP)
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), panels_flow]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)

@@ -24,6 +24,7 @@ from bot.handlers.common import (
     panel_errors,
     show,
 )
+from bot.handlers import panels
 from bot.handlers.session import ask_for_key, needs_account, reload_session
 from bot.panel import InvalidKey, PanelError
 
@@ -38,9 +39,12 @@ async def change_key(update: Update, context: BotContext, _: ChangeKey) -> str:
 @needs_account
 @panel_errors
 async def balance(update: Update, context: BotContext, _: Balance | None = None) -> object:
-    """/balance and its button; a key the panel refuses now is asked for again (KEY)."""
+    """/balance and its button; a key the panel refuses now is asked for again (KEY). With several
+    panels, every panel's balance (bot.handlers.panels)."""
     session = context.session
     tx = session.tx
+    if len(await context.deps.db.accounts(session.tg_id)) > 1:
+        return await panels.balances(update, context)  # every panel's, at once
     await answer(update, context)
     try:
         result = await session.api().balance()

@@ -15,18 +15,23 @@ from bot.callback_data import (
     EditOrder,
     OrderAgain,
     OrderService,
+    PanelAdd,
+    PanelAddDefault,
+    PanelLowBalance,
+    PanelRename,
     Quantity,
     RefillAsk,
     StatusAsk,
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, confirm, ids, ordering, uncertain
+from bot.handlers import account, confirm, ids, ordering, panels, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
 # The conversations' names: their states are stored under them.
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
+PANELS_FLOW = "panels"
 
 
 def key_entry() -> Flow:
@@ -70,5 +75,21 @@ def order() -> Flow:
             ordering.COMMENTS: [text(ordering.receive_comments)],
             ordering.CONFIRM: [],  # the card's buttons are entry points; text typed instead leaves
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
+        },
+    )
+
+
+def panel_steps() -> Flow:
+    """/panels' steps: a panel's new name, its low-balance amount; adding one: URL, then key
+    (the key step's text is handed over by bot.handlers.key_guard)."""
+    return Flow(
+        PANELS_FLOW,
+        entry_points=[button(PanelRename, panels.ask_rename), button(PanelLowBalance, panels.ask_low_balance),
+                      button(PanelAdd, panels.ask_url), button(PanelAddDefault, panels.default_url)],
+        states={
+            panels.RENAME: [text(panels.rename_text)],
+            panels.LOW_BALANCE: [text(panels.low_balance_text)],
+            panels.ADD_URL: [text(panels.url_text)],
+            panels.ADD_KEY: [text(panels.take_key)],
         },
     )

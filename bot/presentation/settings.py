@@ -30,6 +30,7 @@ def settings_view(tx: Texts, user, account) -> tuple[Html, Keyboard]:
         [button(mark(tx.lang == lang, tx.plain(f"language.{lang}")), cb.Language(lang)) for lang in ("vi", "en")],
         [button(mark(notify == mode, tx.plain(f"notify.{mode}")), cb.Notify(mode)) for mode in ("all", "final", "off")],
         [button(tx.plain("settings.change_key"), cb.ChangeKey())],
+        [button(tx.plain("settings.panels"), cb.Panels())],
         [button(tx.plain("settings.delete"), cb.DeleteData())],
         back_to_menu(tx),
     ]
