@@ -34,8 +34,10 @@ def panel_balance(tx: Texts, line: PanelBalance) -> Html:
 
 def _line(tx: Texts, line: PanelBalance) -> Html:
     account = line.account
-    return tx("panels.line", mark="✅" if account.active else "▫️", name=panel_name(account),
-              host=panel_host(account.panel_url), balance=panel_balance(tx, line))
+    mark, host, balance = "✅" if account.active else "▫️", panel_host(account.panel_url), panel_balance(tx, line)
+    if account.label:  # else its name is its host: said once
+        return tx("panels.line_named", mark=mark, name=account.label, host=host, balance=balance)
+    return tx("panels.line", mark=mark, host=host, balance=balance)
 
 
 def panels_page(tx: Texts, lines: Sequence[PanelBalance], note: Html | None = None) -> tuple[Html, Keyboard]:
