@@ -80,7 +80,9 @@ async def test_switch_in_two_taps_and_a_failing_panel_does_not_hide_the_others(b
     await add_panel(user, second_simulator.url)
     first = (await bot.db.accounts(1502))[0]
 
-    listing = (await user.send("/panels")).last
+    await user.send("/settings")
+    listing = (await user.press("🏪 Panels")).last  # the same list as /panels
+    assert "Your panels (2)" in listing.plain_text
     reply = await user.press_data(listing, listing.reply_markup[0][0]["callback_data"])  # the first panel
     assert reply.alert == "✅ Active panel: 127.0.0.1"
     assert (await bot.db.active_account(1502)).id == first.id

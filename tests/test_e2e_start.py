@@ -43,7 +43,7 @@ async def test_python_m_bot_starts_answers_start_in_both_languages_and_stops_on_
         default = dict(fake_bot.commands_for("default", language_code=""))
         assert default["orders"] == "My orders"
         assert dict(fake_bot.commands_for("default", language_code="vi"))["orders"] == "Đơn hàng của tôi"
-        assert set(default) == {"start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel"}
+        assert set(default) == {"start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel", "panels"}
     finally:
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), 20)

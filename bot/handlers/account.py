@@ -15,6 +15,7 @@ from bot import presentation as views
 from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
+from bot.handlers import panels
 from bot.handlers.common import (
     END,
     answer,
@@ -24,7 +25,6 @@ from bot.handlers.common import (
     panel_errors,
     show,
 )
-from bot.handlers import panels
 from bot.handlers.session import ask_for_key, needs_account, reload_session
 from bot.panel import InvalidKey, PanelError
 
