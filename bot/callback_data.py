@@ -424,3 +424,56 @@ class TimezoneMenu(Button):
 @button("tzp")
 class TimezonePick(Button):
     zone: Annotated[str, Pattern(r"[A-Za-z0-9_+/-]{1,40}")]  # an IANA name
+
+
+# --- several panels (/panels) ----------------------------------------------------------------
+# By the account's row id; a removed panel's buttons reach the stale-menu answer.
+
+@button("pnl")
+class Panels(Button):
+    pass
+
+
+@button("pns")
+class PanelSwitch(Button):
+    account: int
+
+
+@button("pnc")
+class PanelCard(Button):
+    account: int
+
+
+@button("pnr")
+class PanelRename(Button):
+    account: int
+
+
+@button("pnb")
+class PanelLowBalance(Button):
+    account: int
+
+
+@button("pno")
+class PanelLowBalanceOff(Button):
+    account: int
+
+
+@button("pnx")
+class PanelRemove(Button):
+    account: int
+
+
+@button("pny")
+class PanelRemoveSure(Button):
+    account: int
+
+
+@button("pna")
+class PanelAdd(Button):
+    pass
+
+
+@button("pnd")
+class PanelAddDefault(Button):
+    pass

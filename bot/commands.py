@@ -14,7 +14,7 @@ from bot.i18n import Translations
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel",
-            "cancelorder", "spending", "export", "mass")
+            "cancelorder", "spending", "export", "mass", "panels")
 ADMIN_COMMANDS = ("stats", "broadcast", "maintenance")
 
 

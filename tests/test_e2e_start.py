@@ -44,7 +44,7 @@ async def test_python_m_bot_starts_answers_start_in_both_languages_and_stops_on_
         assert default["orders"] == "My orders"
         assert dict(fake_bot.commands_for("default", language_code="vi"))["orders"] == "Đơn hàng của tôi"
         assert set(default) == {"start", "help", "order", "services", "orders", "status", "balance", "refill", "settings", "cancel",
-                                    "cancelorder", "spending", "export", "mass"}
+                                    "cancelorder", "spending", "export", "mass", "panels"}
     finally:
         process.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(process.communicate(), 20)

@@ -81,6 +81,14 @@ def panel_name(account: Account) -> str:
     return account.label or panel_host(account.panel_url)
 
 
+async def panel_names(db: PanelStore, tg_id: int) -> dict[int, str]:
+    """The name of each of the user's panels by account id when they have several (orders and
+    notifications then say which panel an order is on); empty with one, whose texts stay as
+    they were."""
+    accounts = await db.accounts(tg_id)
+    return {account.id: panel_name(account) for account in accounts} if len(accounts) > 1 else {}
+
+
 def panel_host(panel_url: str) -> str:
     try:
         return URL(panel_url).host or panel_url

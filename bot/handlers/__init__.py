@@ -36,6 +36,7 @@ from bot.handlers import (
     key_guard,
     mass,
     orders,
+    panels,
     settings,
     start,
     text,
@@ -60,6 +61,7 @@ MENU_COMMANDS = {
     "settings": settings.settings,
     "spending": history.spending,
     "export": history.export,
+    "panels": panels.panels_list,
 }
 
 
@@ -98,6 +100,12 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.HistorySpending, history.spending),
         button(cb.HistoryExport, history.export),
         button(cb.TimezonePick, timezone.pick),
+        button(cb.Panels, panels.panels_list),
+        button(cb.PanelSwitch, panels.switch),
+        button(cb.PanelCard, panels.card),
+        button(cb.PanelLowBalanceOff, panels.low_balance_off),
+        button(cb.PanelRemove, panels.remove),
+        button(cb.PanelRemoveSure, panels.remove_sure),
     ]
 
 
@@ -106,10 +114,12 @@ def register_handlers(application: Application) -> None:
     admin_ids = application.bot_data["deps"].settings.admin_ids
     broadcast_flow = flows.broadcast(admin_ids)
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
-    key_guard_callback = key_guard.guard(key_flow, [broadcast_flow])
+    panels_flow = flows.panel_steps()
+    key_guard_callback = key_guard.guard(key_flow, [broadcast_flow], panels_flow)
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard_callback), group=KEY_GUARD_GROUP)
     application.add_handler(TypeHandler(Update, admin.maintenance_guard), group=MAINTENANCE_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order(), broadcast_flow, flows.timezone_entry()]
+    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order(), broadcast_flow, flows.timezone_entry(),
+                     panels_flow]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)
     checkpoint_group = FIRST_FLOW_GROUP + len(conversations)

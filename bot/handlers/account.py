@@ -15,6 +15,7 @@ from bot import presentation as views
 from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
+from bot.handlers import panels
 from bot.handlers.common import (
     END,
     answer,
@@ -38,9 +39,12 @@ async def change_key(update: Update, context: BotContext, _: ChangeKey) -> str:
 @needs_account
 @panel_errors
 async def balance(update: Update, context: BotContext, _: Balance | None = None) -> object:
-    """/balance and its button; a key the panel refuses now is asked for again (KEY)."""
+    """/balance and its button; a key the panel refuses now is asked for again (KEY). With several
+    panels, every panel's balance (bot.handlers.panels)."""
     session = context.session
     tx = session.tx
+    if len(await context.deps.db.accounts(session.tg_id)) > 1:
+        return await panels.balances(update, context)  # every panel's, at once
     await answer(update, context)
     try:
         result = await session.api().balance()

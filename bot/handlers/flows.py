@@ -18,6 +18,10 @@ from bot.callback_data import (
     MassStart,
     OrderAgain,
     OrderService,
+    PanelAdd,
+    PanelAddDefault,
+    PanelLowBalance,
+    PanelRename,
     Quantity,
     RefillAsk,
     StatusAsk,
@@ -25,7 +29,7 @@ from bot.callback_data import (
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, admin, confirm, history, ids, mass, ordering, timezone, uncertain
+from bot.handlers import account, admin, confirm, history, ids, mass, ordering, panels, timezone, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, text
 
@@ -34,6 +38,7 @@ KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
 MASS_FLOW = "mass"
 BROADCAST_FLOW = "broadcast"
 TIMEZONE_FLOW = "timezone"
+PANELS_FLOW = "panels"
 
 
 def key_entry() -> Flow:
@@ -115,4 +120,20 @@ def timezone_entry() -> Flow:
         TIMEZONE_FLOW,
         entry_points=[button(TimezoneMenu, timezone.menu)],
         states={timezone.ZONE: [text(timezone.typed)]},
+    )
+
+
+def panel_steps() -> Flow:
+    """/panels' steps: a panel's new name, its low-balance amount; adding one: URL, then key
+    (the key step's text is handed over by bot.handlers.key_guard)."""
+    return Flow(
+        PANELS_FLOW,
+        entry_points=[button(PanelRename, panels.ask_rename), button(PanelLowBalance, panels.ask_low_balance),
+                      button(PanelAdd, panels.ask_url), button(PanelAddDefault, panels.default_url)],
+        states={
+            panels.RENAME: [text(panels.rename_text)],
+            panels.LOW_BALANCE: [text(panels.low_balance_text)],
+            panels.ADD_URL: [text(panels.url_text)],
+            panels.ADD_KEY: [text(panels.take_key)],
+        },
     )

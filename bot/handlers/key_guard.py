@@ -23,7 +23,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
-from bot.handlers import account
+from bot.handlers import account, panels
 from bot.handlers.common import delete_message, is_private
 from bot.handlers.conversation import Flow
 from bot.handlers.session import language_of, load_session
@@ -32,17 +32,19 @@ from bot.presentation import Texts
 log = logging.getLogger(__name__)
 
 
-def guard(key_flow: Flow, other_flows: Sequence[Flow] = ()) -> Callable[[Update, BotContext], Awaitable[None]]:
+def guard(key_flow: Flow, other_flows: Sequence[Flow] = (),
+          panels_flow: Flow | None = None) -> Callable[[Update, BotContext], Awaitable[None]]:
     """The guard's callback; `key_flow` is the key conversation, whose step it must know.
     `other_flows`: flows a user without a key may be in (an operator's /broadcast), whose step
-    reads the text instead of it being taken as a key."""
+    reads the text instead of it being taken as a key. `panels_flow`: the /panels one (its
+    add-a-panel key step is handed over the same way as the key conversation's)."""
 
     async def key_guard(update: Update, context: BotContext) -> None:
         message = update.effective_message
         if message is None or update.effective_user is None:
             return
         if is_private(update):
-            await _private(update, context, message, key_flow, other_flows)
+            await _private(update, context, message, key_flow, other_flows, panels_flow)
         else:
             await _group(update, context, message)
         if update.edited_message is not None:
@@ -52,7 +54,7 @@ def guard(key_flow: Flow, other_flows: Sequence[Flow] = ()) -> Callable[[Update,
 
 
 async def _private(update: Update, context: BotContext, message: Message, key_flow: Flow,
-                   other_flows: Sequence[Flow]) -> None:
+                   other_flows: Sequence[Flow], panels_flow: Flow | None = None) -> None:
     text = message.text or message.caption or ""
     if not text:
         return
@@ -62,6 +64,9 @@ async def _private(update: Update, context: BotContext, message: Message, key_fl
     asked = key_flow.state_of(update) == account.KEY
     if plain and asked and key_flow.check_update(update):
         return  # the key conversation's answer: it takes it next, and stops it there
+    if plain and panels_flow is not None and panels_flow.state_of(update) == panels.ADD_KEY \
+            and panels_flow.check_update(update):
+        return  # the key of a panel being added: the panels conversation takes it, and stops it there
     elsewhere = plain and any(flow.state_of(update) is not None for flow in other_flows)
     key_step = asked or (session.account is None and not elsewhere)
     own_keys = await context.deps.db.api_keys(session.tg_id) if session.account is not None else ()

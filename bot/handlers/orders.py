@@ -31,6 +31,7 @@ from bot.handlers.common import (
     stale_button,
 )
 from bot.handlers.ids import panel_reason, refill_ids
+from bot.handlers.panels import order_panel
 from bot.handlers.session import needs_account
 from bot.storage import NewOrder, Order
 
@@ -53,7 +54,7 @@ async def order_card(update: Update, context: BotContext, pressed: OrderCard) ->
         await refresh_order(context.deps.db, session.api(), session.tg_id, order)
         order = await _order(context, order.id)
         note = tx("order.checked_at", time=tx.datetime(time.time()))
-    await show(update, *views.order_card(tx, order, note))
+    await show(update, *views.order_card(tx, order, note, await order_panel(context, order)))
     return None
 
 
@@ -100,7 +101,7 @@ async def _cancel(update: Update, context: BotContext, order: Order) -> None:
     await answer(update, context)
     result = await request_cancel(context.deps.db, session.api(), session.tg_id, order)
     note = views.cancel_note(tx, result, panel_reason(context, result))
-    await show(update, *views.order_card(tx, order, note))
+    await show(update, *views.order_card(tx, order, note, await order_panel(context, order)))
 
 
 @needs_account

@@ -27,7 +27,7 @@ from typing import Any
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.core.panels import panel_name
+from bot.core.panels import panel_name, panel_names
 from bot.i18n import Translations
 from bot.panel import Balance
 from bot.presentation import Texts, notification
@@ -146,7 +146,8 @@ class Notifier:
 
         # Each message comes with exactly the orders and refills it shows: those are marked
         # as told once Telegram took it, and no others.
-        for message in notification(Texts.for_user(self._i18n, user), shown_orders, shown_refills):
+        panels = await panel_names(self._db, change.tg_id)
+        for message in notification(Texts.for_user(self._i18n, user), shown_orders, shown_refills, panels=panels):
             try:
                 await self._bot.send_message(change.tg_id, message.text, reply_markup=message.keyboard)
             except Forbidden as error:

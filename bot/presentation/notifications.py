@@ -7,7 +7,7 @@ tracker marks as told exactly what each message showed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from telegram import InlineKeyboardButton as Button
@@ -41,10 +41,13 @@ def refill_line(tx: Texts, refill) -> Html:
     return tx("notify.refill_line", refill=refill.refill_id, id=refill.panel_order_id, status=status_name(tx, refill.status))
 
 
-def notification(tx: Texts, orders: list, refills: list, limit: int = MESSAGE_MAX) -> list[NotificationMessage]:
-    """One message for all of a user's changes in a cycle (split only past Telegram's size)."""
+def notification(tx: Texts, orders: list, refills: list, limit: int = MESSAGE_MAX,
+                 panels: Mapping[int, str] | None = None) -> list[NotificationMessage]:
+    """One message for all of a user's changes in a cycle (split only past Telegram's size).
+    `panels`: the name of each order's panel by account id, for users who have several."""
     header = tx("notify.title")
-    blocks = [(order_summary(tx, o), o, None) for o in orders] + [(refill_line(tx, r), None, r) for r in refills]
+    panels = panels or {}
+    blocks = [(order_summary(tx, o, panels.get(o.account_id)), o, None) for o in orders] + [(refill_line(tx, r), None, r) for r in refills]
     parts: list[tuple[str, list, list]] = []
     current: str
     shown_orders: list[Any]

@@ -27,12 +27,13 @@ def status_name(tx: Texts, status: str | None) -> str:
     return status if text == key else text
 
 
-def order_summary(tx: Texts, order) -> Html:
-    """The lines that describe an order: used on its card and in notifications."""
-    parts = [
-        tx("order.title", id=order.panel_order_id, status=status_name(tx, order.status)),
-        tx("order.service", name=shorten(order.service_name or "—", 200)),
-    ]
+def order_summary(tx: Texts, order, panel: str | None = None) -> Html:
+    """The lines that describe an order: used on its card and in notifications. `panel`: the
+    name of the panel it was placed on, given to users who have several (see panel_names)."""
+    parts = [tx("order.title", id=order.panel_order_id, status=status_name(tx, order.status))]
+    if panel:
+        parts.append(tx("order.panel", panel=panel))
+    parts.append(tx("order.service", name=shorten(order.service_name or "—", 200)))
     if order.link:
         parts.append(tx("order.link", link=shorten(order.link, 300)))
     if order.quantity:
@@ -68,8 +69,8 @@ def order_buttons(tx: Texts, order, *, with_refresh: bool = True) -> list[list[B
     return rows
 
 
-def order_card(tx: Texts, order, note: Html | None = None) -> tuple[Html, Keyboard]:
-    text = order_summary(tx, order)
+def order_card(tx: Texts, order, note: Html | None = None, panel: str | None = None) -> tuple[Html, Keyboard]:
+    text = order_summary(tx, order, panel)
     if note:
         text = Html(text + "\n\n" + note)
     rows = order_buttons(tx, order)

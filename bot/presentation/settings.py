@@ -42,6 +42,7 @@ def settings_view(tx: Texts, user, account, now: float, announcements: bool | No
         [button(tx.plain("timezone.button"), cb.TimezoneMenu())],
         *toggle,
         [button(tx.plain("settings.change_key"), cb.ChangeKey())],
+        [button(tx.plain("settings.panels"), cb.Panels())],
         [button(tx.plain("settings.delete"), cb.DeleteData())],
         back_to_menu(tx),
     ]
