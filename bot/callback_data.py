@@ -310,3 +310,16 @@ class DeleteData(Button):
 @button("dy")
 class DeleteDataSure(Button):
     pass
+
+
+# --- Order forms (issue 13): a question's buttons. Each question gets a new draft token, so a
+# button of an earlier question is told apart from the current one's.
+@button("ofa")
+class FormChoice(Button):
+    token: str  # the draft's, as the question was asked
+    value: int
+
+
+@button("ofs")
+class FormSkip(Button):
+    token: str

@@ -33,6 +33,8 @@ from bot.presentation.notifications import (
 )
 from bot.presentation.ordering import (
     confirmation_card,
+    form_prompt,
+    invalid_order,
     link_example,
     link_prompt,
     quantity_prompt,
@@ -74,6 +76,8 @@ __all__ = [
     "categories_page",
     "category_page",
     "confirmation_card",
+    "form_prompt",
+    "invalid_order",
     "link_example",
     "link_prompt",
     "main_menu",
