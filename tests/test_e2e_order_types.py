@@ -16,7 +16,7 @@ from bot.core.forms import render
 from bot.core.forms.text import duration
 from bot.i18n import Translations
 from bot.presentation import Texts
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, button_data, order_until_confirmation
 from tests.test_core_forms import BAD, CASES, SKIP
 from tests.test_core_order_types import expected_params, real_answers
 
@@ -131,3 +131,18 @@ async def test_subscription_card_says_what_will_happen_and_the_charge_per_post(b
                  "For the next 10 new posts", "Charge per post: < 1 VND to 2 VND", "At most 16 VND in all", "Your balance: 0 VND"):
         assert line in text, (line, text)
     assert "Existing posts" not in text and "Not enough funds" not in text
+
+
+async def test_a_card_no_longer_valid_is_explained_with_edit_and_nothing_is_sent(bot):
+    user = await bot.onboarded(13203, "en")
+    card = (await order_until_confirmation(user, 1, "https://facebook.com/post/1", "10000")).last
+    # The panel lowers the service's maximum meanwhile, and the user refreshes the catalogue.
+    bot.sim.set_catalogue([{**s, "max": "5000"} if s["service"] == 1 else s for s in bot.sim.catalogue])
+    await user.send("/order")
+    await user.press("🔄 Refresh")
+    reply = await user.press_data(card, button_data(card, "✅ Confirm"))
+    assert "cannot be placed as it is" in reply.text and "above the maximum" in reply.text
+    assert {"✏️ Edit", "✖️ Cancel"} <= set(user.buttons(reply.last))
+    assert bot.sim.requests.get("add", 0) == 0
+    reply = await user.press("✏️ Edit", message=reply.last)
+    assert "Send the link" in reply.text
