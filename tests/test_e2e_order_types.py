@@ -19,6 +19,7 @@ from bot.presentation import Texts
 from tests.conftest import TEST_KEY, button_data, order_until_confirmation
 from tests.test_core_forms import BAD, CASES, SKIP
 from tests.test_core_order_types import expected_params, real_answers
+from tests.test_tracker_support import notifications
 
 TRANSLATIONS = Translations.load()
 SKIP_LABEL = {"en": "⏭ Skip", "vi": "⏭ Bỏ qua"}
@@ -146,3 +147,19 @@ async def test_a_card_no_longer_valid_is_explained_with_edit_and_nothing_is_sent
     assert bot.sim.requests.get("add", 0) == 0
     reply = await user.press("✏️ Edit", message=reply.last)
     assert "Send the link" in reply.text
+
+
+async def test_a_new_subscriptions_first_active_is_not_news_its_changes_are(bot):
+    user = await bot.onboarded(13204, "en")
+    await answer_form(user, 206, [("username", "@kenh.tiktok"), ("per_post", "1k 2k"), ("posts", SKIP),
+                                  ("old_posts", SKIP), ("delay", "0"), ("expiry", SKIP)])
+    await user.press("✅ Confirm")
+    order_id = max(bot.sim.orders)
+    bot.sim.set_order_status(order_id, "Active")
+    await bot.tracker.cycle()
+    assert notifications(user) == []
+    assert (await bot.db.get_order(13204, order_id)).status == "active"
+    bot.sim.set_order_status(order_id, "Paused")
+    await bot.tracker.cycle()
+    [message] = notifications(user)
+    assert f"Order #{order_id}" in message.plain_text
