@@ -11,8 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.forms import panel_today
-from bot.core.forms import render
+from bot.core.forms import panel_today, render
 from bot.core.forms.text import duration
 from bot.i18n import Translations
 from bot.presentation import Texts

@@ -13,6 +13,7 @@ from telegram import Update
 from bot import presentation as views
 from bot.callback_data import AbortOrder, Confirm, EditOrder
 from bot.context import BotContext
+from bot.core.forms import form_for
 from bot.core.ordering import Draft, Outcome, place_order
 from bot.handlers import uncertain
 from bot.handlers.common import (
@@ -24,7 +25,6 @@ from bot.handlers.common import (
     show,
     stale_button,
 )
-from bot.core.forms import form_for
 from bot.handlers.ordering import (
     CONFIRM,
     ask_next,
@@ -129,7 +129,7 @@ async def edit(update: Update, context: BotContext, pressed: EditOrder) -> objec
         return await _old_card(update, context, pressed.token)
     service = await service_of(update, context, draft.service_id)
     form = form_for(service) if service is not None else None
-    if form is None:
+    if service is None or form is None:
         return await catalogue_changed(update, context)
     await answer(update, context)
     draft.values = {}
