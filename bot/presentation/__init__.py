@@ -36,8 +36,6 @@ from bot.presentation.ordering import (
     form_prompt,
     invalid_order,
     link_example,
-    link_prompt,
-    quantity_prompt,
 )
 from bot.presentation.orders import (
     ORDERS_PER_PAGE,
@@ -79,7 +77,6 @@ __all__ = [
     "form_prompt",
     "invalid_order",
     "link_example",
-    "link_prompt",
     "main_menu",
     "menu_keyboard",
     "not_ids_lines",
@@ -88,7 +85,6 @@ __all__ = [
     "order_card",
     "order_summary",
     "orders_page",
-    "quantity_prompt",
     "refill_line",
     "refill_result_line",
     "search_page",

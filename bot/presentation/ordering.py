@@ -25,21 +25,6 @@ def link_example(service_name: str, category: str = "") -> str:
     return (platform.example if platform else None) or _GENERIC_EXAMPLE
 
 
-def link_prompt(tx: Texts, service_id: int, service_name: str, category: str = "") -> Html:
-    return tx("order.ask_link", id=service_id, name=shorten(service_name, 200), example=link_example(service_name, category))
-
-
-def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyboard]:
-    """Ask for the quantity; quick buttons for min and max, and Cancel, all tied to the draft."""
-    text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
-    if service.step and service.step > 1:
-        text = Html(text + "\n" + tx("service.step", step=tx.number(service.step)))
-    buttons = [button(tx.number(service.min), cb.Quantity(token, service.min))]
-    if service.max and service.max != service.min:
-        buttons.append(button(tx.number(service.max), cb.Quantity(token, service.max)))
-    return text, Keyboard([buttons, [button(tx.plain("button.abort"), cb.AbortOrder(token))]])
-
-
 def _header(tx: Texts, service: Service) -> str:
     return tx("order.form_title", id=service.id, name=shorten(service.name, 200))
 
