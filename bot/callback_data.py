@@ -477,3 +477,16 @@ class PanelAdd(Button):
 @button("pnd")
 class PanelAddDefault(Button):
     pass
+
+
+# --- Order forms (issue 13): a question's buttons. Each question gets a new draft token, so a
+# button of an earlier question is told apart from the current one's.
+@button("ofa")
+class FormChoice(Button):
+    token: str  # the draft's, as the question was asked
+    value: int
+
+
+@button("ofs")
+class FormSkip(Button):
+    token: str

@@ -48,13 +48,17 @@ async def test_search_by_words_without_accents_and_by_id(bot):
     assert "Không có dịch vụ 99999" in reply.text
 
 
-async def test_unsupported_type_is_shown_but_not_orderable(bot):
-    user = await bot.onboarded_fast(804, "en")
-    reply = await user.send("106")
+async def test_a_type_without_a_form_is_shown_but_not_orderable_and_poll_is(bot):
+    bot.sim.set_catalogue([*bot.sim.catalogue, {**bot.sim.catalogue[0], "service": 9901, "name": "Mystery boost",
+                                                "type": "Quantum Likes"}])
+    user = await bot.onboarded(804, "en")
+    reply = await user.send("9901")
     assert "cannot be ordered through the bot yet" in reply.text
     assert "🛒 Order" not in user.buttons()
-    reply = await user.send("/order 106")
-    assert "Poll" in reply.text and "website" in reply.text
+    reply = await user.send("/order 9901")
+    assert "Quantum Likes" in reply.text and "website" in reply.text
+    reply = await user.send("106")  # a Poll: its form is asked in the chat
+    assert "cannot be ordered" not in reply.text and "🛒 Order" in user.buttons()
 
 
 async def test_big_hostile_catalogue_fits_telegram_limits(bot):

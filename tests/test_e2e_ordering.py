@@ -64,7 +64,7 @@ async def test_quantity_below_above_and_not_a_number(bot):
     reply = await user.send("20000")
     assert "above the maximum" in reply.text
     reply = await user.send("lots")
-    assert "as a number" in reply.text
+    assert "Send a number in digits" in reply.text
     reply = await user.press("10,000")
     assert "Quantity: 10,000" in reply.text
     assert bot.sim.requests.get("add", 0) == 0
@@ -102,7 +102,7 @@ async def test_package_skips_quantity_and_comments_count_as_quantity(bot):
     reply = await user.send("https://www.tiktok.com/@a/video/1")
     assert "one per line" in reply.text
     reply = await user.send("nice\ngreat")
-    assert "I counted 2 comments" in reply.text
+    assert "I counted 2 lines" in reply.text
     comments = "\n".join(f"comment {i}" for i in range(12))
     reply = await user.send(comments)
     assert "Comments: 12" in reply.text

@@ -46,11 +46,9 @@ MAX_COMMENTS = 10_000
 
 
 class OrderKind(str, Enum):
-    """What the current chat flow asks for before an order, by the service's kind.
-
-    The order forms (`bot.core.forms`) describe every type; until the chat asks through them,
-    types beyond these three stay UNSUPPORTED here, so the flow never orders what it cannot ask.
-    """
+    """The three simple kinds, for what still reads orders by them (mass orders, the snapshot's
+    `kind`, the uncertain card). The chat asks every type through its form (`bot.core.forms`);
+    types beyond these three are UNSUPPORTED here only."""
 
     DEFAULT = "default"  # link + quantity
     PACKAGE = "package"  # link only

@@ -13,8 +13,9 @@ from telegram import Update
 from bot import presentation as views
 from bot.callback_data import AbortOrder, Confirm, EditOrder
 from bot.context import BotContext
+from bot.core.forms import form_for
 from bot.core.ordering import Draft, Outcome, place_order
-from bot.handlers import keyboards, uncertain
+from bot.handlers import uncertain
 from bot.handlers.common import (
     DRAFT,
     END,
@@ -26,10 +27,10 @@ from bot.handlers.common import (
 )
 from bot.handlers.ordering import (
     CONFIRM,
-    LINK,
+    ask_next,
     catalogue_changed,
+    confirmation,
     current_draft,
-    keep_draft,
     service_of,
 )
 from bot.handlers.panels import order_panel
@@ -66,10 +67,12 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
                                                  await order_panel(context, result.order)))
         return END
     if result.outcome is Outcome.FAILED and result.owned:  # the panel refused it: the same card, to retry
-        note = panel_error_text(context, result.error)
-        text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity,
-                                                 draft.quantity if draft.comments else None, None, session.account.currency, draft.token)
-        await show(update, views.Html(text + "\n\n" + tx("order.failed", reason=note)), keyboard)
+        note = tx("order.failed", reason=panel_error_text(context, result.error))
+        await show(update, *confirmation(tx, service, draft, None, session.account.currency, note))
+        return CONFIRM
+    if result.outcome is Outcome.INVALID:  # nothing was sent: say why, and offer to edit it
+        await answer(update, context)
+        await show(update, *views.invalid_order(tx, result.problem, draft.token))
         return CONFIRM
     if result.owned:  # our own `add` got no definite answer
         context.user_data.pop(DRAFT, None)
@@ -119,25 +122,27 @@ async def _card_draft(update: Update, context: BotContext, token: str) -> Draft 
 
 
 @needs_account
+@panel_errors
 async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
-    """Back to the link, for the same service."""
+    """Back to the form's first question, for the same service."""
     tx = context.session.tx
     draft = await _card_draft(update, context, pressed.token)
     if draft is None:
         return await _old_card(update, context, pressed.token)
+    service = await service_of(update, context, draft.service_id)
+    form = form_for(service) if service is not None else None
+    if service is None or form is None:
+        return await catalogue_changed(update, context)
     await answer(update, context)
+    draft.values = {}
     draft.link = draft.quantity = draft.comments = None
     draft.renew_token()
-    keep_draft(context, draft)
     await show(update, tx("order.editing"), None)
-    await update.effective_chat.send_message(
-        views.link_prompt(tx, draft.service_id, draft.service_name), reply_markup=keyboards.abort_order(tx, draft.token)
-    )
-    return LINK
+    return await ask_next(update, context, draft, service, form)
 
 
 async def abort(update: Update, context: BotContext, pressed: AbortOrder) -> object:
-    """Cancel on the card, or under the link or quantity question: nothing was sent."""
+    """Cancel on the card, or under a question of the form: nothing was sent."""
     tx = context.session.tx
     draft = await _card_draft(update, context, pressed.token)
     if draft is None:

@@ -13,6 +13,8 @@ from bot.callback_data import (
     ChangeKey,
     Confirm,
     EditOrder,
+    FormChoice,
+    FormSkip,
     MassCheck,
     MassRetry,
     MassStart,
@@ -64,7 +66,7 @@ def ids_prompts() -> Flow:
 
 
 def order() -> Flow:
-    """Service -> link -> quantity or comments -> confirmation; and an unknown order's id."""
+    """Service -> the questions of its form -> confirmation; and an unknown order's id."""
     return Flow(
         ORDER_FLOW,
         entry_points=[
@@ -77,11 +79,14 @@ def order() -> Flow:
             button(Confirm, confirm.confirm),
             button(EditOrder, confirm.edit),
             button(AbortOrder, confirm.abort),
+            # A question's buttons (a choice, Skip), of the current question only (its token).
+            button(FormChoice, ordering.choice_button),
+            button(FormSkip, ordering.skip_button),
+            button(Quantity, ordering.quantity_button),
         ],
         states={
-            ordering.LINK: [text(ordering.receive_link)],
-            ordering.QUANTITY: [text(ordering.receive_quantity), button(Quantity, ordering.quantity_button)],
-            ordering.COMMENTS: [text(ordering.receive_comments)],
+            # Each question's step reads its text; its buttons are entry points, like the card's.
+            **{step: [text(ordering.receive_answer(step))] for step in ordering.ASKING},
             ordering.CONFIRM: [],  # the card's buttons are entry points; text typed instead leaves
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },

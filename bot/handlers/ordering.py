@@ -1,50 +1,54 @@
-"""The order conversation: service -> link -> quantity (or comments) -> confirmation.
+"""The order conversation: service -> the questions of its type's form -> confirmation.
 
-Its steps, the states of the "order" conversation (bot.handlers.flows):
-    LINK          the next text is the link to the post or profile
-    QUANTITY      the next text (or a quick button) is the quantity
-    COMMENTS      the next text holds the comments, one per line: their count is the quantity
+Every order type is asked the same way (bot.core.forms): the form says which question comes
+next, reads the answer (or a Skip, or a button among its choices) and, once every question has
+its answer, gives the confirmation card's rows. The steps, states of the "order" conversation
+(bot.handlers.flows):
+    LINK          the form's next question is the link
+    QUANTITY      ... the quantity (or a quick button)
+    COMMENTS      ... the comments, one per line
+    FIELD         ... any other question (usernames, runs, delay, expiry...)
     CONFIRM       the card is shown (bot.handlers.confirm); text typed instead leaves the step
     UNCERTAIN_ID  the panel's id of an order whose outcome is unknown (bot.handlers.uncertain)
 
 The order being prepared is the draft in user_data (DRAFT): the conversation says where the
-user is, the draft what they chose. Every button of the draft's messages carries its token, so
-a button of an older draft is told apart from the current one's.
+user is, the draft what they answered. A step whose draft is elsewhere (a crash between the
+writes of the two) reads the text as a search rather than as the answer to another question.
+Every button of the draft's messages carries its token, so a button of an older draft is told
+apart from the current one's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from telegram import InlineKeyboardMarkup as Keyboard
 from telegram import Update
 
 from bot import presentation as views
-from bot.callback_data import OrderAgain, OrderService, Quantity
+from bot.callback_data import FormChoice, FormSkip, OrderAgain, OrderService, Quantity
 from bot.context import BotContext
+from bot.core.forms import OrderForm, Problem, form_for
 from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
-from bot.core.ordering import (
-    Draft,
-    OrderKind,
-    QuantityProblem,
-    check_quantity,
-    clean_link,
-    comment_lines,
-    order_kind,
-    parse_quantity,
-)
-from bot.handlers import keyboards
+from bot.core.ordering import Draft
 from bot.handlers.catalogue import load_catalogue, search, show_categories
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
 from bot.handlers.session import needs_account
+from bot.i18n import Html
 from bot.panel import PanelError, Service
 from bot.presentation.history import duplicate_warning
 
 LINK, QUANTITY, COMMENTS, CONFIRM, UNCERTAIN_ID = "link", "quantity", "comments", "confirm", "uncertain_id"
+FIELD = "field"
+# The steps named after their question (kept from the flow before forms: stored states).
+_STATE_OF_FIELD = {"link": LINK, "quantity": QUANTITY, "comments": COMMENTS}
+ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
 
-_QUANTITY_PROBLEMS = {
-    QuantityProblem.BELOW_MIN: "order.quantity_below_min",
-    QuantityProblem.ABOVE_MAX: "order.quantity_above_max",
-    QuantityProblem.NOT_STEP: "order.quantity_not_step",
-}
+
+def state_of_field(name: str) -> str:
+    return _STATE_OF_FIELD.get(name, FIELD)
 
 
 def current_draft(context: BotContext) -> Draft | None:
@@ -61,7 +65,7 @@ async def service_of(update: Update, context: BotContext, service_id: int) -> Se
 
 
 async def start_order(update: Update, context: BotContext, service_id: int) -> object:
-    """A new draft for `service_id`; the next text is its link."""
+    """A new draft for `service_id`; then its form's first question."""
     session = context.session
     tx = session.tx
     service = await service_of(update, context, service_id)
@@ -71,15 +75,25 @@ async def start_order(update: Update, context: BotContext, service_id: int) -> o
         await update.effective_chat.send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
         return END
     await answer(update, context)
-    if order_kind(service) is OrderKind.UNSUPPORTED:
+    form = form_for(service)
+    if form is None:
         await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
         return END
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.account.id)
+    return await ask_next(update, context, draft, service, form)
+
+
+async def ask_next(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
+                   problem: Problem | None = None) -> object:
+    """The form's next question (after `problem`, why the last answer was refused), or the card."""
+    ask = form.next_ask(service, draft.form_values())
+    if ask is None:
+        return await show_confirmation(update, context, draft, service)
+    draft.renew_token()  # the buttons of an earlier question (or of an older draft) are stale now
     keep_draft(context, draft)
-    await update.effective_chat.send_message(
-        views.link_prompt(tx, service.id, service.name, service.category), reply_markup=keyboards.abort_order(tx, draft.token)
-    )
-    return LINK
+    text, keyboard = views.form_prompt(context.session.tx, service, ask, draft.token, problem)
+    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    return state_of_field(ask.field.name)
 
 
 @needs_account
@@ -113,42 +127,11 @@ async def order_again(update: Update, context: BotContext, pressed: OrderAgain) 
 
 
 async def _draft_gone(update: Update, context: BotContext) -> object:
-    """A step whose draft is gone, or behind it (no link at the quantity: a crash between the
-    writes of the two, see bot.handlers.conversation): the text is read as if no step were
-    pending."""
+    """A step whose draft is gone, or elsewhere (the quantity step of a draft without its link: a
+    crash between the writes of the two, see bot.handlers.conversation): the text is read as if
+    no step were pending."""
     await search(update, context, update.effective_message.text or "")
     return END
-
-
-@needs_account
-@panel_errors
-async def receive_link(update: Update, context: BotContext) -> object:
-    tx = context.session.tx
-    draft = current_draft(context)
-    if draft is None:
-        return await _draft_gone(update, context)
-    link = clean_link(update.effective_message.text or "")
-    if link is None:
-        await update.effective_chat.send_message(tx("order.bad_link"), reply_markup=keyboards.abort_order(tx, draft.token))
-        return None
-    draft.link = link
-    service = await service_of(update, context, draft.service_id)
-    if service is None:
-        return await catalogue_changed(update, context)
-    kind = order_kind(service)
-    if kind is OrderKind.PACKAGE:
-        draft.quantity = None
-        return await show_confirmation(update, context, draft, service)
-    keep_draft(context, draft)
-    if kind is OrderKind.COMMENTS:
-        await update.effective_chat.send_message(
-            tx("order.ask_comments", min=tx.number(service.min), max=tx.number(service.max)),
-            reply_markup=keyboards.abort_order(tx, draft.token),
-        )
-        return COMMENTS
-    text, keyboard = views.quantity_prompt(tx, service, draft.token)
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
-    return QUANTITY
 
 
 async def catalogue_changed(update: Update, context: BotContext) -> object:
@@ -160,62 +143,84 @@ async def catalogue_changed(update: Update, context: BotContext) -> object:
     return END
 
 
+Step = Callable[[Update, BotContext], Awaitable[object]]
+
+
+def receive_answer(state: str) -> Step:
+    """The text handler of step `state`: the answer to the form's next question, if that question
+    is this step's."""
+
+    @needs_account
+    @panel_errors
+    async def receive(update: Update, context: BotContext) -> object:
+        draft = current_draft(context)
+        if draft is None:
+            return await _draft_gone(update, context)
+        service = await service_of(update, context, draft.service_id)
+        if service is None:
+            return await catalogue_changed(update, context)
+        form = form_for(service)
+        ask = form.next_ask(service, draft.form_values()) if form is not None else None
+        if ask is None or state_of_field(ask.field.name) != state:
+            return await _draft_gone(update, context)
+        return await _take(update, context, draft, service, form, ask.field.name, update.effective_message.text or "")
+
+    receive.__name__ = receive.__qualname__ = f"receive_{state}"
+    return receive
+
+
+async def _take(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
+                name: str, text: str | None) -> object:
+    """Answer (or skip, when `text` is None) question `name`; then the next one, or the card."""
+    values = draft.form_values()
+    result = form.skip(service, values, name) if text is None else form.answer(service, values, name, text)
+    if isinstance(result, Problem):
+        return await ask_next(update, context, draft, service, form, result)
+    draft.set_values(form, service, result)
+    return await ask_next(update, context, draft, service, form)
+
+
+async def _pressed(update: Update, context: BotContext, token: str, text: str | None, *, quantity: bool = False) -> object:
+    """A button under a question (a choice, Skip, a quick quantity), of the current question only."""
+    draft = current_draft(context)
+    if draft is None or draft.token != token:
+        return await stale_button(update, context)
+    service = await service_of(update, context, draft.service_id)
+    if service is None:
+        return await catalogue_changed(update, context)
+    form = form_for(service)
+    ask = form.next_ask(service, draft.form_values()) if form is not None else None
+    if ask is None or (quantity and ask.field.name != "quantity"):
+        return await stale_button(update, context)
+    await answer(update, context)
+    return await _take(update, context, draft, service, form, ask.field.name, text)
+
+
 @needs_account
 @panel_errors
-async def receive_quantity(update: Update, context: BotContext) -> object:
-    draft = current_draft(context)
-    if draft is None or draft.link is None:
-        return await _draft_gone(update, context)
-    return await _accept_quantity(update, context, draft, parse_quantity(update.effective_message.text or ""))
+async def choice_button(update: Update, context: BotContext, pressed: FormChoice) -> object:
+    return await _pressed(update, context, pressed.token, str(pressed.value))
+
+
+@needs_account
+@panel_errors
+async def skip_button(update: Update, context: BotContext, pressed: FormSkip) -> object:
+    return await _pressed(update, context, pressed.token, None)
 
 
 @needs_account
 @panel_errors
 async def quantity_button(update: Update, context: BotContext, pressed: Quantity) -> object:
-    """A quick quantity button (the service's min or max), of the current draft only."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token or draft.link is None:
-        return await stale_button(update, context)
-    return await _accept_quantity(update, context, draft, pressed.quantity)
+    """A quick quantity button of a message sent before the forms."""
+    return await _pressed(update, context, pressed.token, str(pressed.quantity), quantity=True)
 
 
-async def _accept_quantity(update: Update, context: BotContext, draft: Draft, quantity: int | None) -> object:
-    tx = context.session.tx
-    service = await service_of(update, context, draft.service_id)
-    if service is None:
-        return await catalogue_changed(update, context)
-    await answer(update, context)
-    limits = {"min": tx.number(service.min), "max": tx.number(service.max), "step": tx.number(service.step or 1)}
-    problem = "order.quantity_not_number" if quantity is None else _QUANTITY_PROBLEMS.get(check_quantity(service, quantity))
-    if problem is not None:
-        keyboard = views.quantity_prompt(tx, service, draft.token)[1]
-        await update.effective_chat.send_message(tx(problem, **limits), reply_markup=keyboard)
-        return None
-    draft.quantity = quantity
-    return await show_confirmation(update, context, draft, service)
-
-
-@needs_account
-@panel_errors
-async def receive_comments(update: Update, context: BotContext) -> object:
-    tx = context.session.tx
-    draft = current_draft(context)
-    if draft is None or draft.link is None:
-        return await _draft_gone(update, context)
-    service = await service_of(update, context, draft.service_id)
-    if service is None:
-        return await catalogue_changed(update, context)
-    lines = comment_lines(update.effective_message.text or "")
-    problem = check_quantity(service, len(lines)) if lines else QuantityProblem.BELOW_MIN
-    if problem in (QuantityProblem.BELOW_MIN, QuantityProblem.ABOVE_MAX):
-        await update.effective_chat.send_message(
-            tx("order.comments_count", count=tx.number(len(lines)), min=tx.number(service.min), max=tx.number(service.max)),
-            reply_markup=keyboards.abort_order(tx, draft.token),
-        )
-        return None
-    draft.comments = "\n".join(lines)
-    draft.quantity = len(lines)
-    return await show_confirmation(update, context, draft, service)
+def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decimal | None, currency: str | None,
+                 note: str | None = None) -> tuple[Html, Keyboard]:
+    """The confirmation card of `draft` (see bot.presentation.ordering.confirmation_card)."""
+    form = form_for(service)
+    card = form.card(service, draft.form_values(), currency)
+    return views.confirmation_card(tx, service, card, balance, currency, draft.token, note)
 
 
 async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service) -> str:
@@ -233,12 +238,10 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     # Kept with the order: should its outcome be unknown, the user compares it with the balance then.
     draft.balance, draft.balance_currency = balance, currency
     keep_draft(context, draft)
-    comments = draft.quantity if order_kind(service) is OrderKind.COMMENTS else None
     warning = None
-    if draft.link:
+    if draft.link:  # the same link's order still running: said on the card; the user may confirm anyway
         running = await running_duplicate(context.deps.db, session.tg_id, session.account.id, draft.link, service.id)
         warning = duplicate_warning(tx, running) if running is not None else None
-    text, keyboard = views.confirmation_card(tx, service, draft.link or "", draft.quantity, comments, balance, currency,
-                                             draft.token, warning)
+    text, keyboard = confirmation(tx, service, draft, balance, currency, warning)
     await update.effective_chat.send_message(text, reply_markup=keyboard)
     return CONFIRM

@@ -22,8 +22,8 @@ from bot.callback_data import (
     UncertainPlaced,
 )
 from bot.context import BotContext
+from bot.core.forms import form_for
 from bot.core.ids import parse_id
-from bot.core.ordering import OrderKind, check_quantity, order_kind
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
 from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
@@ -217,9 +217,8 @@ async def again(update: Update, context: BotContext, pressed: UncertainAgain) ->
     service = await service_of(update, context, draft.service_id) if draft is not None else None
     if draft is None or service is None:
         return await catalogue_changed(update, context)
-    kind = order_kind(service)
-    if kind is OrderKind.UNSUPPORTED or (kind is not OrderKind.PACKAGE and (
-            draft.quantity is None or check_quantity(service, draft.quantity) is not None)):
+    form = form_for(service)
+    if form is None or form.check(service, draft.form_values()) is not None:
         return await start_order(update, context, service.id)  # the service changed: ask afresh
     await answer(update, context)
     return await show_confirmation(update, context, draft, service)

@@ -68,8 +68,9 @@ class Orders:
         if not isinstance(answer, OrderStatus) or _same_order_status(row, answer):
             return None
         # A new order's first answer is normally "Pending": the user has just been told the
-        # order was placed (or asked to follow it), so that is not news worth a message.
-        not_news = row.status is None and answer.status is OrderState.PENDING
+        # order was placed (or asked to follow it), so that is not news worth a message; nor is
+        # a new subscription's first "Active".
+        not_news = row.status is None and answer.status in (OrderState.PENDING, OrderState.ACTIVE)
         return status_update(row.tg_id, row, answer, shown_to_user=not_news)
 
     async def store(self, db: Any, updates: list[OrderStatusUpdate]) -> int:

@@ -33,9 +33,9 @@ from bot.presentation.notifications import (
 )
 from bot.presentation.ordering import (
     confirmation_card,
+    form_prompt,
+    invalid_order,
     link_example,
-    link_prompt,
-    quantity_prompt,
 )
 from bot.presentation.orders import (
     ORDERS_PER_PAGE,
@@ -74,8 +74,9 @@ __all__ = [
     "categories_page",
     "category_page",
     "confirmation_card",
+    "form_prompt",
+    "invalid_order",
     "link_example",
-    "link_prompt",
     "main_menu",
     "menu_keyboard",
     "not_ids_lines",
@@ -84,7 +85,6 @@ __all__ = [
     "order_card",
     "order_summary",
     "orders_page",
-    "quantity_prompt",
     "refill_line",
     "refill_result_line",
     "search_page",

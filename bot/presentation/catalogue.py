@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot import callback_data as cb
 from bot.core.catalogue import Catalogue, Category
+from bot.core.forms import form_for
 from bot.core.ordering import OrderKind, order_kind
 from bot.i18n import Html, format_rate
 from bot.panel import Service
@@ -96,11 +97,12 @@ def service_card(tx: Texts, service: Service, currency: str | None, category_key
     if service.description:
         parts.append("")
         parts.append(tx("service.description", text=shorten(service.description, DESCRIPTION_MAX)))
-    if kind is OrderKind.UNSUPPORTED:
+    orderable = form_for(service) is not None  # every type with a form is asked in the chat
+    if not orderable:
         parts.append("")
         parts.append(tx("service.unsupported"))
     rows = []
-    if kind is not OrderKind.UNSUPPORTED:
+    if orderable:
         rows.append([button(tx.plain("button.order"), cb.OrderService(service.id))])
     back_row = []
     if category_key:

@@ -1,13 +1,14 @@
-"""Placing an order: the prompts for the link and the quantity, and the confirmation card."""
+"""Placing an order: the questions of its form, and the confirmation card."""
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot import callback_data as cb
-from bot.core.ordering import OrderKind, charge_for, order_kind
+from bot.core.forms import Ask, Card, Problem, render
 from bot.core.platforms import platform_of
 from bot.i18n import Html
 from bot.panel import Service
@@ -15,6 +16,7 @@ from bot.presentation.buttons import button
 from bot.presentation.texts import Texts, shorten
 
 _GENERIC_EXAMPLE = "https://example.com/your-post"
+_CHOICES_PER_ROW = 4
 
 
 def link_example(service_name: str, category: str = "") -> str:
@@ -23,45 +25,42 @@ def link_example(service_name: str, category: str = "") -> str:
     return (platform.example if platform else None) or _GENERIC_EXAMPLE
 
 
-def link_prompt(tx: Texts, service_id: int, service_name: str, category: str = "") -> Html:
-    return tx("order.ask_link", id=service_id, name=shorten(service_name, 200), example=link_example(service_name, category))
+def _header(tx: Texts, service: Service) -> str:
+    return tx("order.form_title", id=service.id, name=shorten(service.name, 200))
 
 
-def quantity_prompt(tx: Texts, service: Service, token: str) -> tuple[Html, Keyboard]:
-    """Ask for the quantity; quick buttons for min and max, and Cancel, all tied to the draft."""
-    text = tx("order.ask_quantity", min=tx.number(service.min), max=tx.number(service.max))
-    if service.step and service.step > 1:
-        text = Html(text + "\n" + tx("service.step", step=tx.number(service.step)))
-    buttons = [button(tx.number(service.min), cb.Quantity(token, service.min))]
-    if service.max and service.max != service.min:
-        buttons.append(button(tx.number(service.max), cb.Quantity(token, service.max)))
-    return text, Keyboard([buttons, [button(tx.plain("button.abort"), cb.AbortOrder(token))]])
+def form_prompt(tx: Texts, service: Service, ask: Ask, token: str, problem: Problem | None = None) -> tuple[Html, Keyboard]:
+    """A question of the order's form: the service, the progress, the question and its example;
+    after a refused answer, why first. Its buttons (choices, Skip, Cancel) carry the draft's token."""
+    parts = [render(problem.msg, tx), ""] if problem is not None else []
+    parts += [_header(tx, service) + " · " + render(ask.progress, tx), render(ask.prompt, tx), render(ask.example, tx)]
+    choices = [button(html.unescape(render(choice.label, tx)), cb.FormChoice(token, choice.value)) for choice in ask.choices]
+    rows = [choices[i:i + _CHOICES_PER_ROW] for i in range(0, len(choices), _CHOICES_PER_ROW)]
+    last = [button(tx.plain("button.skip"), cb.FormSkip(token))] if ask.skippable else []
+    rows.append(last + [button(tx.plain("button.abort"), cb.AbortOrder(token))])
+    return Html("\n".join(parts)), Keyboard(rows)
 
 
-def confirmation_card(tx: Texts, service: Service, link: str, quantity: int | None, comments_count: int | None,
-                      balance: Decimal | None, currency: str | None, token: str,
-                      warning: Html | None = None) -> tuple[Html, Keyboard]:
-    """`warning`: e.g. the same link's order still running (bot.presentation.history.duplicate_warning);
-    the user may confirm anyway."""
-    charge = charge_for(service, quantity)
-    parts: list[str] = [
-        tx("confirm.title"),
-        tx("confirm.service", id=service.id, name=shorten(service.name, 200)),
-        tx("confirm.link", link=link),
-    ]
-    if quantity is not None and order_kind(service) is not OrderKind.PACKAGE:
-        parts.append(tx("confirm.quantity", quantity=tx.number(quantity)))
-    if comments_count is not None:
-        parts.append(tx("confirm.comments", count=tx.number(comments_count)))
-    parts.append(tx("confirm.charge", charge=tx.money(charge, currency)))
+def confirmation_card(tx: Texts, service: Service, card: Card, balance: Decimal | None, currency: str | None,
+                      token: str, note: str | None = None) -> tuple[Html, Keyboard]:
+    """The order as the form shows it (every value given, escaped), the balance, and whether
+    it is enough when the charge is known in advance (not per post)."""
+    parts: list[str] = [tx("confirm.title"), tx("confirm.service", id=service.id, name=shorten(service.name, 200)), *card.lines(tx)]
     if balance is not None:
         parts.append(tx("confirm.balance", balance=tx.money(balance, currency)))
-        if balance < charge:
-            parts.append(tx("confirm.not_enough", missing=tx.money(charge - balance, currency)))
-    if warning is not None:
-        parts += ["", warning]
+        if card.charge is not None and balance < card.charge:
+            parts.append(tx("confirm.not_enough", missing=tx.money(card.charge - balance, currency)))
+    if note:
+        parts += ["", note]
     rows = [
         [button(tx.plain("button.confirm"), cb.Confirm(token))],
         [button(tx.plain("button.edit"), cb.EditOrder(token)), button(tx.plain("button.abort"), cb.AbortOrder(token))],
     ]
     return Html("\n".join(parts)), Keyboard(rows)
+
+
+def invalid_order(tx: Texts, problem: Problem | None, token: str) -> tuple[Html, Keyboard]:
+    """Confirm on a draft that is no longer a valid order (an expiry now past): nothing was sent."""
+    reason = render(problem.msg, tx) if problem is not None else tx("form.problem.unsupported")
+    rows = [[button(tx.plain("button.edit"), cb.EditOrder(token)), button(tx.plain("button.abort"), cb.AbortOrder(token))]]
+    return tx("order.invalid", reason=Html(reason)), Keyboard(rows)
