@@ -100,7 +100,8 @@ async def check_status(update: Update, context: BotContext, text: str) -> object
         return await _ask_again(update, context, STATUS, typed.invalid)
     await chat_action(update)
     answers, tracked = await check_statuses(context.deps.db, session.api(), session.tg_id, session.account.id, ids)
-    lines = [tx("status.title", count=tx.number(len(ids))), *views.not_ids_lines(tx, typed.invalid)]
+    title = tx("status.title_one") if len(ids) == 1 else tx("status.title", count=tx.number(len(ids)))
+    lines = [title, *views.not_ids_lines(tx, typed.invalid)]
     lines += [_status_line(context, i, answers.get(i)) for i in ids]
     untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
     nonce = None

@@ -1,0 +1,73 @@
+"""Words as users read them (issue 18): the panel's terms, translated order types, plurals."""
+
+from tests.conftest import TEST_KEY, order_until_confirmation
+from tests.test_e2e_orders import website_orders
+
+
+async def test_order_types_are_named_in_the_users_words(bot):
+    en = await bot.onboarded_fast(1801, "en")
+    reply = await en.send("103")
+    assert "Type: Standard" in reply.text and "Default" not in reply.text
+    reply = await en.send("304")
+    assert "Type: Package" in reply.text
+    vi = await bot.onboarded_fast(1802, "vi")
+    reply = await vi.send("103")
+    assert "Loại: Thông thường" in reply.text and "Default" not in reply.text
+    reply = await vi.send("304")
+    assert "Loại: Gói" in reply.text and "Loại: Package" not in reply.text
+
+
+async def test_catalogue_header_reads_naturally(bot):
+    vi = await bot.onboarded_fast(1803, "vi")
+    reply = await vi.send("/services")
+    assert "có 45 dịch vụ, chia thành" in reply.text
+    en = await bot.onboarded_fast(1804, "en")
+    reply = await en.send("/services")
+    assert "Services: 45 in" in reply.text
+
+
+async def test_status_of_one_order_is_singular(bot):
+    en = await bot.onboarded_fast(1805, "en")
+    ids = await website_orders(bot.sim, 2)
+    reply = await en.send(f"/status {ids[0]}")
+    assert "Status of 1 order" in reply.text and "1 orders" not in reply.text
+    reply = await en.send(f"/status {ids[0]} {ids[1]}")
+    assert "Status of 2 orders" in reply.text
+    vi = await bot.onboarded_fast(1806, "vi")
+    reply = await vi.send(f"/status {ids[0]}")
+    assert "Trạng thái 1 đơn hàng" in reply.text
+
+
+async def test_start_count_uses_the_panels_term(bot):
+    vi = await bot.onboarded_fast(1807, "vi")
+    await order_until_confirmation(vi)
+    await vi.press("✅ Xác nhận")
+    order_id = max(bot.sim.orders)
+    bot.sim.complete_order(order_id)
+    reply = await vi.send("/orders")
+    await vi.press(f"#{order_id}")
+    reply = await vi.press("🔄 Làm mới")
+    assert "Số lượng bắt đầu:" in reply.text and "ban đầu" not in reply.text
+
+
+async def test_cancelling_an_order_says_none_was_placed(bot):
+    for user_id, lang, words in ((1808, "en", "No order was placed"), (1809, "vi", "Không có đơn hàng nào được đặt")):
+        user = await bot.onboarded_fast(user_id, lang)
+        await order_until_confirmation(user)
+        reply = await user.press("✖️ Cancel" if lang == "en" else "✖️ Huỷ")
+        assert words in reply.text
+
+
+async def test_key_check_failure_says_right_now_once(bot):
+    for user_id, lang in ((1810, "en"), (1811, "vi")):
+        user = bot.user(user_id, lang)
+        await user.send("/start")
+        bot.sim.fail_next(10, "html_503_cloudflare")
+        bot.deps.panel.backoff_base = 0.01
+        reply = await user.send(TEST_KEY)
+        if lang == "en":
+            assert "could not check the key: the panel is not answering right now" in reply.text
+            assert reply.text.count("right now") == 1
+        else:
+            assert "Chưa kiểm tra được key: panel hiện không phản hồi" in reply.text
+        bot.sim.clear_failures()
