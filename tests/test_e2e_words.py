@@ -71,3 +71,15 @@ async def test_key_check_failure_says_right_now_once(bot):
         else:
             assert "Chưa kiểm tra được key: panel hiện không phản hồi" in reply.text
         bot.sim.clear_failures()
+
+
+async def test_categories_of_one_platform_are_together(bot):
+    for user_id, lang in ((1812, "en"), (1813, "vi")):
+        user = await bot.onboarded_fast(user_id, lang)
+        await user.send("/services")
+        first = " | ".join(user.buttons())
+        assert first.index("Facebook Khác") < first.index("Tiktok") and "Instagram" not in first
+        await user.press("▶️")
+        second = " | ".join(user.buttons())
+        # The panel lists "TikTok Auto" far down, after Instagram: it is shown with TikTok's.
+        assert second.index("TikTok Auto") < second.index("Instagram")
