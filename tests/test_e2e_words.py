@@ -83,3 +83,17 @@ async def test_categories_of_one_platform_are_together(bot):
         second = " | ".join(user.buttons())
         # The panel lists "TikTok Auto" far down, after Instagram: it is shown with TikTok's.
         assert second.index("TikTok Auto") < second.index("Instagram")
+
+
+async def test_status_sums_up_unknown_ids_in_one_line(bot):
+    ids = await website_orders(bot.sim, 3)
+    for user_id, lang, summary in ((1814, "en", "❔ 90 ids not found on the panel: 1001-1090"),
+                                   (1815, "vi", "❔ 90 mã không có trên panel: 1001-1090")):
+        user = await bot.onboarded_fast(user_id, lang)
+        typed = " ".join(map(str, ids)) + " " + " ".join(str(i) for i in range(1001, 1091))
+        reply = await user.send(f"/status {typed}")
+        text = "\n".join(m.plain_text for m in reply.sent)
+        assert summary in text
+        assert "#1001" not in text and "#1090" not in text
+        assert all(f"#{i}: " in text for i in ids)  # known orders keep their lines
+        assert len(text.splitlines()) < 10
