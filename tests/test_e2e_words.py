@@ -97,3 +97,19 @@ async def test_status_sums_up_unknown_ids_in_one_line(bot):
         assert "#1001" not in text and "#1090" not in text
         assert all(f"#{i}: " in text for i in ids)  # known orders keep their lines
         assert len(text.splitlines()) < 10
+
+
+async def test_a_stale_button_far_up_gets_a_fresh_menu_at_the_bottom(bot):
+    for user_id, lang, words in ((1816, "en", "This menu is out of date"), (1817, "vi", "Menu này đã cũ")):
+        user = await bot.onboarded_fast(user_id, lang)
+        old = (await user.send("/start")).last
+        old_text = old.plain_text
+        await user.send("/balance")
+        await user.send("/help")
+        reply = await user.press_data(old, "oc:999")
+        assert words in reply.answer.answer["text"]
+        latest = user.messages()[-1]
+        assert latest.message_id != old.message_id and words in latest.plain_text  # at the bottom
+        assert latest.buttons  # a working menu
+        again = next(m for m in user.messages() if m.message_id == old.message_id)
+        assert again.plain_text == old_text and not again.buttons  # kept its text, lost its buttons
