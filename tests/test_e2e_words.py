@@ -113,3 +113,12 @@ async def test_a_stale_button_far_up_gets_a_fresh_menu_at_the_bottom(bot):
         assert latest.buttons  # a working menu
         again = next(m for m in user.messages() if m.message_id == old.message_id)
         assert again.plain_text == old_text and not again.buttons  # kept its text, lost its buttons
+
+
+async def test_not_enough_funds_says_nap_tien(bot):
+    from decimal import Decimal
+
+    vi = await bot.onboarded_fast(1818, "vi")
+    bot.sim.accounts[TEST_KEY].balance = Decimal("1")
+    card = await order_until_confirmation(vi, link="https://facebook.com/post/1818")
+    assert "Hãy nạp tiền vào panel trước" in card.text
