@@ -9,7 +9,12 @@ async def test_catalogue_groups_searches_and_keeps_short_stable_keys(panel_api):
     services = await panel_api.services()
     catalogue = Catalogue(tuple(services), 0.0)
     names = [c.name for c in catalogue.categories]
-    assert names[:2] == ["Facebook", "Tiktok"]  # the panel's order
+    # Grouped by platform, in the order the panel first shows each platform, the panel's order within one.
+    assert names[:7] == ["Facebook", "Facebook Like", "Facebook Follow", "Facebook Share", "Facebook Comment",
+                         "Facebook Khác", "Tiktok"]
+    assert names[7:13] == ["TikTok Follow", "TikTok Like", "TikTok View", "TikTok Live", "TikTok Comment", "TikTok Auto"]
+    assert names.index("Instagram Auto") < names.index("YouTube Views")
+    assert names[-1] == "Website Traffic"  # no known platform: last
     assert all(len(c.key) == 10 for c in catalogue.categories)
     assert category_key("Facebook Like") == catalogue.category(category_key("Facebook Like")).key
     assert {s.id for s in catalogue.search("binh LUAN yeu cau")} == {105}

@@ -144,7 +144,7 @@ async def test_edit_and_cancel_on_the_confirmation_card(bot):
     reply = await user.send("300")
     assert "https://facebook.com/post/2" in reply.text and "Quantity: 300" in reply.text
     reply = await user.press("✖️ Cancel")
-    assert "nothing was sent" in reply.text
+    assert "No order was placed" in reply.text
     assert bot.sim.requests.get("add", 0) == 0
 
 

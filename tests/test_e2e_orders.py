@@ -55,7 +55,7 @@ async def test_status_of_150_ids_costs_two_requests_and_reports_unknown_ids(bot)
     assert bot.sim.status_batches[before:] == [100, 50]
     text = "\n".join(m.plain_text for m in reply.sent)
     assert f"#{ids[0]}: ⏳ Pending" in text
-    assert "#1: the panel knows no such order" in text
+    assert "❔ 2 ids not found on the panel: 1-2" in text  # unknown ids: one line
     assert "not followed by me yet" in text
     reply = await user.press("🔔 Follow them")
     assert "Following 148 more orders" in reply.text

@@ -69,8 +69,9 @@ async def test_two_panels_ordered_on_with_both_balances_and_each_completion_name
     sim_b.complete_order(order_b)
     await bot.tracker.cycle()
     told = "\n\n".join(m.plain_text for m in notifications(user))
-    assert f"Order #{order_a}: ✅ Completed\nPanel: 127.0.0.1" in told
-    assert f"Order #{order_b}: ✅ Completed\nPanel: Bravo shop" in told
+    # One round, compact: a line per order, each naming its panel.
+    assert f"#{order_a} · ✅ Completed · Facebook views · panel 127.0.0.1" in told
+    assert f"#{order_b} · ✅ Completed · Facebook views · panel Bravo shop" in told
     bot.fake.assert_clean()
 
 

@@ -18,7 +18,7 @@ async def test_cancel_tapped_while_the_order_is_being_placed_does_not_lie(bot):
     assert bot.sim.requests["add"] == 1
     # The Cancel tap waited for Confirm (one user's updates run in order) and says the truth.
     assert f"already placed as #{order_id}" in cancel.answer.answer["text"]
-    assert "nothing was sent" not in "\n".join(m.plain_text for m in user.messages())
+    assert "No order was placed" not in "\n".join(m.plain_text for m in user.messages())
 
 
 async def test_quick_quantity_buttons_of_an_older_order_are_stale(bot):

@@ -131,7 +131,7 @@ async def test_the_export_holds_every_order_once_with_vietnamese_intact(db, make
     assert raw.startswith(BOM.encode("utf-8"))  # Excel then reads UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["Mã đơn", "Ngày đặt (Asia/Ho_Chi_Minh)", "Panel", "Mã dịch vụ", "Dịch vụ", "Link", "Số lượng",
-                       "Thành tiền", "Tiền tệ", "Trạng thái", "Số lượng ban đầu", "Còn lại"]
+                       "Thành tiền", "Tiền tệ", "Trạng thái", "Số lượng bắt đầu", "Còn lại"]
     body = rows[1:]
     assert sorted(int(r[0]) for r in body) == [o.panel_order_id for o in orders]  # every order exactly once
     by_id = {int(r[0]): r for r in body}

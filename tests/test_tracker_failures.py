@@ -45,8 +45,8 @@ async def test_a_panel_outage_of_several_cycles_then_recovery_loses_no_change_an
     stats = await bot.tracker.cycle()
     assert stats.accounts_failed == 0 and status_requests(bot) == asked + 4
     [message] = notifications(user)
-    assert f"Order #{a}: ✅ Completed" in message.plain_text and f"Order #{b}: ✅ Completed" in message.plain_text
-    assert f"Order #{c}" not in message.plain_text
+    assert f"#{a} · ✅ Completed" in message.plain_text and f"#{b} · ✅ Completed" in message.plain_text
+    assert f"#{c}" not in message.plain_text
 
     await bot.tracker.cycle()  # back to every cycle after a success
     assert status_requests(bot) == asked + 5 and len(notifications(user)) == 1
@@ -54,7 +54,8 @@ async def test_a_panel_outage_of_several_cycles_then_recovery_loses_no_change_an
     await bot.tracker.cycle()
     texts = told_texts(user)
     assert len(notifications(user)) == 2
-    assert [texts.count(f"Order #{order_id}:") for order_id in (a, b, c)] == [1, 1, 1]
+    # a and b in a compact round, c alone on its card.
+    assert [texts.count(f"#{order_id} · ") + texts.count(f"Order #{order_id}:") for order_id in (a, b, c)] == [1, 1, 1]
 
 
 async def test_a_panel_time_out_is_retried_next_cycle(bot_runner):
@@ -168,8 +169,8 @@ async def test_a_user_who_blocked_the_bot_is_not_polled_until_they_come_back(bot
     await user.send("/start")  # any update from them means they are back
     await bot.tracker.cycle()
     [message] = notifications(user)
-    assert f"Order #{first}: ✅ Completed" in message.plain_text
-    assert f"Order #{second}: ✅ Completed" in message.plain_text
+    assert f"#{first} · ✅ Completed" in message.plain_text
+    assert f"#{second} · ✅ Completed" in message.plain_text
     assert status_requests(bot) == asked + 1
 
 

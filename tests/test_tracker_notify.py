@@ -10,7 +10,6 @@ import pytest
 
 from bot.i18n import Translations
 from bot.presentation import Texts, notification
-from bot.presentation.notifications import REFILL_BUTTONS_MAX
 from bot.storage import Order, Refill
 from tests.conftest import wait_until
 from tests.test_tracker_support import (
@@ -64,12 +63,13 @@ async def test_five_orders_of_one_user_finishing_together_make_one_message(bot):
     stats = await bot.tracker.cycle()
 
     [message] = notifications(user)
+    # A round is compact: one line per order with its change, its card one tap away.
     for order_id in ids[:4]:
-        assert f"Order #{order_id}: ✅ Completed" in message.plain_text
-    assert f"Order #{ids[4]}: 🟡 Partial" in message.plain_text and "Remains: 400" in message.plain_text
-    # The refund of a partial order shows in its charge: 2.5 x 600/1000 = 1.5, no VND decimals.
-    assert "Charge: 2 VND" in message.plain_text
-    assert [f"♻️ Refill #{i}" for i in ids] + ["📦 Orders"] == message.buttons
+        assert f"#{order_id} · ✅ Completed · " in message.plain_text
+    assert f"#{ids[4]} · 🟡 Partial · " in message.plain_text and "Remains" not in message.plain_text
+    assert [f"📦 #{i}" for i in ids] + ["📦 Orders"] == message.buttons
+    reply = await user.press(f"📦 #{ids[4]}", message=message)
+    assert f"Order #{ids[4]}: 🟡 Partial" in reply.text and "Remains: 400" in reply.text
     assert (stats.changes, stats.told, stats.messages) == (5, 5, 1)
 
 
@@ -90,10 +90,10 @@ async def test_changes_read_from_several_storage_pages_still_make_one_message_pe
     await bot.tracker.cycle()
 
     [message] = notifications(english)
-    assert all(f"Order #{i}: ✅ Completed" in message.plain_text for i in ids[7103])
+    assert all(f"#{i} · ✅ Completed" in message.plain_text for i in ids[7103])
     [tin] = notifications(vietnamese)
     assert "Cập nhật đơn hàng" in tin.plain_text
-    assert all(f"Đơn #{i}: ✅ Hoàn thành" in tin.plain_text for i in ids[7104])
+    assert all(f"#{i} · ✅ Hoàn thành" in tin.plain_text for i in ids[7104])
 
 
 async def test_notification_setting_final_only_then_off(bot):
@@ -146,8 +146,10 @@ async def test_a_refill_is_followed_until_completed_with_a_message_for_each_chan
     bot.sim.set_refill_status(refill_id, "Completed")
     await bot.tracker.cycle()
     progress, done = notifications(user)[shown:]
-    assert f"Refill #{refill_id} of order #{order_id}: 🚀 In progress" in progress.plain_text
-    assert f"Refill #{refill_id} of order #{order_id}: ✅ Completed" in done.plain_text
+    # A refill's notice names the order's service and link.
+    link = (await bot.db.get_order(7106, order_id)).link
+    assert f"Refill #{refill_id} of order #{order_id} (Facebook views, {link}): 🚀 In progress" in progress.plain_text
+    assert f"Refill #{refill_id} of order #{order_id} (Facebook views, {link}): ✅ Completed" in done.plain_text
 
     asked = bot.sim.requests["refill_status"]
     await bot.tracker.cycle()
@@ -200,7 +202,7 @@ async def test_many_changes_at_once_are_split_only_past_telegrams_size_and_each_
     messages = notifications(user)
     assert len(messages) == 2 and all(len(m.plain_text) <= 4096 for m in messages)
     texts = told_texts(user)
-    assert [texts.count(f"Order #{order_id}:") for order_id in ids] == [1] * 30
+    assert [texts.count(f"#{order_id} · ") for order_id in ids] == [1] * 30
 
 
 async def test_a_notification_telegram_took_just_before_a_crash_is_sent_again_not_lost(bot):
@@ -246,18 +248,17 @@ def test_each_message_of_a_split_notification_comes_with_exactly_the_changes_it_
     refills = [
         Refill(id=n, tg_id=1, account_id=1, order_id=n, panel_order_id=20000 + n, refill_id=500 + n,
                status="In progress", final=False, checked_at=1.0, told_status="Pending", created_at=1.0)
-        for n in range(1, 61)
+        for n in range(1, 121)
     ]
     messages = notification(tx, orders, refills)
     assert len(messages) >= 3
     for message in messages:
-        shown = {o.panel_order_id for o in orders if f"Order #{o.panel_order_id}</b>" in message.text}
+        shown = {o.panel_order_id for o in orders if f"#{o.panel_order_id} · " in message.text}
         assert {o.panel_order_id for o in message.orders} == shown
         shown = {r.refill_id for r in refills if f"Refill #{r.refill_id} " in message.text}
         assert {r.refill_id for r in message.refills} == shown
         buttons = [b.text for row in (message.keyboard.inline_keyboard if message.keyboard else ()) for b in row]
-        refill_buttons = [b for b in buttons if b.startswith("♻️")]
-        assert refill_buttons == [f"♻️ Refill #{o.panel_order_id}" for o in message.orders][:REFILL_BUTTONS_MAX]
+        assert [b for b in buttons if b.startswith("📦 #")] == [f"📦 #{o.panel_order_id}" for o in message.orders]
     assert [o for m in messages for o in m.orders] == orders
     assert [r for m in messages for r in m.refills] == refills
 
@@ -292,15 +293,16 @@ async def test_a_round_in_two_messages_puts_each_refill_button_under_its_order_a
     second = messages[1]
     assert _shown(second, ids) == set(ids) - shown_first  # the rest, each told once
     for message in messages:
-        refill_buttons = [b for b in message.buttons if b.startswith("♻️ Refill #")]
-        # (The first few of its orders: /orders has the rest.)
-        assert refill_buttons == [f"♻️ Refill #{i}" for i in ids if i in _shown(message, ids)][:REFILL_BUTTONS_MAX]
+        card_buttons = [b for b in message.buttons if b.startswith("📦 #")]
+        assert card_buttons == [f"📦 #{i}" for i in ids if i in _shown(message, ids)]
     assert "📦 Orders" in second.buttons
 
-    # A button of the first message refills the order it names.
-    reply = await user.press(f"♻️ Refill #{min(shown_first)}", message=first)
+    # A button of the first message opens the card of the order it names, which refills it.
+    reply = await user.press(f"📦 #{min(shown_first)}", message=first)
+    assert f"Order #{min(shown_first)}: ✅ Completed" in reply.text
+    reply = await user.press("♻️ Refill", message=first)
     assert f"#{min(shown_first)}: refill requested" in reply.text
 
 
 def _shown(message, ids: list[int]) -> set[int]:
-    return {i for i in ids if f"Order #{i}:" in message.plain_text}
+    return {i for i in ids if f"#{i} · " in message.plain_text}

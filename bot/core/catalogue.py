@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from bot.core.platforms import platform_of
 from bot.core.ports import CatalogueStore, PanelApi
 from bot.folding import fold
 from bot.panel import Service
@@ -36,6 +37,16 @@ class Category:
     services: tuple[Service, ...]
 
 
+def _by_platform(categories: list[Category]) -> tuple[Category, ...]:
+    groups: dict[str | None, list[Category]] = {}
+    for category in categories:
+        # The category's own name first; a name like "Việt Nam 🇻🇳" falls back to its first service.
+        platform = platform_of(None, category.name) or platform_of(category.services[0].name)
+        groups.setdefault(platform.key if platform else None, []).append(category)
+    unknown = groups.pop(None, [])
+    return tuple(c for group in [*groups.values(), unknown] for c in group)
+
+
 @dataclass
 class Catalogue:
     services: tuple[Service, ...]
@@ -49,8 +60,12 @@ class Catalogue:
         grouped: dict[str, list[Service]] = {}
         for service in self.services:
             grouped.setdefault(service.category or "—", []).append(service)
-        # Panels order their catalogue deliberately; keep their order of first appearance.
-        self.categories = tuple(Category(category_key(name), name, tuple(items)) for name, items in grouped.items())
+        # Panels order their catalogue deliberately but often scatter a platform's categories
+        # over it: keep their order within a platform, and the platforms in the order they first
+        # appear; categories of no known platform come last.
+        self.categories = _by_platform(
+            [Category(category_key(name), name, tuple(items)) for name, items in grouped.items()]
+        )
         self._by_id = {s.id: s for s in self.services}
         self._by_key = {c.key: c for c in self.categories}
         self._search_index = [(fold(f"{s.name} {s.category}"), s) for s in self.services]

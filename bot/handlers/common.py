@@ -193,5 +193,27 @@ async def stale_button(update: Update, context: BotContext, *_: object) -> objec
     tx = context.session.tx
     await answer(update, context, tx("stale.menu"))
     text, keyboard = views.main_menu(tx, tx("stale.menu"))
-    await show(update, text, keyboard)
+    chat = update.effective_chat
+    if update.callback_query is None or chat is None:
+        await show(update, text, keyboard)
+        return END
+    # The old message may be far up the chat: rewriting it would happen out of sight. It keeps
+    # its text (the user may still want to read it), loses its dead buttons, and the fresh
+    # menu arrives at the bottom, where the user is looking.
+    await remove_buttons(update)
+    await chat.send_message(text, reply_markup=keyboard)
     return END
+
+
+async def remove_buttons(update: Update) -> None:
+    """Take the buttons off the tapped message, leaving its text. Best effort: a message too old
+    to edit, or already without buttons, stays as it is."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message) or not query.message.is_accessible:
+        return
+    if query.message.reply_markup is None or not query.message.reply_markup.inline_keyboard:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.info("could not remove the buttons of an old message: %s", exc)

@@ -30,7 +30,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.session import needs_account
-from bot.panel import ItemError, OrderStatus
+from bot.panel import ItemError, OrderStatus, UnknownOrder
 from bot.presentation import Html
 
 STATUS = "status_ids"
@@ -100,8 +100,16 @@ async def check_status(update: Update, context: BotContext, text: str) -> object
         return await _ask_again(update, context, STATUS, typed.invalid)
     await chat_action(update)
     answers, tracked = await check_statuses(context.deps.db, session.api(), session.tg_id, session.account.id, ids)
-    lines = [tx("status.title", count=tx.number(len(ids))), *views.not_ids_lines(tx, typed.invalid)]
-    lines += [_status_line(context, i, answers.get(i)) for i in ids]
+    title = tx("status.title_one") if len(ids) == 1 else tx("status.title", count=tx.number(len(ids)))
+    lines = [title, *views.not_ids_lines(tx, typed.invalid)]
+    # Ids the panel does not know are summed up in one line (a pasted list may hold dozens).
+    unknown = [i for i in ids if isinstance(answers.get(i), ItemError) and answers[i].code == UnknownOrder.code]
+    if len(unknown) < 2:
+        unknown = []
+    summed = set(unknown)
+    lines += [_status_line(context, i, answers.get(i)) for i in ids if i not in summed]
+    if unknown:
+        lines.append(views.unknown_ids_line(tx, unknown))
     untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
     nonce = None
     if untracked:

@@ -147,7 +147,10 @@ class Notifier:
         # Each message comes with exactly the orders and refills it shows: those are marked
         # as told once Telegram took it, and no others.
         panels = await panel_names(self._db, change.tg_id)
-        for message in notification(Texts.for_user(self._i18n, user), shown_orders, shown_refills, panels=panels):
+        # A refill's notice names its order's service and link.
+        refill_orders = {r.id: await self._db.get_order_by_pk(change.tg_id, r.order_id) for r in shown_refills}
+        tx = Texts.for_user(self._i18n, user)
+        for message in notification(tx, shown_orders, shown_refills, refill_orders=refill_orders, panels=panels):
             try:
                 await self._bot.send_message(change.tg_id, message.text, reply_markup=message.keyboard)
             except Forbidden as error:

@@ -12,6 +12,7 @@ from bot.presentation.actions import (
     cancel_note,
     not_ids_lines,
     refill_result_line,
+    unknown_ids_line,
 )
 from bot.presentation.buttons import BUTTON_TEXT_MAX
 from bot.presentation.catalogue import (
@@ -97,5 +98,6 @@ __all__ = [
     "uncertain_list",
     "uncertain_not_placed_card",
     "uncertain_reason",
+    "unknown_ids_line",
     "when",
 ]

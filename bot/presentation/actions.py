@@ -9,6 +9,7 @@ from bot.presentation.texts import Texts, shorten
 
 NOT_IDS_SHOWN = 10
 NOT_ID_MAX = 30
+ID_RANGES_SHOWN = 20  # runs of unknown ids named in their one line
 
 
 def not_ids_lines(tx: Texts, words: list[str]) -> list[Html]:
@@ -17,6 +18,23 @@ def not_ids_lines(tx: Texts, words: list[str]) -> list[Html]:
     if len(words) > NOT_IDS_SHOWN:
         lines.append(tx("ids.more_not_ids", count=tx.number(len(words) - NOT_IDS_SHOWN)))
     return lines
+
+
+def id_ranges(ids: list[int], limit: int = ID_RANGES_SHOWN) -> str:
+    """Ids as runs ("1001-1090, 2000"), the first `limit` runs then an ellipsis."""
+    runs: list[list[int]] = []
+    for order_id in sorted(set(ids)):
+        if runs and order_id == runs[-1][1] + 1:
+            runs[-1][1] = order_id
+        else:
+            runs.append([order_id, order_id])
+    texts = [str(a) if a == b else f"{a}-{b}" for a, b in runs[:limit]]
+    return ", ".join(texts) + (", …" if len(runs) > limit else "")
+
+
+def unknown_ids_line(tx: Texts, ids: list[int]) -> Html:
+    """One line for every id the panel does not know, instead of one line each."""
+    return tx("status.unknown_ids", count=tx.number(len(ids)), ids=id_ranges(ids))
 
 
 def refill_result_line(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:

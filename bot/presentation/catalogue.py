@@ -75,6 +75,13 @@ def search_page(tx: Texts, words: str, found: list[Service], page: int, currency
     return services_page(tx, title, found, page, currency, lambda p: cb.SearchPage(nonce, p), back)
 
 
+def service_type_label(tx: Texts, raw: str | None) -> str:
+    """The panel's order type in the user's words; a type we have no words for is shown as the panel names it."""
+    name = (raw or "Default").strip() or "Default"
+    key = "service.type_name." + "_".join(name.lower().split())
+    return tx.plain(key) if key in tx.i18n.keys(tx.lang) else name
+
+
 def _yes_no(tx: Texts, value: bool) -> str:
     return tx.plain("common.yes") if value else tx.plain("common.no")
 
@@ -85,7 +92,7 @@ def service_card(tx: Texts, service: Service, currency: str | None, category_key
     parts: list[str] = [
         tx("service.title", id=service.id, name=shorten(service.name, 300)),
         tx("service.category", category=shorten(service.category or "—", 200)),
-        tx("service.type", type=service.type or "Default"),
+        tx("service.type", type=service_type_label(tx, service.type)),
         tx(price_key, price=format_rate(service.rate, currency, tx.lang)),
     ]
     if kind is not OrderKind.PACKAGE:

@@ -19,7 +19,7 @@ from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
 from bot.i18n import Html
 from bot.presentation.actions import refill_result_line
 from bot.presentation.buttons import button, pager
-from bot.presentation.orders import status_name
+from bot.presentation.orders import order_status_name, status_name
 from bot.presentation.texts import Texts, shorten
 from bot.presentation.uncertain import uncertain_list
 from bot.storage import Order, StatusGroup
@@ -51,7 +51,7 @@ def history_line(tx: Texts, order: Order) -> Html:
     """One order of the list: id, status, date; service, quantity and link (shortened)."""
     values = {
         "id": order.panel_order_id,
-        "status": status_name(tx, order.status),
+        "status": order_status_name(tx, order),
         "time": tx.datetime(order.created_at),
         "name": shorten(order.service_name or "—", NAME_IN_LINE),
         "link": short_link(order.link),
@@ -126,7 +126,7 @@ def history_view(tx: Texts, page: HistoryPage, make: MakeData, panels: Mapping[i
     """The whole /orders message: text, a button per order (and per order of unknown outcome),
     the filters and pages, `extra_rows` (e.g. Refill all, Export), and Menu."""
     _, rows = uncertain_list(tx, page.uncertain)
-    rows += [[button(f"#{o.panel_order_id} · {status_name(tx, o.status)}", cb.OrderCard(o.id))] for o in page.orders]
+    rows += [[button(f"#{o.panel_order_id} · {order_status_name(tx, o)}", cb.OrderCard(o.id))] for o in page.orders]
     rows += filter_rows(tx, page, make, panels)
     rows += [list(row) for row in extra_rows]
     rows.append([button(tx.plain("button.menu"), cb.MainMenu())])

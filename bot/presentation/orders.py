@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton as Button
@@ -17,6 +18,8 @@ from bot.presentation.texts import Texts, shorten
 from bot.presentation.uncertain import uncertain_list
 
 ORDERS_PER_PAGE = 8
+RECENT_SECONDS = 15 * 60  # an order this young and not yet checked is "checking soon", not "not checked yet"
+REFUNDED_STATUSES = ("canceled", "partial")
 
 
 def status_name(tx: Texts, status: str | None) -> str:
@@ -27,10 +30,27 @@ def status_name(tx: Texts, status: str | None) -> str:
     return status if text == key else text
 
 
+def order_status_name(tx: Texts, order) -> str:
+    """The order's status; one just placed and not asked about yet is about to be checked."""
+    if not order.status and time.time() - order.created_at < RECENT_SECONDS:
+        return tx.plain("status.checking_soon")
+    return status_name(tx, order.status)
+
+
+def refunded(order):
+    """What the panel gave back on a Canceled or Partial order (the charge it expected less the
+    charge it now reports), or None when the panel did not say or nothing was given back."""
+    if (order.status or "").lower() not in REFUNDED_STATUSES:
+        return None
+    if order.charge is None or order.expected_charge is None or order.charge >= order.expected_charge:
+        return None
+    return order.expected_charge - order.charge
+
+
 def order_summary(tx: Texts, order, panel: str | None = None) -> Html:
     """The lines that describe an order: used on its card and in notifications. `panel`: the
     name of the panel it was placed on, given to users who have several (see panel_names)."""
-    parts = [tx("order.title", id=order.panel_order_id, status=status_name(tx, order.status))]
+    parts = [tx("order.title", id=order.panel_order_id, status=order_status_name(tx, order))]
     if panel:
         parts.append(tx("order.panel", panel=panel))
     parts.append(tx("order.service", name=shorten(order.service_name or "—", 200)))
@@ -45,6 +65,9 @@ def order_summary(tx: Texts, order, panel: str | None = None) -> Html:
     charge = order.charge if order.charge is not None else order.expected_charge
     if charge is not None:
         parts.append(tx("order.charge", charge=tx.money(charge, order.currency)))
+    refund = refunded(order)
+    if refund is not None:
+        parts.append(tx("order.refunded", amount=tx.money(refund, order.currency)))
     return Html("\n".join(parts))
 
 
@@ -87,9 +110,9 @@ def orders_page(tx: Texts, orders: list, page: int, total: int, uncertain: Seque
     if orders:
         lines.append(tx("orders.title", total=tx.number(total)))
     for order in orders:
-        lines.append(tx("orders.line", id=order.panel_order_id, status=status_name(tx, order.status),
+        lines.append(tx("orders.line", id=order.panel_order_id, status=order_status_name(tx, order),
                         name=shorten(order.service_name or "—", 60)))
-    rows += [[button(f"#{o.panel_order_id} · {status_name(tx, o.status)}", cb.OrderCard(o.id))] for o in orders]
+    rows += [[button(f"#{o.panel_order_id} · {order_status_name(tx, o)}", cb.OrderCard(o.id))] for o in orders]
     rows.append(pager(tx, page, pages, lambda p: cb.Orders(p)))
     rows.append([button(tx.plain("button.refresh"), cb.Orders(page, refresh=True)), button(tx.plain("button.menu"), cb.MainMenu())])
     return Html("\n".join(lines)), Keyboard([r for r in rows if r])
