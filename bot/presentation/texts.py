@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+# One shortening rule for every text the user sees (the forms use it for their card values too).
+from bot.core.forms.text import shorten as shorten
 from bot.i18n import Html, Translations, format_datetime, format_day, format_int, format_money, user_timezone
 
 
@@ -50,13 +52,3 @@ class Texts:
         return format_day(day, self.lang)
 
 
-def shorten(text: str, limit: int) -> str:
-    """Cut `text` to `limit` characters on a word boundary when one is near, with an ellipsis."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + "…"
