@@ -57,21 +57,40 @@ def refill_result_line(tx: Texts, result: RequestResult, panel_reason: Html | No
     return tx("refill.line_error", id=order_id, reason=panel_reason or "")
 
 
+# What became of a cancel request, as text: one table per place it is shown (under the order's
+# card, or as one id's line of a /cancelorder report); the outcomes are the same.
+CANCEL_NOTE_KEYS = {
+    "sent": "cancel_order.requested", "already": "cancel_order.already", "pending": "cancel_order.pending",
+    "unknown": "cancel_order.unknown", "final": "cancel_order.final", "not_allowed": "cancel_order.not_allowed",
+    "unclear": "cancel_order.unclear", "refused": "cancel_order.refused",
+}  # fmt: skip
+CANCEL_LINE_KEYS = {
+    "sent": "cancel_ids.line_ok", "already": "cancel_ids.line_already", "pending": "cancel_ids.line_pending",
+    "unknown": "cancel_ids.line_unknown", "final": "cancel_ids.line_final", "not_allowed": "cancel_ids.line_not_allowed",
+    "unclear": "cancel_ids.line_unclear", "refused": "cancel_ids.line_refused",
+}  # fmt: skip
+_CANCEL_OUTCOMES = {
+    RequestOutcome.SENT: "sent", RequestOutcome.ALREADY: "already",
+    RequestOutcome.PENDING: "pending", RequestOutcome.UNKNOWN: "unknown",
+}  # fmt: skip
+
+
+def cancel_text(tx: Texts, keys: dict[str, str], result: RequestResult, panel_reason: Html | None = None) -> Html:
+    """What became of a cancel request, in the words of `keys` (CANCEL_NOTE_KEYS or
+    CANCEL_LINE_KEYS); `panel_reason` explains `result.error`."""
+    values: dict[str, object] = {"id": result.order_id}
+    if result.outcome in _CANCEL_OUTCOMES:
+        case = _CANCEL_OUTCOMES[result.outcome]
+    elif result.outcome is RequestOutcome.INELIGIBLE:
+        case = "final" if result.reason is Ineligible.FINAL else "not_allowed"
+        values["status"] = status_name(tx, result.status)
+    elif panel_reason is None:  # the panel answered without cancelling it
+        case = "unclear"
+    else:
+        case, values["reason"] = "refused", panel_reason
+    return tx(keys[case], **values)
+
+
 def cancel_note(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:
     """What became of a cancel request, shown under the order's card."""
-    order_id, outcome = result.order_id, result.outcome
-    if outcome is RequestOutcome.SENT:
-        return tx("cancel_order.requested")
-    if outcome is RequestOutcome.ALREADY:
-        return tx("cancel_order.already", id=order_id)
-    if outcome is RequestOutcome.PENDING:
-        return tx("cancel_order.pending", id=order_id)
-    if outcome is RequestOutcome.UNKNOWN:
-        return tx("cancel_order.unknown", id=order_id)
-    if outcome is RequestOutcome.INELIGIBLE:
-        if result.reason is Ineligible.FINAL:
-            return tx("cancel_order.final", id=order_id, status=status_name(tx, result.status))
-        return tx("cancel_order.not_allowed", id=order_id)
-    if panel_reason is None:  # the panel answered without cancelling it
-        return tx("cancel_order.unclear")
-    return tx("cancel_order.refused", reason=panel_reason)
+    return cancel_text(tx, CANCEL_NOTE_KEYS, result, panel_reason)

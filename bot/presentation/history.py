@@ -15,9 +15,9 @@ from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot import callback_data as cb
 from bot.core.history import HistoryPage, OrderFilter, RefillAll
-from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
+from bot.core.tracking import RequestOutcome, RequestResult
 from bot.i18n import Html
-from bot.presentation.actions import refill_result_line
+from bot.presentation.actions import CANCEL_LINE_KEYS, cancel_text, refill_result_line
 from bot.presentation.buttons import button, pager
 from bot.presentation.orders import order_status_name, status_name
 from bot.presentation.texts import Texts, shorten
@@ -140,22 +140,7 @@ def duplicate_warning(tx: Texts, order: Order) -> Html:
 
 def cancel_result_line(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:
     """One id's line of a /cancelorder report; `panel_reason` explains `result.error`."""
-    order_id, outcome = result.order_id, result.outcome
-    if outcome is RequestOutcome.SENT:
-        return tx("cancel_ids.line_ok", id=order_id)
-    if outcome is RequestOutcome.ALREADY:
-        return tx("cancel_ids.line_already", id=order_id)
-    if outcome is RequestOutcome.PENDING:
-        return tx("cancel_ids.line_pending", id=order_id)
-    if outcome is RequestOutcome.UNKNOWN:
-        return tx("cancel_ids.line_unknown", id=order_id)
-    if outcome is RequestOutcome.INELIGIBLE:
-        if result.reason is Ineligible.FINAL:
-            return tx("cancel_ids.line_final", id=order_id, status=status_name(tx, result.status))
-        return tx("cancel_ids.line_not_allowed", id=order_id)
-    if panel_reason is None:
-        return tx("cancel_ids.line_unclear", id=order_id)
-    return tx("cancel_ids.line_refused", id=order_id, reason=panel_reason)
+    return cancel_text(tx, CANCEL_LINE_KEYS, result, panel_reason)
 
 
 def _summary(tx: Texts, results: Sequence[RequestResult]) -> Html:
