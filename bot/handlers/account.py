@@ -20,7 +20,9 @@ from bot.handlers.common import (
     END,
     answer,
     chat_action,
+    chat_of,
     delete_message,
+    message_of,
     panel_error_text,
     panel_errors,
     show,
@@ -51,9 +53,10 @@ async def balance(update: Update, context: BotContext, _: Balance | None = None)
     except InvalidKey:
         await ask_for_key(update, context, "key.rejected_now")
         return KEY
-    currency = result.currency or session.account.currency
-    if result.currency and result.currency != session.account.currency:
-        await context.deps.db.set_account_currency(session.tg_id, session.account.id, result.currency)
+    account = session.active_account()
+    currency = result.currency or account.currency
+    if result.currency and result.currency != account.currency:
+        await context.deps.db.set_account_currency(session.tg_id, account.id, result.currency)
     await show(update, tx("balance.text", balance=tx.money(result.amount, currency)), views.menu_keyboard(tx))
     return END
 
@@ -61,7 +64,7 @@ async def balance(update: Update, context: BotContext, _: Balance | None = None)
 async def take_key(update: Update, context: BotContext) -> None:
     """The KEY step's answer. It goes no further than this handler (as the guard would stop it);
     a key that was not saved leaves the user at the step, to send another."""
-    text = update.effective_message.text or ""
+    text = message_of(update).text or ""
     found = find_keys(text, await context.deps.db.api_keys(context.session.tg_id))
     saved = await receive_key(update, context, choose_key(text, found))
     raise ApplicationHandlerStop(END if saved else None)
@@ -71,8 +74,8 @@ async def receive_key(update: Update, context: BotContext, key: str) -> bool:
     """`key`, taken from the message: delete the message at once, check the key with a balance
     call, store it. True once stored."""
     tx = context.session.tx
-    chat = update.effective_chat
-    await delete_message(update.effective_message, "the message holding a key")
+    chat = chat_of(update)
+    await delete_message(message_of(update), "the message holding a key")
     if not is_well_formed_key(key):
         await chat.send_message(tx("key.malformed"))
         return False

@@ -20,6 +20,8 @@ from bot.handlers.common import (
     SEARCHES,
     answer,
     chat_action,
+    chat_of,
+    message_of,
     panel_errors,
     recall,
     remember,
@@ -31,9 +33,9 @@ from bot.handlers.session import needs_account
 
 async def load_catalogue(update: Update, context: BotContext, refresh: bool = False) -> Catalogue:
     session = context.session
-    if context.deps.catalogues.cached(session.account.id) is None or refresh:
+    if context.deps.catalogues.cached(session.active_account().id) is None or refresh:
         await chat_action(update)
-    return await context.deps.catalogues.get(session.account.id, session.api(), refresh=refresh)
+    return await context.deps.catalogues.get(session.active_account().id, session.api(), refresh=refresh)
 
 
 async def show_categories(update: Update, context: BotContext, page: int = 0) -> None:
@@ -76,7 +78,7 @@ async def category(update: Update, context: BotContext, pressed: CategoryPage) -
         return await stale_button(update, context)
     await answer(update, context)
     session = context.session
-    await show(update, *views.category_page(session.tx, found, pressed.page, session.account.currency))
+    await show(update, *views.category_page(session.tx, found, pressed.page, session.active_account().currency))
     return None
 
 
@@ -88,11 +90,11 @@ async def show_service(update: Update, context: BotContext, service_id: int) -> 
     if service is None:
         if update.callback_query:
             return await stale_button(update, context)
-        await update.effective_chat.send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
+        await chat_of(update).send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
         return None
     await answer(update, context)
     category_ = catalogue.category_of(service)
-    await show(update, *views.service_card(tx, service, session.account.currency, category_.key if category_ else None))
+    await show(update, *views.service_card(tx, service, session.active_account().currency, category_.key if category_ else None))
     return None
 
 
@@ -113,7 +115,7 @@ async def search(update: Update, context: BotContext, words: str, page: int = 0,
     nonce = nonce or remember(context, SEARCHES, words)
     found = catalogue.search(words)
     await answer(update, context)
-    await show(update, *views.search_page(session.tx, words, found, page, session.account.currency, nonce))
+    await show(update, *views.search_page(session.tx, words, found, page, session.active_account().currency, nonce))
     return None
 
 
@@ -121,7 +123,7 @@ async def search(update: Update, context: BotContext, words: str, page: int = 0,
 @panel_errors
 async def search_text(update: Update, context: BotContext) -> object:
     """Plain text outside any conversation step searches the catalogue."""
-    return await search(update, context, update.effective_message.text or "")
+    return await search(update, context, message_of(update).text or "")
 
 
 @needs_account

@@ -12,10 +12,10 @@ import html
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ConversationHandler
@@ -37,13 +37,47 @@ _KEPT = 10
 END = ConversationHandler.END  # what a handler returns to end the conversation it is in (if any)
 
 
+def user_data(context: BotContext) -> dict[Any, Any]:
+    """The user's data: PTB gives it to every handler of an update from a user (all of ours:
+    bot.handlers.routing lets no update without one through)."""
+    data = context.user_data
+    if data is None:
+        raise RuntimeError("an update without a user has no user_data")
+    return data
+
+
+def chat_of(update: Update) -> Chat:
+    """The update's chat: our handlers are registered for private messages and buttons of
+    messages (bot.handlers.routing answers an inline message's button before any of them)."""
+    chat = update.effective_chat
+    if chat is None:
+        raise RuntimeError("this handler needs an update with a chat")
+    return chat
+
+
+def message_of(update: Update) -> Message:
+    """The update's message, for handlers registered for messages only (text, commands)."""
+    message = update.effective_message
+    if message is None:
+        raise RuntimeError("this handler needs an update with a message")
+    return message
+
+
+def user_of(update: Update) -> User:
+    """The update's user: bot.handlers.routing lets no update without one reach a handler."""
+    user = update.effective_user
+    if user is None:
+        raise RuntimeError("this handler needs an update with a user")
+    return user
+
+
 def remember(context: BotContext, slot: str, value: object) -> str:
     """Keep `value` for a button under a short nonce; only the last few are kept.
 
     The button carries the nonce, so an older message's button finds its own value (or,
     once forgotten, is reported out of date) instead of acting on the newest one.
     """
-    kept: dict = context.user_data.setdefault(slot, {})
+    kept: dict[str, object] = user_data(context).setdefault(slot, {})
     nonce = secrets.token_hex(3)
     kept[nonce] = value
     for old in list(kept)[:-_KEPT]:
@@ -52,7 +86,8 @@ def remember(context: BotContext, slot: str, value: object) -> str:
 
 
 def recall(context: BotContext, slot: str, nonce: str | None) -> object | None:
-    return context.user_data.get(slot, {}).get(nonce or "")
+    kept: dict[str, object] = user_data(context).get(slot, {})
+    return kept.get(nonce or "")
 
 
 def is_private(update: Update) -> bool:
@@ -165,7 +200,7 @@ def panel_error_text(context: BotContext, error: PanelError) -> Html:
     return tx(key, **values)
 
 
-Handler = Callable[..., Awaitable[Any]]
+Handler = Callable[..., Coroutine[Any, Any, Any]]
 
 
 def panel_errors(handler: Handler) -> Handler:
@@ -181,7 +216,7 @@ def panel_errors(handler: Handler) -> Handler:
             log.info("panel error for user %s: %s", session.tg_id, getattr(error, "code", type(error).__name__))
             await answer(update, context)  # if the handler had not yet
             # A message of its own, so it stays readable next to the menu.
-            await update.effective_chat.send_message(session.tx("error.panel.standalone", reason=Html(capitalize(reason))))
+            await chat_of(update).send_message(session.tx("error.panel.standalone", reason=Html(capitalize(reason))))
             return None
 
     return wrapper

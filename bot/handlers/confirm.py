@@ -24,6 +24,7 @@ from bot.handlers.common import (
     panel_errors,
     show,
     stale_button,
+    user_data,
 )
 from bot.handlers.ordering import (
     CONFIRM,
@@ -55,10 +56,10 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
     service = await service_of(update, context, draft.service_id)
     if service is None:
         return await catalogue_changed(update, context)
-    result = await place_order(context.deps.db, session.api(), session.tg_id, draft, service, session.account.currency,
+    result = await place_order(context.deps.db, session.api(), session.tg_id, draft, service, session.active_account().currency,
                                before_sending=lambda: answer(update, context, tx("confirm.placing")))
     if result.outcome is Outcome.PLACED:
-        context.user_data.pop(DRAFT, None)
+        user_data(context).pop(DRAFT, None)
         context.deps.track_soon()
         if result.order is None:  # placed, but our own record of it failed: the number matters most
             await show(update, tx("order.placed_unrecorded", id=result.panel_order_id), views.menu_keyboard(tx))
@@ -67,15 +68,16 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
                                                  await order_panel(context, result.order)))
         return END
     if result.outcome is Outcome.FAILED and result.owned:  # the panel refused it: the same card, to retry
+        assert result.error is not None  # an order this call owned fails with the panel's error (core.ordering)
         note = tx("order.failed", reason=panel_error_text(context, result.error))
-        await show(update, *confirmation(tx, service, draft, None, session.account.currency, note))
+        await show(update, *confirmation(tx, service, draft, None, session.active_account().currency, note))
         return CONFIRM
     if result.outcome is Outcome.INVALID:  # nothing was sent: say why, and offer to edit it
         await answer(update, context)
         await show(update, *views.invalid_order(tx, result.problem, draft.token))
         return CONFIRM
     if result.owned:  # our own `add` got no definite answer
-        context.user_data.pop(DRAFT, None)
+        user_data(context).pop(DRAFT, None)
         intent = await context.deps.db.get_intent(session.tg_id, draft.token)
         if intent is None:  # cannot happen: the claim stored it
             await show(update, tx("order.unknown"), views.menu_keyboard(tx))
@@ -83,7 +85,7 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
             await show(update, *uncertain.card(context, intent, lead=tx("order.unknown")))
         return END
     if result.outcome is Outcome.UNKNOWN:  # claimed before (e.g. by a tap cut off by a restart)
-        context.user_data.pop(DRAFT, None)
+        user_data(context).pop(DRAFT, None)
         await _report(update, context, result.outcome, result.panel_order_id)
         return END
     return await _report(update, context, result.outcome, result.panel_order_id)
@@ -111,7 +113,7 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
     """A tap on a confirmation card that is not the current draft's."""
     intent = await context.deps.db.get_intent(context.session.tg_id, token)
     outcome = _OUTCOME_OF_INTENT.get(intent.state) if intent is not None else None
-    if outcome is None:  # never confirmed, or failed and since replaced by a newer card
+    if intent is None or outcome is None:  # never confirmed, or failed and since replaced by a newer card
         return await stale_button(update, context)
     return await _report(update, context, outcome, intent.panel_order_id)
 
@@ -148,6 +150,6 @@ async def abort(update: Update, context: BotContext, pressed: AbortOrder) -> obj
     if draft is None:
         return await _old_card(update, context, pressed.token)
     await answer(update, context)
-    context.user_data.pop(DRAFT, None)
+    user_data(context).pop(DRAFT, None)
     await show(update, *views.main_menu(tx, tx("order.aborted")))
     return END

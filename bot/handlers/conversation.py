@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Update
@@ -73,7 +73,7 @@ class Flow(ConversationHandler):
         return self._conversations.get(self._get_key(update))
 
 
-def _taking(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> Callable[[Update, BotContext], Awaitable[Any]]:
+def _taking(callback: Callable[[Update, BotContext], Coroutine[Any, Any, Any]]) -> Callable[[Update, BotContext], Coroutine[Any, Any, Any]]:
     @functools.wraps(callback)
     async def took(update: Update, context: BotContext) -> Any:
         context.turn.flow_took = True

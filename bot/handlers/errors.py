@@ -11,7 +11,7 @@ from telegram.error import Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.handlers.common import answer
+from bot.handlers.common import answer, chat_of
 from bot.i18n import language_for
 
 log = logging.getLogger(__name__)
@@ -39,4 +39,4 @@ async def _tell_user(update: Update, context: BotContext) -> None:
     except Exception:  # the database may be what failed
         pass
     await answer(update, context)  # does nothing if the handler had answered
-    await update.effective_chat.send_message(context.deps.i18n.t(lang, "error.generic"))
+    await chat_of(update).send_message(context.deps.i18n.t(lang, "error.generic"))

@@ -24,6 +24,8 @@ from bot.handlers.common import (
     TRACK_OFFERS,
     answer,
     chat_action,
+    chat_of,
+    message_of,
     panel_error_text,
     panel_errors,
     remember,
@@ -66,7 +68,7 @@ async def status_command(update: Update, context: BotContext) -> object:
 @needs_account
 @panel_errors
 async def status_text(update: Update, context: BotContext) -> object:
-    return await check_status(update, context, update.effective_message.text or "")
+    return await check_status(update, context, message_of(update).text or "")
 
 
 @needs_account
@@ -78,7 +80,7 @@ async def refill_command(update: Update, context: BotContext) -> object:
 @needs_account
 @panel_errors
 async def refill_text(update: Update, context: BotContext) -> object:
-    return await refill_typed(update, context, update.effective_message.text or "")
+    return await refill_typed(update, context, message_of(update).text or "")
 
 
 async def _ask_again(update: Update, context: BotContext, step: str, not_ids: list[str]) -> str:
@@ -87,7 +89,7 @@ async def _ask_again(update: Update, context: BotContext, step: str, not_ids: li
     lines = views.not_ids_lines(tx, not_ids)
     ask = tx(_ASK[step])
     text = Html("\n".join([*lines, "", ask])) if lines else ask
-    await update.effective_chat.send_message(text, reply_markup=views.menu_keyboard(tx))
+    await chat_of(update).send_message(text, reply_markup=views.menu_keyboard(tx))
     return step
 
 
@@ -99,18 +101,18 @@ async def check_status(update: Update, context: BotContext, text: str) -> object
     if not ids:
         return await _ask_again(update, context, STATUS, typed.invalid)
     await chat_action(update)
-    answers, tracked = await check_statuses(context.deps.db, session.api(), session.tg_id, session.account.id, ids)
+    answers, tracked = await check_statuses(context.deps.db, session.api(), session.tg_id, session.active_account().id, ids)
     title = tx("status.title_one") if len(ids) == 1 else tx("status.title", count=tx.number(len(ids)))
-    lines = [title, *views.not_ids_lines(tx, typed.invalid)]
+    lines: list[str] = [title, *views.not_ids_lines(tx, typed.invalid)]
     # Ids the panel does not know are summed up in one line (a pasted list may hold dozens).
-    unknown = [i for i in ids if isinstance(answers.get(i), ItemError) and answers[i].code == UnknownOrder.code]
+    unknown = [i for i in ids if isinstance(error := answers.get(i), ItemError) and error.code == UnknownOrder.code]
     if len(unknown) < 2:
         unknown = []
     summed = set(unknown)
     lines += [_status_line(context, i, answers.get(i)) for i in ids if i not in summed]
     if unknown:
         lines.append(views.unknown_ids_line(tx, unknown))
-    untracked = [i for i in ids if i not in tracked and isinstance(answers.get(i), OrderStatus) and not answers[i].is_final]
+    untracked = [i for i in ids if i not in tracked and isinstance(status := answers.get(i), OrderStatus) and not status.is_final]
     nonce = None
     if untracked:
         nonce = remember(context, TRACK_OFFERS, untracked[:MAX_IDS])
@@ -128,7 +130,7 @@ def _status_line(context: BotContext, order_id: int, answer_: OrderStatus | Item
             id=order_id,
             status=views.status_name(tx, answer_.status.value),
             remains=tx.number(answer_.remains),
-            charge=tx.money(answer_.charge, answer_.currency or session.account.currency),
+            charge=tx.money(answer_.charge, answer_.currency or session.active_account().currency),
         )
     if isinstance(answer_, ItemError):
         return tx("status.line_error", id=order_id, reason=panel_error_text(context, answer_.error))
@@ -149,8 +151,8 @@ async def refill_ids(update: Update, context: BotContext, ids: list[int], not_id
     the user typed that are no order ids, each answered too."""
     session = context.session
     tx = session.tx
-    results = await request_refills(context.deps.db, session.api(), session.tg_id, session.account, ids)
-    lines = [tx("refill.title"), *views.not_ids_lines(tx, not_ids or [])]
+    results = await request_refills(context.deps.db, session.api(), session.tg_id, session.active_account(), ids)
+    lines: list[str] = [tx("refill.title"), *views.not_ids_lines(tx, not_ids or [])]
     lines += [views.refill_result_line(tx, r, panel_reason(context, r)) for r in results]
     if any(r.outcome is RequestOutcome.SENT for r in results):
         context.deps.track_soon()
@@ -166,7 +168,7 @@ async def send_report(update: Update, lines: list[str], keyboard: InlineKeyboard
     chunks = _chunks(lines)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await update.effective_chat.send_message(Html(chunk), reply_markup=keyboard if last else None)
+        await chat_of(update).send_message(Html(chunk), reply_markup=keyboard if last else None)
 
 
 def _chunks(lines: list[str], limit: int = 3800) -> list[str]:

@@ -16,7 +16,8 @@ help. In groups keys are never read; the sender is warned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
@@ -24,7 +25,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
 from bot.handlers import account, panels
-from bot.handlers.common import delete_message, is_private
+from bot.handlers.common import chat_of, delete_message, is_private, user_of
 from bot.handlers.conversation import Flow
 from bot.handlers.session import language_of, load_session
 from bot.presentation import Texts
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def guard(key_flow: Flow, other_flows: Sequence[Flow] = (),
-          panels_flow: Flow | None = None) -> Callable[[Update, BotContext], Awaitable[None]]:
+          panels_flow: Flow | None = None) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
     """The guard's callback; `key_flow` is the key conversation, whose step it must know.
     `other_flows`: flows a user without a key may be in (an operator's /broadcast), whose step
     reads the text instead of it being taken as a key. `panels_flow`: the /panels one (its
@@ -80,7 +81,7 @@ async def _private(update: Update, context: BotContext, message: Message, key_fl
         return
     log.info("deleted a message holding an API key from user %s", session.tg_id)
     await delete_message(message, "a message holding a key")
-    await update.effective_chat.send_message(session.tx("key.deleted_send_alone" if key_step else "key.deleted"))
+    await chat_of(update).send_message(session.tx("key.deleted_send_alone" if key_step else "key.deleted"))
     raise ApplicationHandlerStop
 
 
@@ -88,7 +89,7 @@ async def _group(update: Update, context: BotContext, message: Message) -> None:
     text = message.text or message.caption or ""
     if not text:
         return
-    if not find_keys(text, await context.deps.db.api_keys(update.effective_user.id)):
+    if not find_keys(text, await context.deps.db.api_keys(user_of(update).id)):
         return
     # Not read, and not deletable without admin rights: say why the key must be replaced.
     tx = Texts(context.deps.i18n, await language_of(update, context))

@@ -20,8 +20,9 @@ apart from the current one's.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
+from typing import Any
 
 from telegram import InlineKeyboardMarkup as Keyboard
 from telegram import Update
@@ -34,7 +35,7 @@ from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
 from bot.core.ordering import Draft
 from bot.handlers.catalogue import load_catalogue, search, show_categories
-from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
+from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, show, stale_button, user_data
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import PanelError, Service
@@ -52,12 +53,12 @@ def state_of_field(name: str) -> str:
 
 
 def current_draft(context: BotContext) -> Draft | None:
-    data = context.user_data.get(DRAFT)
+    data = user_data(context).get(DRAFT)
     return Draft.from_dict(data) if data else None
 
 
 def keep_draft(context: BotContext, draft: Draft) -> None:
-    context.user_data[DRAFT] = draft.as_dict()
+    user_data(context)[DRAFT] = draft.as_dict()
 
 
 async def service_of(update: Update, context: BotContext, service_id: int) -> Service | None:
@@ -72,14 +73,14 @@ async def start_order(update: Update, context: BotContext, service_id: int) -> o
     if service is None:
         if update.callback_query:
             return await stale_button(update, context)
-        await update.effective_chat.send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
+        await chat_of(update).send_message(tx("catalogue.no_such_service", id=service_id), reply_markup=views.menu_keyboard(tx))
         return END
     await answer(update, context)
     form = form_for(service)
     if form is None:
         await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
         return END
-    draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.account.id)
+    draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.active_account().id)
     return await ask_next(update, context, draft, service, form)
 
 
@@ -92,7 +93,7 @@ async def ask_next(update: Update, context: BotContext, draft: Draft, service: S
     draft.renew_token()  # the buttons of an earlier question (or of an older draft) are stale now
     keep_draft(context, draft)
     text, keyboard = views.form_prompt(context.session.tx, service, ask, draft.token, problem)
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    await chat_of(update).send_message(text, reply_markup=keyboard)
     return state_of_field(ask.field.name)
 
 
@@ -130,20 +131,20 @@ async def _draft_gone(update: Update, context: BotContext) -> object:
     """A step whose draft is gone, or elsewhere (the quantity step of a draft without its link: a
     crash between the writes of the two, see bot.handlers.conversation): the text is read as if
     no step were pending."""
-    await search(update, context, update.effective_message.text or "")
+    await search(update, context, message_of(update).text or "")
     return END
 
 
 async def catalogue_changed(update: Update, context: BotContext) -> object:
     """The draft's service left the catalogue: the order is over."""
     tx = context.session.tx
-    context.user_data.pop(DRAFT, None)
+    user_data(context).pop(DRAFT, None)
     await answer(update, context)
-    await update.effective_chat.send_message(tx("order.service_gone"), reply_markup=views.menu_keyboard(tx))
+    await chat_of(update).send_message(tx("order.service_gone"), reply_markup=views.menu_keyboard(tx))
     return END
 
 
-Step = Callable[[Update, BotContext], Awaitable[object]]
+Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
 def receive_answer(state: str) -> Step:
@@ -161,9 +162,9 @@ def receive_answer(state: str) -> Step:
             return await catalogue_changed(update, context)
         form = form_for(service)
         ask = form.next_ask(service, draft.form_values()) if form is not None else None
-        if ask is None or state_of_field(ask.field.name) != state:
+        if form is None or ask is None or state_of_field(ask.field.name) != state:
             return await _draft_gone(update, context)
-        return await _take(update, context, draft, service, form, ask.field.name, update.effective_message.text or "")
+        return await _take(update, context, draft, service, form, ask.field.name, message_of(update).text or "")
 
     receive.__name__ = receive.__qualname__ = f"receive_{state}"
     return receive
@@ -190,7 +191,7 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
         return await catalogue_changed(update, context)
     form = form_for(service)
     ask = form.next_ask(service, draft.form_values()) if form is not None else None
-    if ask is None or (quantity and ask.field.name != "quantity"):
+    if form is None or ask is None or (quantity and ask.field.name != "quantity"):
         return await stale_button(update, context)
     await answer(update, context)
     return await _take(update, context, draft, service, form, ask.field.name, text)
@@ -219,6 +220,8 @@ def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decim
                  note: str | None = None) -> tuple[Html, Keyboard]:
     """The confirmation card of `draft` (see bot.presentation.ordering.confirmation_card)."""
     form = form_for(service)
+    if form is None:  # a draft exists only for a service with a form (see order_service)
+        raise RuntimeError(f"no order form for service type {service.type!r}")
     card = form.card(service, draft.form_values(), currency)
     return views.confirmation_card(tx, service, card, balance, currency, draft.token, note)
 
@@ -229,7 +232,7 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     tx = session.tx
     draft.renew_token()
     balance = None
-    currency = session.account.currency
+    currency = session.active_account().currency
     try:
         result = await session.api().balance()
         balance, currency = result.amount, result.currency or currency
@@ -240,8 +243,8 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     keep_draft(context, draft)
     warning = None
     if draft.link:  # the same link's order still running: said on the card; the user may confirm anyway
-        running = await running_duplicate(context.deps.db, session.tg_id, session.account.id, draft.link, service.id)
+        running = await running_duplicate(context.deps.db, session.tg_id, session.active_account().id, draft.link, service.id)
         warning = duplicate_warning(tx, running) if running is not None else None
     text, keyboard = confirmation(tx, service, draft, balance, currency, warning)
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    await chat_of(update).send_message(text, reply_markup=keyboard)
     return CONFIRM

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from telegram import Update
 
@@ -29,6 +30,7 @@ from bot.handlers.common import (
     recall,
     show,
     stale_button,
+    user_data,
 )
 from bot.handlers.ids import panel_reason, refill_ids
 from bot.handlers.panels import order_panel
@@ -110,17 +112,17 @@ async def track(update: Update, context: BotContext, pressed: Track) -> object:
     """Follow the orders a /status report found untracked (made on the panel's website)."""
     session = context.session
     tx = session.tx
-    ids = recall(context, TRACK_OFFERS, pressed.nonce)
+    ids = cast("list[int] | None", recall(context, TRACK_OFFERS, pressed.nonce))  # kept by bot.handlers.ids
     if not ids:
         return await stale_button(update, context)
     await answer(update, context)
     # Only what the panel's status tells is known about them.
     db = context.deps.db
-    account = session.account
+    account = session.active_account()
     await db.track_orders(session.tg_id, [
         NewOrder(account_id=account.id, panel_order_id=order_id, currency=account.currency) for order_id in ids
     ])
-    context.user_data[TRACK_OFFERS].pop(pressed.nonce, None)  # followed: the button is done
+    user_data(context)[TRACK_OFFERS].pop(pressed.nonce, None)  # followed: the button is done
     await show(update, tx("status.tracking", count=tx.number(len(ids))), views.menu_keyboard(tx))
     # Their statuses were just on screen: store them as told, so the tracker's first round
     # does not announce them again.

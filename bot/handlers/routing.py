@@ -8,7 +8,7 @@ message the bot cannot write next to (an inline message) is answered and goes no
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -21,13 +21,15 @@ from bot.handlers.common import answer, stale_button
 from bot.handlers.session import load_session
 
 B = TypeVar("B", bound=Button)
+# What PTB's handlers take: a coroutine function (an async def).
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 # New messages (edits go no further than bot.handlers.key_guard) from a user in a private chat.
 PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.USER
 PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
 
 
-def in_session(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> Callable[[Update, BotContext], Awaitable[Any]]:
+def in_session(callback: Callback) -> Callback:
     """`callback`, run once the user's session is loaded."""
 
     async def run(update: Update, context: BotContext) -> Any:
@@ -43,15 +45,17 @@ def in_session(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> Call
     return run
 
 
-def command(name: str, callback: Callable[[Update, BotContext], Awaitable[Any]]) -> CommandHandler:
+def command(name: str, callback: Callback) -> CommandHandler:
     return CommandHandler(name, in_session(callback), filters=PRIVATE)
 
 
-def button(kind: type[B], callback: Callable[[Update, BotContext, B], Awaitable[Any]]) -> CallbackQueryHandler:
+def button(kind: type[B], callback: Callable[[Update, BotContext, B], Coroutine[Any, Any, Any]]) -> CallbackQueryHandler:
     """Buttons of `kind`: `callback(update, context, pressed)`."""
 
     async def parsed(update: Update, context: BotContext) -> Any:
-        pressed = kind.parse(update.callback_query.data)
+        query = update.callback_query
+        assert query is not None  # a CallbackQueryHandler runs for callback queries only
+        pressed = kind.parse(query.data)
         if pressed is None:  # the shape matched, a value did not (an id beyond SQLite's range)
             return await stale_button(update, context)
         return await callback(update, context, pressed)
@@ -60,16 +64,16 @@ def button(kind: type[B], callback: Callable[[Update, BotContext, B], Awaitable[
     return CallbackQueryHandler(in_session(parsed), pattern=kind.pattern)
 
 
-def text(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> MessageHandler:
+def text(callback: Callback) -> MessageHandler:
     """Plain text (not a command) in the private chat."""
     return MessageHandler(PLAIN_TEXT, in_session(callback))
 
 
-def messages(message_filter: BaseFilter, callback: Callable[[Update, BotContext], Awaitable[Any]]) -> MessageHandler:
+def messages(message_filter: BaseFilter, callback: Callback) -> MessageHandler:
     """Other private messages matching `message_filter`."""
     return MessageHandler(PRIVATE & message_filter, in_session(callback))
 
 
-def any_button(callback: Callable[[Update, BotContext], Awaitable[Any]]) -> CallbackQueryHandler:
+def any_button(callback: Callback) -> CallbackQueryHandler:
     """Every button not taken by a handler before this one."""
     return CallbackQueryHandler(in_session(callback))

@@ -40,6 +40,12 @@ class Session:
             raise RuntimeError("no account: the handler needs @needs_account")
         return self._api
 
+    def active_account(self) -> Account:
+        """The active account (handlers behind @needs_account)."""
+        if self.account is None:
+            raise RuntimeError("no account: the handler needs @needs_account")
+        return self.account
+
 
 async def load_session(update: Update, context: BotContext) -> Session:
     """The session of the update's user, read (or created) once per update.

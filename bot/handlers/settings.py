@@ -18,7 +18,7 @@ from bot.callback_data import (
 )
 from bot.context import BotContext
 from bot.handlers import keyboards
-from bot.handlers.common import answer, show
+from bot.handlers.common import answer, show, user_data
 from bot.handlers.session import reload_session
 
 
@@ -60,5 +60,5 @@ async def delete_data_sure(update: Update, context: BotContext, _: DeleteDataSur
     if session.account is not None:
         context.deps.catalogues.forget(session.account.id)
     await context.deps.db.delete_user_data(session.tg_id)
-    context.user_data.clear()
+    user_data(context).clear()
     await show(update, session.tx("settings.deleted"), None)

@@ -8,7 +8,7 @@ from bot import presentation as views
 from bot.callback_data import Help, MainMenu
 from bot.context import BotContext
 from bot.handlers import keyboards
-from bot.handlers.common import DRAFT, answer, show
+from bot.handlers.common import DRAFT, answer, chat_of, message_of, show, user_data, user_of
 from bot.handlers.session import language_of
 from bot.i18n import language_for
 from bot.presentation import Texts
@@ -17,14 +17,14 @@ from bot.presentation import Texts
 async def start(update: Update, context: BotContext) -> None:
     session = context.session
     tx = session.tx
-    name = update.effective_user.first_name or ""
+    name = user_of(update).first_name or ""
     if session.account is None:
         # Onboarding: what the bot does, where the key is; whatever is sent next is the key
         # (bot.handlers.key_guard).
-        await update.effective_chat.send_message(tx("start.welcome", name=name, panel=context.deps.settings.panel_site))
+        await chat_of(update).send_message(tx("start.welcome", name=name, panel=context.deps.settings.panel_site))
         return
     text, keyboard = views.main_menu(tx, tx("start.back", name=name))
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    await chat_of(update).send_message(text, reply_markup=keyboard)
 
 
 async def help_command(update: Update, context: BotContext, _: Help | None = None) -> None:
@@ -44,17 +44,17 @@ async def cancel(update: Update, context: BotContext) -> None:
     order being prepared is dropped: its card's Confirm no longer places it."""
     session = context.session
     tx = session.tx
-    context.user_data.pop(DRAFT, None)
+    user_data(context).pop(DRAFT, None)
     if session.account is None:
-        await update.effective_chat.send_message(tx("cancel.need_key"))
+        await chat_of(update).send_message(tx("cancel.need_key"))
         return
     text, keyboard = views.main_menu(tx, tx("cancel.done") if context.turn.left_flow else tx("cancel.nothing"))
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    await chat_of(update).send_message(text, reply_markup=keyboard)
 
 
 async def group_command(update: Update, context: BotContext) -> None:
     """In groups the bot reads no keys and shows no account: it asks to talk privately."""
-    message = update.effective_message
+    message = message_of(update)
     command = (message.text or "").split(maxsplit=1)[0]
     if "@" in command and command.split("@", 1)[1].lower() != (context.bot.username or "").lower():
         return  # addressed to another bot

@@ -11,14 +11,15 @@ from telegram import Update
 
 from bot import presentation as views
 from bot.context import BotContext
+from bot.handlers.common import chat_of, message_of
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     tx = context.session.tx
     text, keyboard = views.main_menu(tx, tx("unknown.command"))
-    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    await chat_of(update).send_message(text, reply_markup=keyboard)
 
 
 async def not_text(update: Update, context: BotContext) -> None:
     """Photos, stickers, files...: the bot reads text only; say so instead of staying silent."""
-    await update.effective_message.reply_text(context.session.tx("unknown.not_text"))
+    await message_of(update).reply_text(context.session.tx("unknown.not_text"))

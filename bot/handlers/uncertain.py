@@ -9,6 +9,7 @@ order's id on the panel); "Place it again" its confirmation, on a new card.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden
@@ -26,7 +27,7 @@ from bot.core.forms import form_for
 from bot.core.ids import parse_id
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
 from bot.handlers import keyboards
-from bot.handlers.common import DRAFT, END, answer, panel_errors, show, stale_button
+from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, show, stale_button, user_data
 from bot.handlers.ordering import (
     UNCERTAIN_ID,
     catalogue_changed,
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 TOKEN = "uncertain_token"  # user_data: the intent the UNCERTAIN_ID step's id is for
 
 
-def card(context: BotContext, intent: Intent, **kwargs: object) -> tuple[Html, InlineKeyboardMarkup]:
+def card(context: BotContext, intent: Intent, **kwargs: Any) -> tuple[Html, InlineKeyboardMarkup]:
     """The card of an order whose outcome is unknown (kwargs: see views.uncertain_card)."""
     return views.uncertain_card(context.session.tx, UncertainOrder.from_intent(intent), context.deps.settings.panel_site, **kwargs)
 
@@ -56,11 +57,11 @@ async def _intent(context: BotContext, token: str) -> Intent | None:
 
 def forget_draft(context: BotContext, token: str) -> None:
     """The confirmation card of this intent is done with: its Confirm must not claim it again."""
-    draft = context.user_data.get(DRAFT)
+    draft = user_data(context).get(DRAFT)
     if isinstance(draft, dict) and draft.get("token") == token:
-        context.user_data.pop(DRAFT, None)
-    if context.user_data.get(TOKEN) == token:
-        context.user_data.pop(TOKEN, None)
+        user_data(context).pop(DRAFT, None)
+    if user_data(context).get(TOKEN) == token:
+        user_data(context).pop(TOKEN, None)
 
 
 async def settled_elsewhere(update: Update, context: BotContext, intent: Intent | None) -> object:
@@ -124,8 +125,8 @@ async def placed(update: Update, context: BotContext, pressed: UncertainPlaced) 
         return await settled_elsewhere(update, context, intent)
     tx = context.session.tx
     await answer(update, context)
-    context.user_data[TOKEN] = intent.token
-    await update.effective_chat.send_message(tx("uncertain.ask_id"), reply_markup=keyboards.back_to_uncertain_card(tx, intent.token))
+    user_data(context)[TOKEN] = intent.token
+    await chat_of(update).send_message(tx("uncertain.ask_id"), reply_markup=keyboards.back_to_uncertain_card(tx, intent.token))
     return UNCERTAIN_ID
 
 
@@ -137,13 +138,13 @@ async def receive_order_id(update: Update, context: BotContext) -> object:
     session = context.session
     tx = session.tx
     db = context.deps.db
-    chat = update.effective_chat
-    token = context.user_data.get(TOKEN)
+    chat = chat_of(update)
+    token = user_data(context).get(TOKEN)
     intent = await _intent(context, token) if isinstance(token, str) else None
     if intent is None or intent.state is not IntentState.UNKNOWN:
         return await _no_longer_unknown(update, context, intent)
     back = keyboards.back_to_uncertain_card(tx, intent.token)
-    order_id = parse_id(update.effective_message.text or "")
+    order_id = parse_id(message_of(update).text or "")
     if order_id is None:
         await chat.send_message(tx("uncertain.bad_id"), reply_markup=back)
         return None
@@ -173,14 +174,14 @@ async def receive_order_id(update: Update, context: BotContext) -> object:
 async def _no_longer_unknown(update: Update, context: BotContext, intent: Intent | None) -> object:
     """An id typed for an order settled meanwhile (or gone): say what it became, leave the step."""
     tx = context.session.tx
-    context.user_data.pop(TOKEN, None)
+    user_data(context).pop(TOKEN, None)
     if intent is None:
         reply, keyboard = views.main_menu(tx, tx("stale.menu"))
     elif intent.state is IntentState.PLACED:
         reply, keyboard = tx("order.already_placed", id=intent.panel_order_id), views.menu_keyboard(tx)
     else:
         reply, keyboard = tx("uncertain.already_not_placed"), views.menu_keyboard(tx)
-    await update.effective_chat.send_message(reply, reply_markup=keyboard)
+    await chat_of(update).send_message(reply, reply_markup=keyboard)
     return END
 
 
@@ -210,10 +211,10 @@ async def again(update: Update, context: BotContext, pressed: UncertainAgain) ->
     item = UncertainOrder.from_intent(intent) if intent is not None else None
     if item is None or not item.settled_not_placed:
         return await settled_elsewhere(update, context, intent)
-    if item.account_id != session.account.id:
+    if item.account_id != session.active_account().id:
         await answer(update, context, session.tx("uncertain.other_account"), alert=True)
         return None
-    draft = draft_again(item, session.account.id)
+    draft = draft_again(item, session.active_account().id)
     service = await service_of(update, context, draft.service_id) if draft is not None else None
     if draft is None or service is None:
         return await catalogue_changed(update, context)
