@@ -88,7 +88,9 @@ def build_application(deps: Deps, job_queue: JobQueue) -> Application:
         .build()
     )
     application.bot_data["deps"] = deps
-    application.update_processor.on_done.append(deps.answers.forget)  # a handled update's query
+    processor = application.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)  # the one given to the builder above
+    processor.on_done.append(deps.answers.forget)  # a handled update's query
     install_tracker(application, deps)  # the tracker before the handlers, which call it
     # After the tracker: it shares the tracker's spacing. Its cards are edited in the user's chat.
     install_mass_runner(application, deps, on_progress=functools.partial(mass_chat.show_progress, application),
@@ -143,7 +145,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
     catalogues = CatalogueCache(db, settings.catalogue_ttl_seconds)
     # Built in order, complete: the tracker's early check is scheduled on the job queue the
     # application is then built with.
-    job_queue = JobQueue()
+    job_queue: JobQueue[BotContext] = JobQueue()
     deps = Deps(settings=settings, i18n=i18n, db=db, panel=panel, catalogues=catalogues,
                 track_soon=early_check(job_queue, settings.track_first_check_seconds))
     loop = asyncio.get_running_loop()
@@ -156,6 +158,10 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
                 installed.append(sig)
     try:
         application = build_application(deps, job_queue)
+        # build_application gives the builder a persistence, a post_init and (by default) an updater.
+        assert application.persistence is not None and application.post_init is not None
+        assert application.updater is not None
+        updater = application.updater
         await carry_over_steps(application.persistence)  # before the application loads conversations
         await _initialize(application, settings)
         async with application:  # already initialized: it shuts the application down at the end
@@ -164,7 +170,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
             install_broadcast_reports(application)  # progress edited in the operator's chat
             await application.start()
             if not ops.webhook:
-                await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
+                await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
             log.info("bot @%s is running; press Ctrl+C to stop", application.bot.username)
             if interrupted:
                 application.create_task(tell_interrupted(application, interrupted))
@@ -173,8 +179,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None,
             await stop.wait()
             log.info("stopping")
             await stop_mass_runner(application)  # a line being sent gets its answer; no more are sent
-            if application.updater.running:
-                await application.updater.stop()
+            if updater.running:
+                await updater.stop()
             await ops.stop()
             await application.stop()
     finally:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
-from telegram import Message, MessageEntity, Update
+from telegram import Chat, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
@@ -46,11 +46,19 @@ def _ops(context: BotContext):
     return context.application.bot_data[OPS_KEY]
 
 
+def _chat(update: Update) -> Chat:
+    # The admin handlers run through bot.handlers.routing.in_session, which passes on only
+    # updates with a chat.
+    chat = update.effective_chat
+    assert chat is not None
+    return chat
+
+
 # --- /stats ------------------------------------------------------------------------------------
 
 async def stats(update: Update, context: BotContext) -> None:
     tx = context.session.tx
-    await update.effective_chat.send_message(screens.stats_view(tx, await gather_stats(context.application)))
+    await _chat(update).send_message(screens.stats_view(tx, await gather_stats(context.application)))
 
 
 # --- /maintenance on|off -----------------------------------------------------------------------
@@ -61,11 +69,11 @@ async def maintenance(update: Update, context: BotContext) -> None:
     word = (context.args or [""])[0].lower()
     if word not in ("on", "off"):
         state = tx.plain("admin.state_on" if maintenance.on else "admin.state_off")
-        await update.effective_chat.send_message(tx("admin.maintenance_usage", state=state))
+        await _chat(update).send_message(tx("admin.maintenance_usage", state=state))
         return
     await maintenance.set(word == "on", by=context.session.tg_id)
     log.warning("maintenance mode turned %s by %s", word, context.session.tg_id)
-    await update.effective_chat.send_message(screens.maintenance_state(tx, maintenance.on))
+    await _chat(update).send_message(screens.maintenance_state(tx, maintenance.on))
 
 
 async def maintenance_guard(update: object, context: BotContext) -> None:
@@ -77,7 +85,7 @@ async def maintenance_guard(update: object, context: BotContext) -> None:
     tx = Texts(context.deps.i18n, await language_of(update, context))
     if update.callback_query is not None:
         await answer(update, context, tx("maintenance.back_soon"), alert=True)
-    elif is_private(update):
+    elif is_private(update) and update.effective_chat is not None:  # a private chat is a chat
         await update.effective_chat.send_message(tx("maintenance.back_soon"))
     raise ApplicationHandlerStop
 
@@ -87,9 +95,10 @@ async def maintenance_guard(update: object, context: BotContext) -> None:
 async def broadcast_command(update: Update, context: BotContext) -> object:
     """`/broadcast <text>` previews that text; `/broadcast` alone asks for the message."""
     message = update.effective_message
+    assert message is not None  # a command is a message
     text, entities = _after_command(message)
     if not text.strip():
-        await update.effective_chat.send_message(context.session.tx("admin.broadcast_ask"))
+        await _chat(update).send_message(context.session.tx("admin.broadcast_ask"))
         return BROADCAST_TEXT
     await _preview(update, context, text, entities)
     return END
@@ -97,6 +106,8 @@ async def broadcast_command(update: Update, context: BotContext) -> object:
 
 async def broadcast_text(update: Update, context: BotContext) -> object:
     message = update.effective_message
+    # The flow's step takes text messages only (bot.handlers.routing.PLAIN_TEXT).
+    assert message is not None and message.text is not None
     await _preview(update, context, message.text, [e.to_dict() for e in message.entities])
     return END
 
@@ -104,7 +115,9 @@ async def broadcast_text(update: Update, context: BotContext) -> object:
 def _after_command(message: Message) -> tuple[str, list[dict[str, Any]]]:
     """The text after `/broadcast `, with its formatting (entity offsets count UTF-16 units)."""
     text = message.text or ""
-    skipped = _COMMAND_RE.match(text).group()  # "/broadcast" and the spaces or line breaks after it
+    matched = _COMMAND_RE.match(text)
+    assert matched is not None  # `\S*\s*` matches any text, if only with ""
+    skipped = matched.group()  # "/broadcast" and the spaces or line breaks after it
     rest = text[len(skipped):]
     shift = len(skipped.encode("utf-16-le")) // 2
     entities = []
@@ -121,7 +134,7 @@ async def _preview(update: Update, context: BotContext, text: str, entities: lis
     """The message exactly as users will get it, under a header, with Send and Cancel."""
     tx = context.session.tx
     nonce = remember(context, BROADCASTS, {"text": text, "entities": entities})
-    chat = update.effective_chat
+    chat = _chat(update)
     await chat.send_message(tx("admin.broadcast_preview"))
     await chat.send_message(text, entities=[MessageEntity.de_json(e, context.bot) for e in entities] or None,
                             parse_mode=None, reply_markup=screens.broadcast_preview_keyboard(tx, nonce))
@@ -134,13 +147,15 @@ async def broadcast_send(update: Update, context: BotContext, pressed: Broadcast
     if draft is None or not is_admin(context.deps.settings, session.tg_id):
         await stale_button(update, context)
         return
-    chat = update.effective_chat
+    assert isinstance(draft, dict)  # what _preview remembered
+    chat = _chat(update)
     try:
         broadcast, recipients = await _ops(context).broadcasts.begin(
             created_by=session.tg_id, chat_id=chat.id, text=draft["text"], entities=draft["entities"] or None)
     except BroadcastRunning:
         await answer(update, context, tx("admin.broadcast_busy"), alert=True)
         return
+    assert context.user_data is not None  # recall found the draft in it
     context.user_data[BROADCASTS].pop(pressed.nonce, None)  # a second tap sends nothing more
     await answer(update, context)
     await _drop_buttons(update)
@@ -155,16 +170,19 @@ async def broadcast_send(update: Update, context: BotContext, pressed: Broadcast
 
 async def broadcast_drop(update: Update, context: BotContext, pressed: BroadcastDrop) -> None:
     tx = context.session.tx
+    assert context.user_data is not None  # a button's update has a user (in_session checked)
     context.user_data.get(BROADCASTS, {}).pop(pressed.nonce, None)
     await answer(update, context)
     await _drop_buttons(update)
-    await update.effective_chat.send_message(tx("admin.broadcast_dropped"))
+    await _chat(update).send_message(tx("admin.broadcast_dropped"))
 
 
 async def _drop_buttons(update: Update) -> None:
     """The preview stays as it is (the message itself), without its buttons. Best effort."""
+    query = update.callback_query
+    assert query is not None  # called by the preview's buttons only
     try:
-        await update.callback_query.edit_message_reply_markup(None)
+        await query.edit_message_reply_markup(None)
     except TelegramError as exc:  # cosmetic: the answer that follows says what happened
         log.debug("could not remove a broadcast preview's buttons: %s", type(exc).__name__)
 

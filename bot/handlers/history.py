@@ -93,13 +93,16 @@ async def _show(update: Update, context: BotContext, flt: OrderFilter, page: int
     tx = session.tx
     db = context.deps.db
     await answer(update, context, tx("orders.refreshing") if refresh else None)
+    assert session.account is not None  # every caller is behind @needs_account
     found = await history_page(db, session.tg_id, flt, page)
     ours = [o for o in found.orders if o.account_id == session.account.id]  # the active key sees these
     if refresh and ours:
         await refresh_orders(db, session.api(), session.tg_id, ours)
         found = await history_page(db, session.tg_id, flt, found.page)
     packed = flt.pack()
-    cut = OrderFilter.unpack(packed).words != flt.words
+    unpacked = OrderFilter.unpack(packed)
+    assert unpacked is not None  # what `pack` wrote unpacks
+    cut = unpacked.words != flt.words
     nonce = remember(context, HISTORY_WORDS, flt.words) if cut else NO_WORDS
 
     def make(other: OrderFilter, page_: int, refresh_: bool = False) -> History:
@@ -119,13 +122,15 @@ async def refill_all(update: Update, context: BotContext, _: HistoryRefillAll) -
     """Every completed order of the active panel whose service offers refill, each asked once."""
     session = context.session
     tx = session.tx
+    chat = update.effective_chat
+    assert session.account is not None and chat is not None  # @needs_account; a button in the chat
     await answer(update, context)
     await chat_action(update)
     report = await refill_all_eligible(context.deps.db, session.api(), session.tg_id, session.account)
     if any(r.outcome is RequestOutcome.SENT for r in report.results):
         context.deps.track_soon()
     text = refill_all_report(tx, report, lambda r: panel_reason(context, r))
-    await update.effective_chat.send_message(text, reply_markup=views.menu_keyboard(tx))
+    await chat.send_message(text, reply_markup=views.menu_keyboard(tx))
 
 
 # --- /cancelorder ---------------------------------------------------------------------------
@@ -140,7 +145,9 @@ async def cancel_command(update: Update, context: BotContext) -> object:
 @needs_account
 @panel_errors
 async def cancel_text(update: Update, context: BotContext) -> object:
-    return await cancel_typed(update, context, update.effective_message.text or "")
+    message = update.effective_message
+    assert message is not None  # registered for text messages only (bot.handlers.routing)
+    return await cancel_typed(update, context, message.text or "")
 
 
 async def cancel_typed(update: Update, context: BotContext, text: str) -> object:
@@ -148,15 +155,18 @@ async def cancel_typed(update: Update, context: BotContext, text: str) -> object
     whose orders may be cancelled, a line per id."""
     session = context.session
     tx = session.tx
+    chat = update.effective_chat
+    # Behind @needs_account; a command or text message in the private chat.
+    assert session.account is not None and chat is not None
     typed = split_ids(text)
     not_ids = views.not_ids_lines(tx, typed.invalid)
     if not typed.ids:
         ask = tx("cancel_ids.ask", max=tx.number(CANCEL_MAX_IDS))
-        await update.effective_chat.send_message(Html("\n".join([*not_ids, "", ask])) if not_ids else ask,
-                                                 reply_markup=views.menu_keyboard(tx))
+        await chat.send_message(Html("\n".join([*not_ids, "", ask])) if not_ids else ask,
+                                reply_markup=views.menu_keyboard(tx))
         return CANCEL
     if len(typed.ids) > CANCEL_MAX_IDS:
-        await update.effective_chat.send_message(
+        await chat.send_message(
             tx("cancel_ids.too_many", max=tx.number(CANCEL_MAX_IDS), count=tx.number(len(typed.ids))),
             reply_markup=views.menu_keyboard(tx))
         return END
@@ -180,6 +190,7 @@ async def spending(update: Update, context: BotContext, _: HistorySpending | Non
     now = time.time()
     report = await spending_report(context.deps.db, session.tg_id, tx.zone, now=now)
     chat = update.effective_chat
+    assert chat is not None  # /spending or its button, in the private chat
     if not report.empty:
         await chat_action(update, "upload_photo")
         png = await spending_chart(tx, report, now)
@@ -192,18 +203,20 @@ async def export(update: Update, context: BotContext, _: HistoryExport | None = 
     session = context.session
     tx = session.tx
     db = context.deps.db
+    chat = update.effective_chat
+    assert chat is not None  # /export or its button, in the private chat
     await answer(update, context)
     now = time.time()
     with tempfile.SpooledTemporaryFile(max_size=_EXPORT_IN_MEMORY) as out:
         count = await write_orders_csv(out, tx, db.iter_user_orders(session.tg_id), await panel_names(db, session.tg_id))
         if not count:
-            await update.effective_chat.send_message(tx("export.none"), reply_markup=views.menu_keyboard(tx))
+            await chat.send_message(tx("export.none"), reply_markup=views.menu_keyboard(tx))
             return
         await chat_action(update, "upload_document")
         out.seek(0)
         # python-telegram-bot reads an upload whole before sending it: read it here, off the loop.
         data = await asyncio.to_thread(out.read)
-        await update.effective_chat.send_document(
+        await chat.send_document(
             InputFile(data, filename=filename(tx, now)),
             caption=tx("export.caption", count=tx.number(count), zone=tx.zone),
         )

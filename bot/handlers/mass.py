@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from telegram import Message, Update
+from telegram import Chat, Message, Update
 from telegram.ext import Application
 
 from bot import presentation as views
@@ -48,9 +48,23 @@ MASS = "mass"  # user_data: the list collected so far (bot.core.mass.Collected a
 MASS_STATUS = "mass_status"  # user_data: the id of the "N lines so far" message
 
 
+def _user_data(context: BotContext) -> dict:
+    # Every /mass handler answers a user (their message or button): PTB gives it their data.
+    user_data = context.user_data
+    assert user_data is not None
+    return user_data
+
+
+def _chat(update: Update) -> Chat:
+    # Registered for private messages and buttons under the bot's messages: both have a chat.
+    chat = update.effective_chat
+    assert chat is not None
+    return chat
+
+
 def _forget_list(context: BotContext) -> None:
-    context.user_data.pop(MASS, None)
-    context.user_data.pop(MASS_STATUS, None)
+    _user_data(context).pop(MASS, None)
+    _user_data(context).pop(MASS_STATUS, None)
 
 
 @needs_account
@@ -66,33 +80,36 @@ async def start(update: Update, context: BotContext, *_: object) -> str:
 async def receive_lines(update: Update, context: BotContext) -> None:
     """One more message of the list; the status message says how many lines so far."""
     tx = context.session.tx
-    collected = Collected.from_dict(context.user_data.get(MASS, {}))
+    user_data, chat, message = _user_data(context), _chat(update), update.effective_message
+    assert message is not None  # registered for text messages only (bot.handlers.routing)
+    collected = Collected.from_dict(user_data.get(MASS, {}))
     before = collected.line_count
-    chunk = update.effective_message.text or ""
+    chunk = message.text or ""
     if not collected.add(chunk):
         count = Collected([*collected.chunks, chunk]).line_count
-        await update.effective_chat.send_message(tx("mass.too_many", count=tx.number(count), limit=tx.number(MAX_LINES)),
-                                                 reply_markup=collecting_keyboard(tx))
+        await chat.send_message(tx("mass.too_many", count=tx.number(count), limit=tx.number(MAX_LINES)),
+                                reply_markup=collecting_keyboard(tx))
         return None
-    context.user_data[MASS] = collected.as_dict()
+    user_data[MASS] = collected.as_dict()
     text, keyboard = mass_collected(tx, collected.line_count)
-    status = context.user_data.get(MASS_STATUS)
+    status = user_data.get(MASS_STATUS)
     if isinstance(status, int) and collected.line_count == before:
         return None  # the count shown is still right (Telegram refuses an edit that changes nothing)
     if isinstance(status, int):
         try:
-            await context.bot.edit_message_text(text, chat_id=update.effective_chat.id, message_id=status,
+            await context.bot.edit_message_text(text, chat_id=chat.id, message_id=status,
                                                 reply_markup=keyboard)
             return None
         except Exception as exc:  # deleted, too old, or "not modified": a new one then
             log.debug("mass status message not edited: %s", type(exc).__name__)
-    sent = await update.effective_chat.send_message(text, reply_markup=keyboard)
-    context.user_data[MASS_STATUS] = sent.message_id
+    sent = await chat.send_message(text, reply_markup=keyboard)
+    user_data[MASS_STATUS] = sent.message_id
     return None
 
 
 async def _balance(context: BotContext) -> tuple[Decimal | None, str | None]:
     session = context.session
+    assert session.account is not None  # only called behind @needs_account
     try:
         result = await session.api().balance()
     except PanelError:
@@ -105,17 +122,17 @@ async def _balance(context: BotContext) -> tuple[Decimal | None, str | None]:
 async def check(update: Update, context: BotContext, _: MassCheck) -> str:
     """"Check": the preview of the list collected so far."""
     tx = context.session.tx
-    collected = Collected.from_dict(context.user_data.get(MASS, {}))
+    collected = Collected.from_dict(_user_data(context).get(MASS, {}))
     await answer(update, context)
     if collected.line_count == 0:
-        await update.effective_chat.send_message(tx("mass.empty"), reply_markup=collecting_keyboard(tx))
+        await _chat(update).send_message(tx("mass.empty"), reply_markup=collecting_keyboard(tx))
         return COLLECT
     catalogue = await load_catalogue(update, context)
     balance, currency = await _balance(context)
     try:
         preview = preview_text(collected.text, catalogue, currency)
     except TooManyLines as exc:
-        await update.effective_chat.send_message(tx("mass.too_many", count=tx.number(exc.count), limit=tx.number(MAX_LINES)))
+        await _chat(update).send_message(tx("mass.too_many", count=tx.number(exc.count), limit=tx.number(MAX_LINES)))
         return COLLECT
     _forget_list(context)
     await _drop_keyboard(update)
@@ -136,12 +153,13 @@ async def _drop_keyboard(update: Update) -> None:
 async def _show_preview(update: Update, context: BotContext, preview: Preview, balance: Decimal | None,
                         currency: str | None, retry_of: int | None = None) -> None:
     session = context.session
+    assert session.account is not None  # only called behind @needs_account
     batch = None
     if preview.valid:
         batch = await save_preview(context.deps.db, session.tg_id, session.account.id, preview, balance=balance,
                                    balance_currency=currency, retry_of=retry_of)
     for text, keyboard in mass_preview(session.tx, preview, balance, currency, batch.id if batch else None):
-        await update.effective_chat.send_message(text, reply_markup=keyboard)
+        await _chat(update).send_message(text, reply_markup=keyboard)
 
 
 async def cancel(update: Update, context: BotContext, _: MassCancel) -> object:
@@ -215,6 +233,7 @@ async def stop(update: Update, context: BotContext, pressed: MassStop) -> object
 async def retry(update: Update, context: BotContext, pressed: MassRetry) -> object:
     """"Retry refused lines" (and "Send the rest"): a new preview of those lines, new intents."""
     session = context.session
+    assert session.account is not None  # @needs_account
     batch = await context.deps.db.get_mass_batch(session.tg_id, pressed.batch)
     if batch is None or batch.finished_at is None or batch.account_id != session.account.id:
         await answer(update, context, session.tx("mass.out_of_date"), alert=True)
@@ -225,7 +244,7 @@ async def retry(update: Update, context: BotContext, pressed: MassRetry) -> obje
     preview = await retry_preview(context.deps.db, session.tg_id, batch.id, catalogue, currency,
                                   include_stopped=pressed.rest)
     if preview is None or preview.lines == 0:
-        await update.effective_chat.send_message(session.tx("mass.out_of_date"))
+        await _chat(update).send_message(session.tx("mass.out_of_date"))
         return END
     _forget_list(context)
     await _show_preview(update, context, preview, balance, currency, retry_of=batch.id)

@@ -10,7 +10,9 @@ further than `take_key`.
 
 from __future__ import annotations
 
-from telegram import Update
+from decimal import Decimal
+
+from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callback_data import (
@@ -53,6 +55,7 @@ from bot.handlers.common import (
 from bot.handlers.session import needs_account, reload_session
 from bot.i18n import Html
 from bot.panel import InvalidKey, PanelError
+from bot.storage import Order
 from bot.presentation import main_menu, menu_keyboard
 from bot.presentation import panels as views
 
@@ -63,7 +66,7 @@ _ACCOUNT_SLOT, _URL_SLOT = "panel_account", "panel_add_url"
 OFF_WORDS = frozenset({"off", "tắt", "tat", "0", "-"})
 
 
-async def order_panel(context: BotContext, order) -> str | None:
+async def order_panel(context: BotContext, order: Order) -> str | None:
     """The name of the panel `order` is on, for an order card: None for a user with one panel."""
     return (await panel_names(context.deps.db, context.session.tg_id)).get(order.account_id)
 
@@ -76,6 +79,21 @@ async def _fresh(context: BotContext) -> list[PanelBalance]:
 async def _stored(context: BotContext) -> list[PanelBalance]:
     """The panels with their last known balances (no panel asked)."""
     return [PanelBalance(account, known) for account, known in await context.deps.db.account_balances(context.session.tg_id)]
+
+
+def _user_data(context: BotContext) -> dict:
+    # Every panels handler answers a user (a private message or their button): PTB gives it their data.
+    user_data = context.user_data
+    assert user_data is not None
+    return user_data
+
+
+def _text_message(update: Update) -> tuple[Chat, str]:
+    """The chat and text of a step's answer (registered for private text messages only, see
+    bot.handlers.routing.PLAIN_TEXT)."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None and message.text is not None
+    return chat, message.text
 
 
 async def _one(context: BotContext, account_id: int) -> PanelBalance | None:
@@ -108,6 +126,7 @@ async def switch(update: Update, context: BotContext, pressed: PanelSwitch) -> o
         return await stale_button(update, context)
     session = await reload_session(update, context)
     tx = session.tx
+    assert session.account is not None  # the switch above made it the active account
     await answer(update, context, tx("panels.switched", name=panel_name(session.account)))
     await show(update, *views.panels_page(tx, await _stored(context)))
     return END
@@ -139,7 +158,7 @@ async def _ask(update: Update, context: BotContext, account_id: int, step: str, 
     if line is None:
         return await stale_button(update, context)
     tx = context.session.tx
-    context.user_data[_ACCOUNT_SLOT] = account_id
+    _user_data(context)[_ACCOUNT_SLOT] = account_id
     await answer(update, context)
     question = tx(question_key, name=panel_name(line.account), currency=line.known.currency or line.account.currency or "")
     await show(update, question, views.back_to_card(tx, account_id, with_off=step == LOW_BALANCE))
@@ -153,17 +172,22 @@ async def ask_rename(update: Update, context: BotContext, pressed: PanelRename) 
 
 @needs_account
 async def rename_text(update: Update, context: BotContext) -> object:
-    account_id = context.user_data.get(_ACCOUNT_SLOT)
+    account_id: int | None = _user_data(context).get(_ACCOUNT_SLOT)
+    if account_id is None:  # the step's data was lost: as for a panel that is gone
+        return await stale_button(update, context)
     tx = context.session.tx
+    chat, text = _text_message(update)
     try:
-        renamed = await rename_panel(context.deps.db, context.session.tg_id, account_id, update.effective_message.text)
+        renamed = await rename_panel(context.deps.db, context.session.tg_id, account_id, text)
     except PanelRefused as refused:
-        await update.effective_chat.send_message(tx(refused.text_key))
+        await chat.send_message(tx(refused.text_key))
         return None  # still at the step: another name
     if not renamed:
         return await stale_button(update, context)
     await reload_session(update, context)
     line = await _one(context, account_id)
+    if line is None:  # removed meanwhile (in another chat)
+        return await stale_button(update, context)
     return await _show_card(update, context, account_id, "panels.renamed", name=panel_name(line.account))
 
 
@@ -174,14 +198,17 @@ async def ask_low_balance(update: Update, context: BotContext, pressed: PanelLow
 
 @needs_account
 async def low_balance_text(update: Update, context: BotContext) -> object:
-    account_id = context.user_data.get(_ACCOUNT_SLOT)
-    text = update.effective_message.text.strip()
+    account_id: int | None = _user_data(context).get(_ACCOUNT_SLOT)
+    if account_id is None:  # the step's data was lost: as for a panel that is gone
+        return await stale_button(update, context)
+    chat, text = _text_message(update)
+    text = text.strip()
     if text.lower() in OFF_WORDS:
         return await _set_low_balance(update, context, account_id, None)
     try:
         threshold = parse_threshold(text)
     except PanelRefused as refused:
-        await update.effective_chat.send_message(context.session.tx(refused.text_key))
+        await chat.send_message(context.session.tx(refused.text_key))
         return None
     return await _set_low_balance(update, context, account_id, threshold)
 
@@ -191,12 +218,14 @@ async def low_balance_off(update: Update, context: BotContext, pressed: PanelLow
     return await _set_low_balance(update, context, pressed.account, None)
 
 
-async def _set_low_balance(update: Update, context: BotContext, account_id: int, threshold) -> object:
+async def _set_low_balance(update: Update, context: BotContext, account_id: int, threshold: Decimal | None) -> object:
     if not await set_low_balance(context.deps.db, context.session.tg_id, account_id, threshold):
         return await stale_button(update, context)
     if threshold is None:
         return await _show_card(update, context, account_id, "panels.low_cleared")
     line = await _one(context, account_id)
+    if line is None:  # removed meanwhile (in another chat)
+        return await stale_button(update, context)
     currency = line.known.currency or line.account.currency
     return await _show_card(update, context, account_id, "panels.low_set",
                             amount=context.session.tx.money(threshold, currency))
@@ -255,16 +284,17 @@ async def default_url(update: Update, context: BotContext, _: PanelAddDefault) -
 @needs_account
 async def url_text(update: Update, context: BotContext) -> object:
     await chat_action(update)  # the host name is resolved
+    chat, text = _text_message(update)
     try:
-        url = await check_panel_url(context.deps.panel, update.effective_message.text)
+        url = await check_panel_url(context.deps.panel, text)
     except PanelRefused as refused:
-        await update.effective_chat.send_message(context.session.tx(refused.text_key))
+        await chat.send_message(context.session.tx(refused.text_key))
         return None  # still at the step: another URL
     return await _ask_key(update, context, url)
 
 
 async def _ask_key(update: Update, context: BotContext, url: str) -> str:
-    context.user_data[_URL_SLOT] = url
+    _user_data(context)[_URL_SLOT] = url
     tx = context.session.tx
     await show(update, tx("panels.add_key", url=url), views.back_to_panels(tx))
     return ADD_KEY
@@ -274,6 +304,7 @@ async def take_key(update: Update, context: BotContext) -> None:
     """The key step's answer: the message is deleted at once and goes no further than here; a key
     that was not saved leaves the user at the step, to send another."""
     message = update.effective_message
+    assert message is not None  # registered for text messages only (bot.handlers.routing)
     await delete_message(message, "the message holding a key")
     raise ApplicationHandlerStop(await _add(update, context, (message.text or "").strip()))
 
@@ -281,7 +312,8 @@ async def take_key(update: Update, context: BotContext) -> None:
 async def _add(update: Update, context: BotContext, key: str) -> object:
     deps, session = context.deps, context.session
     tx, chat = session.tx, update.effective_chat
-    url = context.user_data.get(_URL_SLOT)
+    assert chat is not None  # the key step is a private chat's text message
+    url = _user_data(context).get(_URL_SLOT)
     if not url:
         return END  # the step's data was lost (a crash): the user starts again from /panels
     await chat_action(update)
@@ -296,7 +328,7 @@ async def _add(update: Update, context: BotContext, key: str) -> object:
     except PanelError as error:
         await chat.send_message(tx("key.unchecked", reason=panel_error_text(context, error)))
         return None
-    context.user_data.pop(_URL_SLOT, None)
+    _user_data(context).pop(_URL_SLOT, None)
     await deps.catalogues.invalidate(added.account.id)
     await reload_session(update, context)
     balance = tx.money(added.balance.amount, added.balance.currency or added.account.currency)

@@ -44,14 +44,16 @@ async def pick(update: Update, context: BotContext, pressed: TimezonePick) -> ob
 
 
 async def typed(update: Update, context: BotContext) -> object:
-    text = update.effective_message.text or ""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None and message is not None  # registered for private text messages only
+    text = message.text or ""
     # Listing the system's zones the first time reads the disk: not on the event loop.
     zone = await asyncio.to_thread(parse_timezone, text)
     if zone is None:
         tx = context.session.tx
         picker_text, keyboard = timezone_picker(tx, time.time(), TimezonePick, SettingsMenu())
-        await update.effective_chat.send_message(Html("\n\n".join([timezone_unknown(tx, text), picker_text])),
-                                                 reply_markup=keyboard)
+        await chat.send_message(Html("\n\n".join([timezone_unknown(tx, text), picker_text])),
+                                reply_markup=keyboard)
         return ZONE
     await _set(update, context, zone)
     return END

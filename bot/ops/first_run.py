@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import TextIO
 
@@ -29,7 +29,7 @@ INTRO = (
 )
 
 
-def token_missing(env: MutableMapping[str, str]) -> bool:
+def token_missing(env: Mapping[str, str]) -> bool:
     return not env.get(TOKEN_NAME, "").strip()
 
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import AsyncIterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import BinaryIO
+from typing import IO
 
 from bot.i18n import zone
 from bot.presentation.orders import status_name
@@ -74,7 +74,7 @@ def _csv(rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-async def write_orders_csv(out: BinaryIO, tx: Texts, pages: AsyncIterable[Sequence[Order]], panels: Mapping[int, str]) -> int:
+async def write_orders_csv(out: IO[bytes], tx: Texts, pages: AsyncIterable[Sequence[Order]], panels: Mapping[int, str]) -> int:
     """Write the CSV of every order in `pages` to `out`; returns how many orders it holds.
 
     `panels`: a name for each of the user's accounts (panel URL or label), by account id."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .base import StoreBase
 from .connection import Session
@@ -20,17 +20,21 @@ from .errors import NotFoundError
 from .models import Account
 
 T = TypeVar("T")
+P = ParamSpec("P")
+S = TypeVar("S", bound="AccountsMixin")
 
 _ACCOUNT_COLUMNS = "id, tg_id, panel_url, api_key_enc, currency, label, active, paused, created_at"
 LIVE = "removed_at IS NULL"  # an account the user has not removed (see the module docstring)
 
 
-def _forgets_owner(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+def _forgets_owner(
+    method: Callable[Concatenate[S, int, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[S, int, P], Coroutine[Any, Any, T]]:
     """For methods taking (self, tg_id, ...): the user's cached session is dropped once the
     change is written (or failed), see session_cache.py."""
 
     @functools.wraps(method)
-    async def wrapper(self: AccountsMixin, tg_id: int, *args: Any, **kwargs: Any) -> T:
+    async def wrapper(self: S, tg_id: int, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await method(self, tg_id, *args, **kwargs)
         finally:
