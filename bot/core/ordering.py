@@ -38,7 +38,7 @@ from bot.core.forms.reading import (
 )
 from bot.core.ports import IntentStore, PanelApi
 from bot.panel import OutcomeUnknown, PanelError, Service, ServiceKind
-from bot.storage import Intent, IntentState, NewOrder
+from bot.storage import Intent, IntentState, NewOrder, Order
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class Outcome(str, Enum):
 @dataclass
 class PlaceResult:
     outcome: Outcome
-    order: object | None = None  # storage Order when placed
+    order: Order | None = None  # the stored order when placed
     panel_order_id: int | None = None
     error: PanelError | None = None
     owned: bool = True  # this call claimed the order (False: another tap or an earlier card did)

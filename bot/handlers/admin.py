@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any
 
-from telegram import Chat, Message, MessageEntity, Update
+from telegram import Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
 from bot.callback_data import BroadcastDrop, BroadcastSend
 from bot.context import BotContext
-from bot.handlers.common import END, answer, is_private, recall, remember, stale_button
+from bot.handlers.common import END, answer, chat_of, is_private, recall, remember, stale_button
 from bot.handlers.routing import PRIVATE, in_session
 from bot.handlers.session import language_of
 from bot.ops.operations import OPS_KEY, is_admin
@@ -36,7 +36,7 @@ BROADCASTS = "broadcasts"  # user_data: nonce -> previewed broadcast (text and e
 _COMMAND_RE = re.compile(r"\S*\s*")
 
 
-def admin_command(name: str, callback: Callable[[Update, BotContext], Awaitable[Any]],
+def admin_command(name: str, callback: Callable[[Update, BotContext], Coroutine[Any, Any, Any]],
                   admin_ids: Collection[int]) -> CommandHandler:
     """`/name` for the operators only; from anyone else it reaches the unknown-command handler."""
     return CommandHandler(name, in_session(callback), filters=PRIVATE & filters.User(user_id=list(admin_ids)))
@@ -46,19 +46,13 @@ def _ops(context: BotContext):
     return context.application.bot_data[OPS_KEY]
 
 
-def _chat(update: Update) -> Chat:
-    # The admin handlers run through bot.handlers.routing.in_session, which passes on only
-    # updates with a chat.
-    chat = update.effective_chat
-    assert chat is not None
-    return chat
 
 
 # --- /stats ------------------------------------------------------------------------------------
 
 async def stats(update: Update, context: BotContext) -> None:
     tx = context.session.tx
-    await _chat(update).send_message(screens.stats_view(tx, await gather_stats(context.application)))
+    await chat_of(update).send_message(screens.stats_view(tx, await gather_stats(context.application)))
 
 
 # --- /maintenance on|off -----------------------------------------------------------------------
@@ -69,11 +63,11 @@ async def maintenance(update: Update, context: BotContext) -> None:
     word = (context.args or [""])[0].lower()
     if word not in ("on", "off"):
         state = tx.plain("admin.state_on" if maintenance.on else "admin.state_off")
-        await _chat(update).send_message(tx("admin.maintenance_usage", state=state))
+        await chat_of(update).send_message(tx("admin.maintenance_usage", state=state))
         return
     await maintenance.set(word == "on", by=context.session.tg_id)
     log.warning("maintenance mode turned %s by %s", word, context.session.tg_id)
-    await _chat(update).send_message(screens.maintenance_state(tx, maintenance.on))
+    await chat_of(update).send_message(screens.maintenance_state(tx, maintenance.on))
 
 
 async def maintenance_guard(update: object, context: BotContext) -> None:
@@ -98,7 +92,7 @@ async def broadcast_command(update: Update, context: BotContext) -> object:
     assert message is not None  # a command is a message
     text, entities = _after_command(message)
     if not text.strip():
-        await _chat(update).send_message(context.session.tx("admin.broadcast_ask"))
+        await chat_of(update).send_message(context.session.tx("admin.broadcast_ask"))
         return BROADCAST_TEXT
     await _preview(update, context, text, entities)
     return END
@@ -134,7 +128,7 @@ async def _preview(update: Update, context: BotContext, text: str, entities: lis
     """The message exactly as users will get it, under a header, with Send and Cancel."""
     tx = context.session.tx
     nonce = remember(context, BROADCASTS, {"text": text, "entities": entities})
-    chat = _chat(update)
+    chat = chat_of(update)
     await chat.send_message(tx("admin.broadcast_preview"))
     await chat.send_message(text, entities=[MessageEntity.de_json(e, context.bot) for e in entities] or None,
                             parse_mode=None, reply_markup=screens.broadcast_preview_keyboard(tx, nonce))
@@ -148,7 +142,7 @@ async def broadcast_send(update: Update, context: BotContext, pressed: Broadcast
         await stale_button(update, context)
         return
     assert isinstance(draft, dict)  # what _preview remembered
-    chat = _chat(update)
+    chat = chat_of(update)
     try:
         broadcast, recipients = await _ops(context).broadcasts.begin(
             created_by=session.tg_id, chat_id=chat.id, text=draft["text"], entities=draft["entities"] or None)
@@ -174,7 +168,7 @@ async def broadcast_drop(update: Update, context: BotContext, pressed: Broadcast
     context.user_data.get(BROADCASTS, {}).pop(pressed.nonce, None)
     await answer(update, context)
     await _drop_buttons(update)
-    await _chat(update).send_message(tx("admin.broadcast_dropped"))
+    await chat_of(update).send_message(tx("admin.broadcast_dropped"))
 
 
 async def _drop_buttons(update: Update) -> None:

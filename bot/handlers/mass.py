@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from telegram import Chat, Message, Update
+from telegram import Message, Update
 from telegram.ext import Application
 
 from bot import presentation as views
@@ -26,7 +26,7 @@ from bot.callback_data import MassCancel, MassCheck, MassConfirm, MassDiscard, M
 from bot.context import BotContext
 from bot.core.mass import MAX_LINES, Collected, MassReport, Preview, TooManyLines, preview_text, retry_preview, save_preview
 from bot.handlers.catalogue import load_catalogue
-from bot.handlers.common import END, answer, panel_errors, show, stale_button
+from bot.handlers.common import END, answer, chat_of, panel_errors, show, stale_button, user_data
 from bot.handlers.session import needs_account
 from bot.jobs.mass import mass_runner
 from bot.panel import PanelError
@@ -48,23 +48,13 @@ MASS = "mass"  # user_data: the list collected so far (bot.core.mass.Collected a
 MASS_STATUS = "mass_status"  # user_data: the id of the "N lines so far" message
 
 
-def _user_data(context: BotContext) -> dict:
-    # Every /mass handler answers a user (their message or button): PTB gives it their data.
-    user_data = context.user_data
-    assert user_data is not None
-    return user_data
 
 
-def _chat(update: Update) -> Chat:
-    # Registered for private messages and buttons under the bot's messages: both have a chat.
-    chat = update.effective_chat
-    assert chat is not None
-    return chat
 
 
 def _forget_list(context: BotContext) -> None:
-    _user_data(context).pop(MASS, None)
-    _user_data(context).pop(MASS_STATUS, None)
+    user_data(context).pop(MASS, None)
+    user_data(context).pop(MASS_STATUS, None)
 
 
 @needs_account
@@ -80,9 +70,9 @@ async def start(update: Update, context: BotContext, *_: object) -> str:
 async def receive_lines(update: Update, context: BotContext) -> None:
     """One more message of the list; the status message says how many lines so far."""
     tx = context.session.tx
-    user_data, chat, message = _user_data(context), _chat(update), update.effective_message
+    data, chat, message = user_data(context), chat_of(update), update.effective_message
     assert message is not None  # registered for text messages only (bot.handlers.routing)
-    collected = Collected.from_dict(user_data.get(MASS, {}))
+    collected = Collected.from_dict(data.get(MASS, {}))
     before = collected.line_count
     chunk = message.text or ""
     if not collected.add(chunk):
@@ -90,9 +80,9 @@ async def receive_lines(update: Update, context: BotContext) -> None:
         await chat.send_message(tx("mass.too_many", count=tx.number(count), limit=tx.number(MAX_LINES)),
                                 reply_markup=collecting_keyboard(tx))
         return None
-    user_data[MASS] = collected.as_dict()
+    data[MASS] = collected.as_dict()
     text, keyboard = mass_collected(tx, collected.line_count)
-    status = user_data.get(MASS_STATUS)
+    status = data.get(MASS_STATUS)
     if isinstance(status, int) and collected.line_count == before:
         return None  # the count shown is still right (Telegram refuses an edit that changes nothing)
     if isinstance(status, int):
@@ -103,7 +93,7 @@ async def receive_lines(update: Update, context: BotContext) -> None:
         except Exception as exc:  # deleted, too old, or "not modified": a new one then
             log.debug("mass status message not edited: %s", type(exc).__name__)
     sent = await chat.send_message(text, reply_markup=keyboard)
-    user_data[MASS_STATUS] = sent.message_id
+    data[MASS_STATUS] = sent.message_id
     return None
 
 
@@ -122,17 +112,17 @@ async def _balance(context: BotContext) -> tuple[Decimal | None, str | None]:
 async def check(update: Update, context: BotContext, _: MassCheck) -> str:
     """"Check": the preview of the list collected so far."""
     tx = context.session.tx
-    collected = Collected.from_dict(_user_data(context).get(MASS, {}))
+    collected = Collected.from_dict(user_data(context).get(MASS, {}))
     await answer(update, context)
     if collected.line_count == 0:
-        await _chat(update).send_message(tx("mass.empty"), reply_markup=collecting_keyboard(tx))
+        await chat_of(update).send_message(tx("mass.empty"), reply_markup=collecting_keyboard(tx))
         return COLLECT
     catalogue = await load_catalogue(update, context)
     balance, currency = await _balance(context)
     try:
         preview = preview_text(collected.text, catalogue, currency)
     except TooManyLines as exc:
-        await _chat(update).send_message(tx("mass.too_many", count=tx.number(exc.count), limit=tx.number(MAX_LINES)))
+        await chat_of(update).send_message(tx("mass.too_many", count=tx.number(exc.count), limit=tx.number(MAX_LINES)))
         return COLLECT
     _forget_list(context)
     await _drop_keyboard(update)
@@ -159,7 +149,7 @@ async def _show_preview(update: Update, context: BotContext, preview: Preview, b
         batch = await save_preview(context.deps.db, session.tg_id, session.account.id, preview, balance=balance,
                                    balance_currency=currency, retry_of=retry_of)
     for text, keyboard in mass_preview(session.tx, preview, balance, currency, batch.id if batch else None):
-        await _chat(update).send_message(text, reply_markup=keyboard)
+        await chat_of(update).send_message(text, reply_markup=keyboard)
 
 
 async def cancel(update: Update, context: BotContext, _: MassCancel) -> object:
@@ -244,7 +234,7 @@ async def retry(update: Update, context: BotContext, pressed: MassRetry) -> obje
     preview = await retry_preview(context.deps.db, session.tg_id, batch.id, catalogue, currency,
                                   include_stopped=pressed.rest)
     if preview is None or preview.lines == 0:
-        await _chat(update).send_message(session.tx("mass.out_of_date"))
+        await chat_of(update).send_message(session.tx("mass.out_of_date"))
         return END
     _forget_list(context)
     await _show_preview(update, context, preview, balance, currency, retry_of=batch.id)

@@ -54,7 +54,10 @@ async def order_card(update: Update, context: BotContext, pressed: OrderCard) ->
     note = None
     if pressed.refresh:
         await refresh_order(context.deps.db, session.api(), session.tg_id, order)
-        order = await _order(context, order.id)
+        refreshed = await _order(context, order.id)
+        if refreshed is None:  # gone meanwhile (its data deleted from another chat)
+            return await stale_button(update, context)
+        order = refreshed
         note = tx("order.checked_at", time=tx.datetime(time.time()))
     await show(update, *views.order_card(tx, order, note, await order_panel(context, order)))
     return None

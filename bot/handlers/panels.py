@@ -51,13 +51,14 @@ from bot.handlers.common import (
     panel_error_text,
     show,
     stale_button,
+    user_data,
 )
 from bot.handlers.session import needs_account, reload_session
 from bot.i18n import Html
 from bot.panel import InvalidKey, PanelError
-from bot.storage import Order
 from bot.presentation import main_menu, menu_keyboard
 from bot.presentation import panels as views
+from bot.storage import Order
 
 # The steps (stored state names: see bot.handlers.flows).
 RENAME, LOW_BALANCE, ADD_URL, ADD_KEY = "panel_rename", "panel_low", "panel_url", "panel_key"
@@ -81,11 +82,6 @@ async def _stored(context: BotContext) -> list[PanelBalance]:
     return [PanelBalance(account, known) for account, known in await context.deps.db.account_balances(context.session.tg_id)]
 
 
-def _user_data(context: BotContext) -> dict:
-    # Every panels handler answers a user (a private message or their button): PTB gives it their data.
-    user_data = context.user_data
-    assert user_data is not None
-    return user_data
 
 
 def _text_message(update: Update) -> tuple[Chat, str]:
@@ -158,7 +154,7 @@ async def _ask(update: Update, context: BotContext, account_id: int, step: str, 
     if line is None:
         return await stale_button(update, context)
     tx = context.session.tx
-    _user_data(context)[_ACCOUNT_SLOT] = account_id
+    user_data(context)[_ACCOUNT_SLOT] = account_id
     await answer(update, context)
     question = tx(question_key, name=panel_name(line.account), currency=line.known.currency or line.account.currency or "")
     await show(update, question, views.back_to_card(tx, account_id, with_off=step == LOW_BALANCE))
@@ -172,7 +168,7 @@ async def ask_rename(update: Update, context: BotContext, pressed: PanelRename) 
 
 @needs_account
 async def rename_text(update: Update, context: BotContext) -> object:
-    account_id: int | None = _user_data(context).get(_ACCOUNT_SLOT)
+    account_id: int | None = user_data(context).get(_ACCOUNT_SLOT)
     if account_id is None:  # the step's data was lost: as for a panel that is gone
         return await stale_button(update, context)
     tx = context.session.tx
@@ -198,7 +194,7 @@ async def ask_low_balance(update: Update, context: BotContext, pressed: PanelLow
 
 @needs_account
 async def low_balance_text(update: Update, context: BotContext) -> object:
-    account_id: int | None = _user_data(context).get(_ACCOUNT_SLOT)
+    account_id: int | None = user_data(context).get(_ACCOUNT_SLOT)
     if account_id is None:  # the step's data was lost: as for a panel that is gone
         return await stale_button(update, context)
     chat, text = _text_message(update)
@@ -294,7 +290,7 @@ async def url_text(update: Update, context: BotContext) -> object:
 
 
 async def _ask_key(update: Update, context: BotContext, url: str) -> str:
-    _user_data(context)[_URL_SLOT] = url
+    user_data(context)[_URL_SLOT] = url
     tx = context.session.tx
     await show(update, tx("panels.add_key", url=url), views.back_to_panels(tx))
     return ADD_KEY
@@ -313,7 +309,7 @@ async def _add(update: Update, context: BotContext, key: str) -> object:
     deps, session = context.deps, context.session
     tx, chat = session.tx, update.effective_chat
     assert chat is not None  # the key step is a private chat's text message
-    url = _user_data(context).get(_URL_SLOT)
+    url = user_data(context).get(_URL_SLOT)
     if not url:
         return END  # the step's data was lost (a crash): the user starts again from /panels
     await chat_action(update)
@@ -328,7 +324,7 @@ async def _add(update: Update, context: BotContext, key: str) -> object:
     except PanelError as error:
         await chat.send_message(tx("key.unchecked", reason=panel_error_text(context, error)))
         return None
-    _user_data(context).pop(_URL_SLOT, None)
+    user_data(context).pop(_URL_SLOT, None)
     await deps.catalogues.invalidate(added.account.id)
     await reload_session(update, context)
     balance = tx.money(added.balance.amount, added.balance.currency or added.account.currency)
