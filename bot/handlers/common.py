@@ -63,6 +63,14 @@ def message_of(update: Update) -> Message:
     return message
 
 
+def typed_text(update: Update, context: BotContext) -> str:
+    """What the user typed for a command or its step: the command's arguments (`/status 1 2`),
+    or the whole message answering the step's question (`1 2`)."""
+    if context.args is not None:  # set by CommandHandler only
+        return " ".join(context.args)
+    return message_of(update).text or ""
+
+
 def user_of(update: Update) -> User:
     """The update's user: bot.handlers.routing lets no update without one reach a handler."""
     user = update.effective_user

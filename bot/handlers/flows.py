@@ -58,10 +58,10 @@ def ids_prompts() -> Flow:
     return Flow(
         IDS_FLOW,
         entry_points=[button(StatusAsk, ids.ask_status), button(RefillAsk, ids.ask_refill),
-                      command("status", ids.status_command), command("refill", ids.refill_command),
-                      command("cancelorder", history.cancel_command)],
-        states={ids.STATUS: [text(ids.status_text)], ids.REFILL: [text(ids.refill_text)],
-                history.CANCEL: [text(history.cancel_text)]},
+                      command("status", ids.status), command("refill", ids.refill),
+                      command("cancelorder", history.cancel_ids)],
+        states={ids.STATUS: [text(ids.status)], ids.REFILL: [text(ids.refill)],
+                history.CANCEL: [text(history.cancel_ids)]},
     )
 
 

@@ -45,6 +45,7 @@ from bot.handlers.common import (
     remember,
     show,
     stale_button,
+    typed_text,
 )
 from bot.handlers.ids import panel_reason, send_report
 from bot.handlers.session import needs_account
@@ -138,16 +139,9 @@ async def refill_all(update: Update, context: BotContext, _: HistoryRefillAll) -
 
 @needs_account
 @panel_errors
-async def cancel_command(update: Update, context: BotContext) -> object:
-    return await cancel_typed(update, context, " ".join(context.args or []))
-
-
-@needs_account
-@panel_errors
-async def cancel_text(update: Update, context: BotContext) -> object:
-    message = update.effective_message
-    assert message is not None  # registered for text messages only (bot.handlers.routing)
-    return await cancel_typed(update, context, message.text or "")
+async def cancel_ids(update: Update, context: BotContext) -> object:
+    """`/cancelorder 1 2`, or the ids answering "which orders?"."""
+    return await cancel_typed(update, context, typed_text(update, context))
 
 
 async def cancel_typed(update: Update, context: BotContext, text: str) -> object:

@@ -25,11 +25,11 @@ from bot.handlers.common import (
     answer,
     chat_action,
     chat_of,
-    message_of,
     panel_error_text,
     panel_errors,
     remember,
     show,
+    typed_text,
 )
 from bot.handlers.session import needs_account
 from bot.panel import ItemError, OrderStatus, UnknownOrder
@@ -61,26 +61,16 @@ async def _ask(update: Update, context: BotContext, step: str) -> str:
 
 @needs_account
 @panel_errors
-async def status_command(update: Update, context: BotContext) -> object:
-    return await check_status(update, context, " ".join(context.args or []))
+async def status(update: Update, context: BotContext) -> object:
+    """`/status 1 2`, or the ids answering "which orders?"."""
+    return await check_status(update, context, typed_text(update, context))
 
 
 @needs_account
 @panel_errors
-async def status_text(update: Update, context: BotContext) -> object:
-    return await check_status(update, context, message_of(update).text or "")
-
-
-@needs_account
-@panel_errors
-async def refill_command(update: Update, context: BotContext) -> object:
-    return await refill_typed(update, context, " ".join(context.args or []))
-
-
-@needs_account
-@panel_errors
-async def refill_text(update: Update, context: BotContext) -> object:
-    return await refill_typed(update, context, message_of(update).text or "")
+async def refill(update: Update, context: BotContext) -> object:
+    """`/refill 1 2`, or the ids answering "which orders?"."""
+    return await refill_typed(update, context, typed_text(update, context))
 
 
 async def _ask_again(update: Update, context: BotContext, step: str, not_ids: list[str]) -> str:
