@@ -10,6 +10,11 @@ used: this one also serves health and metrics, on the bot's event loop.
 
 /healthz and /metrics are for the operator's monitoring: expose only the webhook path through
 the proxy. In polling mode the server runs only when HEALTH_LISTEN is set.
+
+Telegram delivers an update again when it did not get our 200 in time (a proxy cut the
+connection after the update was queued, say). The ids of the last updates accepted are kept so
+that such a second delivery is answered 200 and dropped: the user's message is answered once.
+Only in memory: a redelivery across a restart is as rare as the restart itself.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ import json
 import logging
 import os
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +41,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FILE_NAME = "webhook.secret"
 MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few KB; Telegram's biggest stay far below
+# Telegram retries an update for a while, not for thousands of updates: this many are remembered.
+RECENT_UPDATES = 4096
 
 
 def secret_file_path(database_path: Path) -> Path:
@@ -65,7 +73,18 @@ class Webhook:
     secret: str
     bot: Any  # the application's bot: updates are built for it
     queue: Any  # the application's update queue
-    observe: Callable[[str], None] | None = None  # result: accepted, forbidden, malformed
+    observe: Callable[[str], None] | None = None  # result: accepted, duplicate, forbidden, malformed
+    seen: OrderedDict[int, None] = field(default_factory=OrderedDict)  # recent update ids, oldest first
+
+    def first_delivery(self, update_id: int) -> bool:
+        """Whether `update_id` is new; it is remembered either way (the oldest forgotten)."""
+        if update_id in self.seen:
+            self.seen.move_to_end(update_id)
+            return False
+        self.seen[update_id] = None
+        if len(self.seen) > RECENT_UPDATES:
+            self.seen.popitem(last=False)
+        return True
 
 
 class WebServer:
@@ -127,6 +146,8 @@ class WebServer:
             return self._answer(hook, "malformed", 413)
         except Exception:  # noqa: BLE001 - JSON or an update python-telegram-bot cannot read: Telegram never sends those
             return self._answer(hook, "malformed", 400)
+        if not hook.first_delivery(update.update_id):
+            return self._answer(hook, "duplicate", 200)  # 200: Telegram must stop sending it
         if isinstance(hook.bot, ExtBot):
             # What polling does too: buttons with arbitrary callback data get their objects back.
             hook.bot.insert_callback_data(update)

@@ -124,6 +124,29 @@ async def test_updates_sent_while_the_bot_is_down_arrive_after_a_restart(bot_run
     fake_bot.assert_clean()
 
 
+async def test_an_update_telegram_delivers_twice_is_answered_once(bot_runner, fake_bot):
+    """Telegram sends an update again when our 200 did not reach it: the user is answered once."""
+    port = free_port()
+    bot = await bot_runner.start(webhook_url=f"http://127.0.0.1:{port}/hook", webhook_listen=("127.0.0.1", port))
+    user = fake_bot.user(821, language_code="en", first_name="Eve")
+    update = fake_bot.queue_update("message", fake_bot.message_json(
+        fake_bot.add_user_message(user.chat, user.record, "/start")), user.chat_id)
+    await wait_until(bot, lambda: any("Hello Eve" in m.plain_text for m in user.messages()))
+
+    async with aiohttp.ClientSession() as http:  # the second delivery of the same update
+        async with http.post(fake_bot.webhook_url, json=update.payload,
+                             headers={SECRET_HEADER: fake_bot.webhook_secret}) as response:
+            assert response.status == 200
+    # A later update is handled (so the duplicate, posted before it, has been dealt with too).
+    reply = await bot.user(822, "en", first_name="Flo").send("/start")
+    assert "Hello Flo" in reply.text
+    assert len([m for m in user.messages() if "Hello Eve" in m.plain_text]) == 1
+    _, _, body = await get(f"http://127.0.0.1:{port}/metrics")
+    assert metric(body, "smm_bot_webhook_requests_total", result="duplicate") == 1
+    await bot_runner.stop()
+    fake_bot.assert_clean()
+
+
 async def test_a_webhook_url_telegram_refuses_stops_the_start_with_one_line(bot_runner, fake_bot):
     port = free_port()
     with pytest.raises(StartupError) as caught:
