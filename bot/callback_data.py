@@ -490,3 +490,11 @@ class FormChoice(Button):
 @button("ofs")
 class FormSkip(Button):
     token: str
+
+
+# --- Releasing a refill or cancel request of unknown outcome (lead). Two taps: the first says
+# what the user should have checked on the panel's website, the second releases and sends.
+@button("rqa")
+class RequestAgain(Button):
+    request: int  # order_requests.id
+    sure: Annotated[bool, Flag("y")] = False

@@ -46,7 +46,7 @@ def samples(kind: type[Button]) -> list[Button]:
 
 
 def test_the_kinds_are_the_bots_and_their_prefixes_unique():
-    assert len(KINDS) == 61
+    assert len(KINDS) == 62
     prefixes = [kind.prefix for kind in KINDS]
     assert len(set(prefixes)) == len(prefixes)
 

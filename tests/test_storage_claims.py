@@ -153,3 +153,29 @@ async def test_a_version_3_database_gains_claims_for_its_accounts(tmp_path: Path
         assert claim.claimed and claim.request.account_id == 7
     finally:
         await db.close()
+
+
+async def test_the_user_may_release_an_unknown_or_stuck_request_only(db, make_account, clock) -> None:
+    account = await make_account(1)
+    await make_account(2)
+    unknown = (await db.claim_request(1, account.id, CANCEL, 20)).request
+    await db.settle_requests(1, [RequestSettlement(unknown.id, RequestState.UNKNOWN)])
+    sending = (await db.claim_request(1, account.id, CANCEL, 21)).request
+    accepted = (await db.claim_request(1, account.id, CANCEL, 22)).request
+    await db.settle_requests(1, [RequestSettlement(accepted.id, RequestState.ACCEPTED)])
+
+    # Not another user's; not one being sent now; not one the panel accepted.
+    assert await db.release_request(2, unknown.id, stuck_before=clock.now) is None
+    assert await db.release_request(1, sending.id, stuck_before=sending.updated_at) is None
+    assert await db.release_request(1, accepted.id, stuck_before=clock.now + 1) is None
+    assert not (await db.claim_request(1, account.id, CANCEL, 20)).claimed
+
+    released = await db.release_request(1, unknown.id, stuck_before=clock.now)
+    assert released is not None and released.state is RequestState.UNKNOWN
+    assert (await db.get_request(1, unknown.id)).error_code == "released"
+    assert await db.release_request(1, unknown.id, stuck_before=clock.now) is None  # once
+    assert (await db.claim_request(1, account.id, CANCEL, 20)).claimed
+    # A request left "being sent" by a process that died: released once it is older than the cut-off.
+    clock.advance(10)
+    assert await db.release_request(1, sending.id, stuck_before=clock.now) is not None
+    assert (await db.claim_request(1, account.id, CANCEL, 21)).claimed

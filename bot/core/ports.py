@@ -23,6 +23,7 @@ from bot.storage.models import (
     NewOrder,
     Order,
     OrderPage,
+    OrderRequest,
     OrderStatusUpdate,
     Refill,
     RequestClaim,
@@ -100,6 +101,10 @@ class RequestStore(OrderStore, Protocol):
     async def settle_requests(self, tg_id: int, settlements: Sequence[RequestSettlement]) -> int: ...
 
     async def finish_refills(self, tg_id: int, account_id: int, refill_ids: Iterable[int]) -> int: ...
+
+    async def get_request(self, tg_id: int, request_id: int) -> OrderRequest | None: ...
+
+    async def release_request(self, tg_id: int, request_id: int, stuck_before: float) -> OrderRequest | None: ...
 
     async def record_refill(self, tg_id: int, account_id: int, order_pk: int, refill_id: int) -> Refill: ...
 

@@ -123,6 +123,29 @@ class RequestResult:
     error: PanelError | None = None
     reason: Ineligible | None = None
     status: str | None = None  # the order's stored status, with INELIGIBLE
+    blocked_by: OrderRequest | None = None  # with PENDING: the earlier request in the way
+
+
+# A request still SUBMITTING this long after its claim was left by a process that died while
+# sending it (every panel call ends within its deadline, far sooner).
+STUCK_SECONDS = 10 * 60
+
+
+def releasable(request: OrderRequest | None, now: float) -> bool:
+    """Whether the user may release `request` after checking the panel's website: its outcome
+    is unknown, or it has been stuck "being sent" far longer than any request takes."""
+    if request is None:
+        return False
+    if request.state is RequestState.UNKNOWN:
+        return True
+    return request.state is RequestState.SUBMITTING and request.updated_at < now - STUCK_SECONDS
+
+
+async def release_request(db: RequestStore, tg_id: int, request_id: int, now: float) -> OrderRequest | None:
+    """Release a request of unknown outcome the user has checked was not acted on (see
+    bot.storage.claims): the next refill or cancel of its order is claimed and sent as usual.
+    None when it cannot be released (already settled, someone else's, or still being sent)."""
+    return await db.release_request(tg_id, request_id, now - STUCK_SECONDS)
 
 
 # Transport failures raised before the request reached the panel (the client passes on only
@@ -176,7 +199,7 @@ def cancel_refusal(order: Order) -> Ineligible | None:
 def _blocked(order_id: int, request: OrderRequest) -> RequestResult:
     if request.state is RequestState.ACCEPTED:
         return RequestResult(order_id, RequestOutcome.ALREADY, refill_id=request.refill_id)
-    return RequestResult(order_id, RequestOutcome.PENDING)
+    return RequestResult(order_id, RequestOutcome.PENDING, blocked_by=request)
 
 
 def _failed(order_id: int, request: OrderRequest, error: PanelError) -> tuple[RequestResult, RequestSettlement]:

@@ -80,6 +80,7 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.Refill, orders.refill_button),
         button(cb.CancelOrder, orders.cancel_order),
         button(cb.CancelOrderSure, orders.cancel_order_sure),
+        button(cb.RequestAgain, orders.request_again),
         button(cb.Track, orders.track),
         button(cb.UncertainCard, uncertain.open_card),
         button(cb.UncertainNotPlaced, uncertain.not_placed),

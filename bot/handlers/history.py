@@ -47,7 +47,7 @@ from bot.handlers.common import (
     stale_button,
     typed_text,
 )
-from bot.handlers.ids import panel_reason, send_report
+from bot.handlers.ids import panel_reason, send_report, with_send_again
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.presentation.buttons import button
@@ -169,7 +169,7 @@ async def cancel_typed(update: Update, context: BotContext, text: str) -> object
     if any(r.outcome is RequestOutcome.SENT for r in results):
         context.deps.track_soon()
     report = cancel_report(tx, results, lambda r: panel_reason(context, r), not_ids)
-    await send_report(update, [report], views.menu_keyboard(tx))
+    await send_report(update, [report], with_send_again(tx, results))
     return END
 
 

@@ -6,6 +6,8 @@ id in it is answered word by word and asked again; any id ends the step.
 
 from __future__ import annotations
 
+import time
+
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import presentation as views
@@ -146,7 +148,13 @@ async def refill_ids(update: Update, context: BotContext, ids: list[int], not_id
     lines += [views.refill_result_line(tx, r, panel_reason(context, r)) for r in results]
     if any(r.outcome is RequestOutcome.SENT for r in results):
         context.deps.track_soon()
-    await send_report(update, lines, views.menu_keyboard(tx))
+    await send_report(update, lines, with_send_again(tx, results))
+
+
+def with_send_again(tx: views.Texts, results: list[RequestResult]) -> InlineKeyboardMarkup:
+    """The menu button, after a "send again" button for each order held back by a request of
+    unknown outcome (see bot.core.tracking.release_request)."""
+    return InlineKeyboardMarkup([*views.send_again_rows(tx, results, time.time()), views.back_to_menu(tx)])
 
 
 def panel_reason(context: BotContext, result: RequestResult) -> Html | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import cast
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import presentation as views
 from bot.callback_data import (
@@ -13,14 +13,19 @@ from bot.callback_data import (
     CancelOrderSure,
     OrderCard,
     Refill,
+    RequestAgain,
     Track,
 )
 from bot.context import BotContext
 from bot.core.tracking import (
+    RequestOutcome,
     cancel_refusal,
     refresh_order,
     refresh_orders,
+    releasable,
+    release_request,
     request_cancel,
+    request_cancels,
 )
 from bot.handlers import keyboards
 from bot.handlers.common import (
@@ -32,10 +37,12 @@ from bot.handlers.common import (
     stale_button,
     user_data,
 )
-from bot.handlers.ids import panel_reason, refill_ids
+from bot.handlers.ids import panel_reason, refill_ids, send_report, with_send_again
 from bot.handlers.panels import order_panel
 from bot.handlers.session import needs_account
+from bot.presentation.history import cancel_report
 from bot.storage import NewOrder, Order
+from bot.storage.models import RequestKind
 
 
 async def _order(context: BotContext, order_pk: int) -> Order | None:
@@ -106,7 +113,44 @@ async def _cancel(update: Update, context: BotContext, order: Order) -> None:
     await answer(update, context)
     result = await request_cancel(context.deps.db, session.api(), session.tg_id, order)
     note = views.cancel_note(tx, result, panel_reason(context, result))
-    await show(update, *views.order_card(tx, order, note, await order_panel(context, order)))
+    text, keyboard = views.order_card(tx, order, note, await order_panel(context, order))
+    again = views.send_again_rows(tx, [result], time.time())
+    await show(update, text, InlineKeyboardMarkup([*again, *keyboard.inline_keyboard]))
+
+
+@needs_account
+@panel_errors
+async def request_again(update: Update, context: BotContext, pressed: RequestAgain) -> object:
+    """A refill or cancel whose outcome is unknown, sent again once the user has checked the
+    panel's website (first tap: what to check; second: release it, then the usual request,
+    claimed as ever). See bot.storage.claims."""
+    session = context.session
+    tx = session.tx
+    db = context.deps.db
+    request = await db.get_request(session.tg_id, pressed.request)
+    if request is None or not releasable(request, time.time()):
+        # Settled meanwhile (the panel answered a later check, or another tap sent it again).
+        await answer(update, context, tx("send_again.settled"), alert=True)
+        return None
+    if request.account_id != session.active_account().id:
+        await answer(update, context, tx("send_again.other_panel"), alert=True)
+        return None
+    if not pressed.sure:
+        await answer(update, context)
+        await show(update, *views.send_again_question(tx, request))
+        return None
+    if await release_request(db, session.tg_id, request.id, time.time()) is None:
+        await answer(update, context, tx("send_again.settled"), alert=True)
+        return None
+    await answer(update, context)
+    if request.kind is RequestKind.REFILL:
+        await refill_ids(update, context, [request.panel_order_id])
+        return None
+    results = await request_cancels(db, session.api(), session.tg_id, request.account_id, [request.panel_order_id])
+    if any(r.outcome is RequestOutcome.SENT for r in results):
+        context.deps.track_soon()
+    await send_report(update, [cancel_report(tx, results, lambda r: panel_reason(context, r))], with_send_again(tx, results))
+    return None
 
 
 @needs_account

@@ -12,6 +12,8 @@ from bot.presentation.actions import (
     cancel_note,
     not_ids_lines,
     refill_result_line,
+    send_again_question,
+    send_again_rows,
     unknown_ids_line,
 )
 from bot.presentation.buttons import BUTTON_TEXT_MAX
@@ -89,6 +91,8 @@ __all__ = [
     "refill_line",
     "refill_result_line",
     "search_page",
+    "send_again_question",
+    "send_again_rows",
     "service_card",
     "services_page",
     "settings_view",

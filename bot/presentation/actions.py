@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from bot.core.tracking import Ineligible, RequestOutcome, RequestResult
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Keyboard
+
+from bot import callback_data as cb
+from bot.core.tracking import Ineligible, RequestOutcome, RequestResult, releasable
 from bot.i18n import Html
+from bot.presentation.buttons import button
+from bot.presentation.menu import back_to_menu
 from bot.presentation.orders import status_name
 from bot.presentation.texts import Texts, shorten
+from bot.storage.models import OrderRequest, RequestKind
 
 NOT_IDS_SHOWN = 10
 NOT_ID_MAX = 30
 ID_RANGES_SHOWN = 20  # runs of unknown ids named in their one line
+SEND_AGAIN_SHOWN = 5  # "send again" buttons under one report
 
 
 def not_ids_lines(tx: Texts, words: list[str]) -> list[Html]:
@@ -94,3 +104,25 @@ def cancel_text(tx: Texts, keys: dict[str, str], result: RequestResult, panel_re
 def cancel_note(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:
     """What became of a cancel request, shown under the order's card."""
     return cancel_text(tx, CANCEL_NOTE_KEYS, result, panel_reason)
+
+
+# --- A request of unknown outcome, sent again at the user's word (bot.storage.claims) ----------
+
+
+def send_again_rows(tx: Texts, results: Sequence[RequestResult], now: float) -> list[list[Button]]:
+    """A "send again" button for each order held back by a request whose outcome is unknown:
+    the user checks the panel's website, then decides (never the bot on its own)."""
+    rows = [
+        [button(tx.plain("button.send_again").format(id=r.order_id), cb.RequestAgain(r.blocked_by.id))]
+        for r in results
+        if r.outcome is RequestOutcome.PENDING and r.blocked_by is not None and releasable(r.blocked_by, now)
+    ]
+    return rows[:SEND_AGAIN_SHOWN]
+
+
+def send_again_question(tx: Texts, request: OrderRequest) -> tuple[Html, Keyboard]:
+    """The first tap: what to check on the website before the request goes again."""
+    key = "send_again.ask_refill" if request.kind is RequestKind.REFILL else "send_again.ask_cancel"
+    text = tx(key, id=request.panel_order_id, time=tx.datetime(request.created_at))
+    rows = [[button(tx.plain("button.send_again_yes"), cb.RequestAgain(request.id, sure=True))], back_to_menu(tx)]
+    return text, Keyboard(rows)

@@ -13,7 +13,9 @@ kind is *live* (the unique index `order_requests_live` enforces it, whatever ins
 
 REFUSED (the panel definitely said no, or the request never left) and finished refills are not
 live. Hence: a new refill of an order is allowed once the previous one was refused or finished;
-a new cancel only after a definite refusal.
+a new cancel only after a definite refusal, or once the user, having checked on the panel's
+website, releases an UNKNOWN (or long-stuck SUBMITTING) request themselves (`release_request`:
+their decision, never the bot's).
 
 Requests are keyed by the panel's order id, not `orders.id`: orders made on the panel's
 website, which the bot does not track, are claimed too.
@@ -121,6 +123,30 @@ class ClaimsMixin(StoreBase):
                    WHERE id = ? AND tg_id = ? AND (state = 'submitting' OR (state = 'unknown' AND ? = 'refused'))""",
                 params,
             )
+
+    async def get_request(self, tg_id: int, request_id: int) -> OrderRequest | None:
+        async with self._conn.reading() as session:
+            row = await session.one(f"SELECT {_COLUMNS} FROM order_requests WHERE id = ? AND tg_id = ?", (request_id, tg_id))
+        return _request(row) if row is not None else None
+
+    async def release_request(self, tg_id: int, request_id: int, stuck_before: float) -> OrderRequest | None:
+        """The user checked on the panel's website that this request was not acted on: it stops
+        blocking its order (REFUSED, error "released"). Only an UNKNOWN request, or a SUBMITTING
+        one last touched before `stuck_before` (left by a process that died mid-request), of this
+        user. Returns the request as it was, or None when nothing was released."""
+        async with self._conn.transaction() as session:
+            row = await session.one(
+                f"""SELECT {_COLUMNS} FROM order_requests
+                    WHERE id = ? AND tg_id = ? AND (state = 'unknown' OR (state = 'submitting' AND updated_at < ?))""",
+                (request_id, tg_id, stuck_before),
+            )
+            if row is None:
+                return None
+            await session.execute(
+                "UPDATE order_requests SET state = 'refused', error_code = 'released', updated_at = ? WHERE id = ?",
+                (self._clock(), request_id),
+            )
+        return _request(row)
 
     async def finish_refills(self, tg_id: int, account_id: int, refill_ids: Iterable[int]) -> int:
         """These refills of the user's account reached a final status: the orders they cover may be
