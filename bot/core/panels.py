@@ -25,7 +25,7 @@ from enum import StrEnum
 from yarl import URL
 
 from bot.core.ordering import parse_quantity
-from bot.core.ports import PanelConnector, PanelStore
+from bot.core.ports import PanelApi, PanelConnector, PanelStore
 from bot.core.secrets import is_well_formed_key
 from bot.panel import Balance, PanelError, PanelUnavailable, UrlRefused
 from bot.panel.parsing import parse_decimal
@@ -122,8 +122,16 @@ async def add_panel(db: PanelStore, panel: PanelConnector, tg_id: int, url_text:
     others = [account for account in await db.accounts(tg_id) if account.panel_url != url]
     if len(others) >= MAX_PANELS_PER_USER:
         raise PanelRefused("too_many_panels")
+    return await save_checked_key(db, panel, tg_id, url, key, label=clean_label(label) if label else None)
+
+
+async def save_checked_key(db: PanelStore, panel: PanelConnector, tg_id: int, url: str, key: str,
+                           *, label: str | None = None) -> PanelAdded:
+    """Check `key` with one balance call to `url` (a URL the caller has vetted: the operator's
+    own panel, or one add_panel checked), then store it for that URL, active. InvalidKey or
+    another PanelError from the call: nothing is stored."""
     balance = await panel.account(url, key).balance()
-    account = await db.save_account(tg_id, url, key, balance.currency, clean_label(label) if label else None)
+    account = await db.save_account(tg_id, url, key, balance.currency, label)
     await db.record_balance(tg_id, account.id, balance.amount, balance.currency)
     return PanelAdded(account, balance)
 
@@ -162,6 +170,25 @@ async def all_balances(db: PanelStore, panel: PanelConnector, tg_id: int, *, tim
     Fresh answers are stored."""
     stored = await db.account_balances(tg_id)
     return list(await asyncio.gather(*(_one_balance(db, panel, account, known, timeout) for account, known in stored)))
+
+
+async def read_balance(db: PanelStore, api: PanelApi, account: Account) -> Balance:
+    """The account's balance now (one call), remembered like every balance read, with the
+    currency the panel states. Panel errors propagate (InvalidKey: the key was revoked)."""
+    balance = await api.balance()
+    await db.record_balance(account.tg_id, account.id, balance.amount, balance.currency)
+    return balance
+
+
+async def balance_if_known(db: PanelStore, api: PanelApi, account: Account) -> tuple[Decimal | None, str | None]:
+    """For a card that is useful without it (confirmation, mass preview, an unknown order): the
+    balance now and its currency, or None and the currency known when the panel fails."""
+    try:
+        balance = await read_balance(db, api, account)
+    except PanelError as error:
+        log.info("balance of account %s not read: %s", account.id, error.code)
+        return None, account.currency
+    return balance.amount, balance.currency or account.currency
 
 
 async def _one_balance(db: PanelStore, panel: PanelConnector, account: Account, known: AccountBalance,

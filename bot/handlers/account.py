@@ -14,6 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import presentation as views
 from bot.callback_data import Balance, ChangeKey
 from bot.context import BotContext
+from bot.core.panels import read_balance, save_checked_key
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
 from bot.handlers import panels
 from bot.handlers.common import (
@@ -48,15 +49,13 @@ async def balance(update: Update, context: BotContext, _: Balance | None = None)
     if len(await context.deps.db.accounts(session.tg_id)) > 1:
         return await panels.balances(update, context)  # every panel's, at once
     await answer(update, context)
+    account = session.active_account()
     try:
-        result = await session.api().balance()
+        result = await read_balance(context.deps.db, session.api(), account)
     except InvalidKey:
         await ask_for_key(update, context, "key.rejected_now")
         return KEY
-    account = session.active_account()
     currency = result.currency or account.currency
-    if result.currency and result.currency != account.currency:
-        await context.deps.db.set_account_currency(session.tg_id, account.id, result.currency)
     await show(update, tx("balance.text", balance=tx.money(result.amount, currency)), views.menu_keyboard(tx))
     return END
 
@@ -82,14 +81,14 @@ async def receive_key(update: Update, context: BotContext, key: str) -> bool:
     panel_url = context.deps.settings.panel_api_url
     await chat_action(update)
     try:
-        result = await context.deps.panel.account(panel_url, key).balance()
+        added = await save_checked_key(context.deps.db, context.deps.panel, context.session.tg_id, panel_url, key)
     except InvalidKey:
         await chat.send_message(tx("key.invalid"))
         return False
     except PanelError as error:
         await chat.send_message(tx("key.unchecked", reason=panel_error_text(context, error)))
         return False
-    account = await context.deps.db.save_account(context.session.tg_id, panel_url, key, result.currency)
+    account, result = added.account, added.balance
     await context.deps.catalogues.invalidate(account.id)
     await reload_session(update, context)
     text, keyboard = views.main_menu(tx, tx("key.saved", balance=tx.money(result.amount, result.currency or account.currency)))

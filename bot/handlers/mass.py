@@ -25,11 +25,11 @@ from bot import presentation as views
 from bot.callback_data import MassCancel, MassCheck, MassConfirm, MassDiscard, MassRetry, MassStop
 from bot.context import BotContext
 from bot.core.mass import MAX_LINES, Collected, MassReport, Preview, TooManyLines, preview_text, retry_preview, save_preview
+from bot.core.panels import balance_if_known
 from bot.handlers.catalogue import load_catalogue
 from bot.handlers.common import END, answer, chat_of, panel_errors, show, stale_button, user_data
 from bot.handlers.session import needs_account
 from bot.jobs.mass import mass_runner
-from bot.panel import PanelError
 from bot.presentation import Texts
 from bot.presentation.mass import (
     collecting_keyboard,
@@ -99,12 +99,7 @@ async def receive_lines(update: Update, context: BotContext) -> None:
 
 async def _balance(context: BotContext) -> tuple[Decimal | None, str | None]:
     session = context.session
-    assert session.account is not None  # only called behind @needs_account
-    try:
-        result = await session.api().balance()
-    except PanelError:
-        return None, session.account.currency  # the card is still useful without it
-    return result.amount, result.currency or session.account.currency
+    return await balance_if_known(context.deps.db, session.api(), session.active_account())
 
 
 @needs_account
