@@ -100,7 +100,7 @@ async def test_transcript_of_one_full_order(bot: RunningBot, language: str) -> N
     [first] = bot.sim.orders.values()
     assert (first.link, first.quantity) == (script.link, 2000)  # what the panel received
 
-    rec.heading("Notification", "The panel completes the order; the tracker's next check tells the user.")
+    rec.heading("Notification")
     bot.sim.complete_order(first.id)
     await rec.meanwhile("The panel completes the order, and the tracker checks it.", bot.tracker.cycle())
 

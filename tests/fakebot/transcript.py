@@ -181,18 +181,25 @@ class TranscriptRecorder:
 
 def _marked(text: str, entities: Iterable[Entity]) -> str:
     """`text` with Markdown-style marks around bold, italic, code…; a link as [text](url) when
-    the url differs from the text shown."""
-    inserts: list[tuple[int, int, str]] = []  # (position, order, mark): closings before openings
+    the url differs from the text shown. Nested entities get nested marks."""
+    spans: list[tuple[int, int, str, str]] = []  # start, end, opening, closing; in entity order
     for entity in entities:
         mark = _MARKS.get(entity.type)
         if mark:
-            inserts += [(entity.start, 1, mark), (entity.end, 0, mark)]
+            spans.append((entity.start, entity.end, mark, mark))
         elif entity.type == "text_link" and entity.url and entity.url != text[entity.start:entity.end]:
-            inserts += [(entity.start, 1, "["), (entity.end, 0, f"]({entity.url})")]
-    out = text
-    for position, _, mark in sorted(inserts, key=lambda item: (item[0], item[1]), reverse=True):
-        out = out[:position] + mark + out[position:]
-    return out
+            spans.append((entity.start, entity.end, "[", f"]({entity.url})"))
+    # Outer spans open first (the longest, then the earlier entity); inner ones close first
+    # (opened last: the later start, then the later entity).
+    opens = sorted(range(len(spans)), key=lambda i: (spans[i][0], -spans[i][1], i))
+    closes = sorted(range(len(spans)), key=lambda i: (spans[i][1], -spans[i][0], -i))
+    out: list[str] = []
+    for position in range(len(text) + 1):
+        out += [spans[i][3] for i in closes if spans[i][1] == position]
+        out += [spans[i][2] for i in opens if spans[i][0] == position]
+        if position < len(text):
+            out.append(text[position])
+    return "".join(out)
 
 
 def _fence(text: str) -> list[str]:
