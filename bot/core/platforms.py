@@ -61,14 +61,18 @@ def _by_name(text: str) -> Platform | None:
     return None
 
 
-def _by_link(link: str) -> Platform | None:
+def _host(link: str) -> str:
     text = link.strip()
     if "://" not in text:
         text = "https://" + text
     try:
-        host = (urlsplit(text).hostname or "").lower()
+        return (urlsplit(text).hostname or "").lower()
     except ValueError:
-        return None
+        return ""
+
+
+def _by_link(link: str) -> Platform | None:
+    host = _host(link)
     for platform in PLATFORMS:
         if any(host == h or host.endswith("." + h) for h in platform.hosts):
             return platform
@@ -78,3 +82,33 @@ def _by_link(link: str) -> Platform | None:
 def platform_of(name: str | None, category: str | None = None, link: str | None = None) -> Platform | None:
     """The platform a service's name and category name (first) or the order's link belongs to."""
     return _by_name(f"{name or ''} {category or ''}") or (_by_link(link) if link else None)
+
+
+def platform_of_link(link: str) -> Platform | None:
+    """The platform of a link's site (facebook.com, youtu.be...), or None for any other site."""
+    return _by_link(link)
+
+
+# A bare address as people paste it without https:// (facebook.com/page, youtu.be/abc): a host
+# of at least two labels ending in letters, then optionally a port and a path.
+_BARE_ADDRESS = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,}(?::[0-9]{1,5})?(?:[/?#]\S*)?", re.IGNORECASE)
+PASTED_LINK_MAX = 2000  # longer text is not taken for a link (the order form has its own limit)
+
+
+def pasted_link(text: str) -> str | None:
+    """The web address a message is, alone (an `https://` one, or a bare one), else None.
+
+    A bare "word.word" may be a search ("node.js"): it is an address only with a path,
+    a "www." or the host of a platform we know.
+    """
+    candidate = text.strip()
+    if not candidate or len(candidate) > PASTED_LINK_MAX or any(ch.isspace() for ch in candidate):
+        return None
+    if candidate.lower().startswith(("http://", "https://")):
+        return candidate if "." in _host(candidate).strip(".") else None
+    if not _BARE_ADDRESS.fullmatch(candidate):
+        return None
+    link = "https://" + candidate
+    if "/" in candidate or candidate.lower().startswith("www.") or _by_link(link) is not None:
+        return link
+    return None
