@@ -135,3 +135,36 @@ async def test_words_and_a_forgotten_link_are_not_offered(bot, lang):
     bot.app.user_data[user.id]["pasted_links"].pop(nonce)
     reply = await user.press_data(offer, data)
     assert words["stale"] in (reply.alert or "")
+
+
+# The link question's example is of the service's platform, its placeholders in the user's words.
+EXAMPLES = {
+    ("en", 401): "https://www.youtube.com/watch?v=abc123",
+    ("vi", 401): "https://www.youtube.com/watch?v=abc123",
+    ("en", 203): "https://www.tiktok.com/@user/video/",
+    ("vi", 203): "https://www.tiktok.com/@tentaikhoan/video/",
+    ("en", 501): "https://t.me/yourchannel",
+    ("vi", 501): "https://t.me/tenkenh",
+    ("en", 801): "https://example.com/your-page",
+    ("vi", 801): "https://example.com/trang-cua-ban",
+}
+ENGLISH_PLACEHOLDERS = ("your", "@user", "/user")
+
+
+@LANGS
+async def test_the_link_example_fits_the_services_platform_in_the_users_words(bot, lang):
+    words = WORDS[lang]
+    user = await bot.onboarded_fast(user_id(lang, 5), lang)
+    for service in (401, 203, 501, 801):
+        reply = await user.send(f"/order {service}")
+        assert words["link_question"] in reply.text
+        assert EXAMPLES[lang, service] in reply.text
+        others = {"facebook.com", "tiktok.com", "youtube.com", "t.me"} - {EXAMPLES[lang, service].split("/")[2].removeprefix("www.")}
+        assert not any(other in reply.text for other in others), reply.text
+        if lang == "vi":
+            assert not any(word in reply.text for word in ENGLISH_PLACEHOLDERS), reply.text
+        await user.send("/cancel")
+    # A refused link says why with the same example.
+    await user.send("/order 203")
+    reply = await user.send("not a link!")
+    assert words["not_a_link"] in reply.text and reply.text.count(EXAMPLES[lang, 203]) == 2

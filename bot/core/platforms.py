@@ -35,7 +35,7 @@ PLATFORMS: tuple[Platform, ...] = (
              "https://www.instagram.com/p/AbC123/"),
     Platform("youtube", "YouTube", ("youtube",), ("yt",), ("youtube.com", "youtu.be"),
              "https://www.youtube.com/watch?v=abc123"),
-    Platform("telegram", "Telegram", ("telegram",), (), ("t.me", "telegram.me", "telegram.org"),
+    Platform("telegram", "Telegram", ("telegram",), ("tele",), ("t.me", "telegram.me", "telegram.org"),
              "https://t.me/yourchannel"),
     Platform("shopee", "Shopee", ("shopee",), (), ("shopee.vn", "shopee.com", "shp.ee"), "https://shopee.vn/your-shop"),
     Platform("twitter", "X (Twitter)", ("twitter", "tweet"), (), ("twitter.com", "x.com"),
