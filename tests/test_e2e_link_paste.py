@@ -129,12 +129,17 @@ async def test_words_and_a_forgotten_link_are_not_offered(bot, lang):
     reply = await user.send("facebook.com/mypage")
     assert words["offer"] in reply.text
     offer = user.last_message()
-    data = button_data(offer, "Facebook Like (3)")
-    # A button whose link is no longer kept (user_data lost) is out of date, not an order.
+    category = button_data(offer, "Facebook Like (3)")
     nonce = LinkOffer.parse(button_data(offer, words["all"])).nonce
+    await user.press("Facebook Like (3)")
+    services = user.last_message()
+    service = next(b["callback_data"] for row in services.reply_markup for b in row if b["text"].startswith("101 · "))
+    # Buttons whose link is no longer kept (user_data lost) are out of date: no order with no link.
     bot.app.user_data[user.id]["pasted_links"].pop(nonce)
-    reply = await user.press_data(offer, data)
-    assert words["stale"] in (reply.alert or "")
+    for message, data in ((offer, category), (services, service)):
+        reply = await user.press_data(message, data)
+        assert words["stale"] in (reply.alert or "")
+        assert words["quantity"] not in reply.text and words["link_question"] not in reply.text
 
 
 # The link question's example is of the service's platform, its placeholders in the user's words.

@@ -1,8 +1,9 @@
 """Which social platform a service (or a link) is for, from the words panels use.
 
-Shared by the link example shown when ordering and the spending summary's platforms. Panels
-name services freely ("Like FB Việt", "TikTok Follow 🇻🇳"), so a name is matched on words;
-a name that names no platform falls back to the link's host.
+Shared by the order forms (their link examples), the catalogue's grouping, a pasted link's
+offer and the spending summary's platforms. Panels name services freely ("Like FB Việt",
+"TikTok Follow 🇻🇳"), so a name is matched on words; a name that names no platform falls back
+to the link's host.
 """
 
 from __future__ import annotations
@@ -21,26 +22,19 @@ class Platform:
     words: tuple[str, ...]  # matched anywhere in the folded name and category
     short: tuple[str, ...]  # abbreviations, matched only as whole words ("fb", not "fbi")
     hosts: tuple[str, ...]  # a link's host equal to one of these or ending in "." + it
-    example: str | None = None  # an example link, shown when asking for one
 
 
 # In priority order: a name that mentions two platforms belongs to the first. No "tt" for TikTok:
 # Vietnamese panels write "TT" for "tương tác" (engagement) on every platform.
 PLATFORMS: tuple[Platform, ...] = (
-    Platform("tiktok", "TikTok", ("tiktok", "tik tok"), (), ("tiktok.com",),
-             "https://www.tiktok.com/@user/video/123"),
-    Platform("facebook", "Facebook", ("facebook",), ("fb",), ("facebook.com", "fb.com", "fb.watch", "fb.me", "m.me"),
-             "https://www.facebook.com/yourpage/posts/123"),
-    Platform("instagram", "Instagram", ("instagram", "insta"), ("ig",), ("instagram.com", "instagr.am"),
-             "https://www.instagram.com/p/AbC123/"),
-    Platform("youtube", "YouTube", ("youtube",), ("yt",), ("youtube.com", "youtu.be"),
-             "https://www.youtube.com/watch?v=abc123"),
-    Platform("telegram", "Telegram", ("telegram",), ("tele",), ("t.me", "telegram.me", "telegram.org"),
-             "https://t.me/yourchannel"),
-    Platform("shopee", "Shopee", ("shopee",), (), ("shopee.vn", "shopee.com", "shp.ee"), "https://shopee.vn/your-shop"),
-    Platform("twitter", "X (Twitter)", ("twitter", "tweet"), (), ("twitter.com", "x.com"),
-             "https://x.com/user/status/123"),
-    Platform("threads", "Threads", ("threads",), (), ("threads.net", "threads.com"), "https://www.threads.net/@user"),
+    Platform("tiktok", "TikTok", ("tiktok", "tik tok"), (), ("tiktok.com",)),
+    Platform("facebook", "Facebook", ("facebook",), ("fb",), ("facebook.com", "fb.com", "fb.watch", "fb.me", "m.me")),
+    Platform("instagram", "Instagram", ("instagram", "insta"), ("ig",), ("instagram.com", "instagr.am")),
+    Platform("youtube", "YouTube", ("youtube",), ("yt",), ("youtube.com", "youtu.be")),
+    Platform("telegram", "Telegram", ("telegram",), ("tele",), ("t.me", "telegram.me", "telegram.org")),
+    Platform("shopee", "Shopee", ("shopee",), (), ("shopee.vn", "shopee.com", "shp.ee")),
+    Platform("twitter", "X (Twitter)", ("twitter", "tweet"), (), ("twitter.com", "x.com")),
+    Platform("threads", "Threads", ("threads",), (), ("threads.net", "threads.com")),
     Platform("zalo", "Zalo", ("zalo",), (), ("zalo.me",)),
     Platform("spotify", "Spotify", ("spotify",), (), ("spotify.com",)),
     Platform("twitch", "Twitch", ("twitch",), (), ("twitch.tv",)),
