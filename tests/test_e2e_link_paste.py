@@ -14,6 +14,7 @@ WORDS = {
         "offer": "Order for this link?",
         "pick_platform": "Pick a {platform} category",
         "unknown": "I do not know which services fit this site",
+        "no_services": "This panel has no LinkedIn services",
         "all": "📂 All categories",
         "quantity": "How many?",
         "link_question": "Send the link to the post or page",
@@ -27,6 +28,7 @@ WORDS = {
         "offer": "Đặt đơn hàng cho link này?",
         "pick_platform": "Chọn danh mục {platform}",
         "unknown": "Mình chưa biết trang web này hợp với dịch vụ nào",
+        "no_services": "Panel này không có dịch vụ LinkedIn",
         "all": "📂 Tất cả danh mục",
         "quantity": "Số lượng bao nhiêu?",
         "link_question": "Gửi link bài viết hoặc trang cần tăng",
@@ -104,6 +106,10 @@ async def test_a_link_of_an_unknown_site_offers_every_category(bot, lang):
     await user.press("Website Traffic (2)")
     reply = await user.press("801 · Website Traffic")
     assert words["quantity"] in reply.text
+    # A platform we know but the panel does not sell: said, and every category offered.
+    await user.send("/cancel")
+    reply = await user.send("https://www.linkedin.com/in/someone")
+    assert words["no_services"] in reply.text and any(name.startswith("Facebook") for name in user.buttons())
 
 
 @LANGS

@@ -50,8 +50,7 @@ def link_offer(tx: Texts, link: str, platform: Platform | None, catalogue: Catal
 def link_category_page(tx: Texts, link: str, category: Category, page: int, currency: str | None,
                        nonce: str) -> tuple[Html, Keyboard]:
     """A category's services for `link`: tapping one starts its order with the link filled in."""
-    title = Html(_header(tx, link) + "\n" + tx("link.category_title", name=shorten(category.name, NAME_IN_TEXT_MAX),
-                                                count=tx.number(len(category.services))))
+    title = Html(_header(tx, link) + "\n" + tx("link.category_title", name=shorten(category.name, NAME_IN_TEXT_MAX)))
     back = button(tx.plain("button.back"), cb.LinkOffer(nonce, 0))
     return services_page(tx, title, category.services, page, currency, lambda p: cb.LinkCategory(nonce, category.key, p),
                          back, pick=lambda s: cb.LinkService(nonce, s.id))
