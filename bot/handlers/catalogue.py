@@ -153,7 +153,7 @@ async def search_hint(update: Update, context: BotContext, _: SearchHint) -> Non
 
 async def offer_link(update: Update, context: BotContext, link: str, nonce: str, page: int = 0,
                      every: bool = False) -> None:
-    """"Order for this link?": the categories of the link's platform (or every one)."""
+    """The "Order for this link?" screen: the categories of the link's platform (or every one)."""
     catalogue = await load_catalogue(update, context)
     await answer(update, context)
     await show(update, *link_offer(context.session.tx, link, platform_of_link(link), catalogue, every, page, nonce))
