@@ -498,3 +498,32 @@ class FormSkip(Button):
 class RequestAgain(Button):
     request: int  # order_requests.id
     sure: Annotated[bool, Flag("y")] = False
+
+
+# --- h-link (issue 18): a link pasted outside an order. The link stays in user_data under a
+# nonce (bot.handlers.common.remember); buttons carry the nonce, never the link (64 bytes).
+@button("lko")
+class LinkOffer(Button):
+    """The categories offered for the pasted link: its platform's, or every one (`every`)."""
+
+    nonce: str
+    page: int
+    every: Annotated[bool, Flag("a")] = False
+
+
+@button("lkc")
+class LinkCategory(Button):
+    """A category's services, each a button ordering it for the pasted link. (Two free tokens
+    and a page would not fit in 64 bytes: the nonce and the key have their exact shapes.)"""
+
+    nonce: Annotated[str, Pattern(r"[0-9a-f]{6}")]  # bot.handlers.common.remember's
+    key: Annotated[str, Pattern(r"[0-9a-f]{10}")]  # bot.core.catalogue.category_key
+    page: int
+
+
+@button("lks")
+class LinkService(Button):
+    """Order this service for the pasted link (an entry point of the order conversation)."""
+
+    nonce: str
+    service: int

@@ -19,6 +19,8 @@ LONGEST = {
     (cb.History, "page"): 10**10 - 1,
     (cb.History, "words"): "abc123",
     (cb.TimezonePick, "zone"): "America/Argentina/ComodRivadavia",
+    (cb.LinkCategory, "nonce"): "abc123",
+    (cb.LinkCategory, "key"): "0123456789",
 }
 
 
@@ -46,7 +48,7 @@ def samples(kind: type[Button]) -> list[Button]:
 
 
 def test_the_kinds_are_the_bots_and_their_prefixes_unique():
-    assert len(KINDS) == 62
+    assert len(KINDS) == 65
     prefixes = [kind.prefix for kind in KINDS]
     assert len(set(prefixes)) == len(prefixes)
 

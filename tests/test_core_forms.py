@@ -10,6 +10,7 @@ from typing import ClassVar
 import pytest
 
 from bot.core.forms import DELAYS, FORMS, OrderForm, Problem, form_for, locale_keys, render
+from bot.core.forms.platform import example_link
 from bot.core.ordering import Draft
 from bot.presentation import Texts
 from bot.i18n import LANGUAGES, Translations
@@ -150,7 +151,7 @@ TOO_LONG = "x" * 2201
 
 # (service, answers before, field, bad text, problem code, values the message gets)
 BAD = [
-    (1, [], "link", "not a link!", "not_a_link", {"example": "https://www.facebook.com/yourpage/posts/123"}),
+    (1, [], "link", "not a link!", "not_a_link", {"example": example_link("https://www.facebook.com/{page}/posts/123")}),
     (309, [IG_LINK, Q100], "media", "@someone", "not_a_url", None),
     (1, [LINK], "quantity", "abc", "not_a_number", {"example": 200}),
     (1, [LINK], "quantity", "100", "below_min", {"min": 200, "max": 10000, "step": 1}),

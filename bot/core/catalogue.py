@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from bot.core.platforms import platform_of
+from bot.core.platforms import Platform, platform_of
 from bot.core.ports import CatalogueStore, PanelApi
 from bot.folding import fold
 from bot.panel import Service
@@ -37,11 +37,15 @@ class Category:
     services: tuple[Service, ...]
 
 
+def platform_of_category(category: Category) -> Platform | None:
+    # The category's own name first; a name like "Việt Nam 🇻🇳" falls back to its first service.
+    return platform_of(None, category.name) or platform_of(category.services[0].name)
+
+
 def _by_platform(categories: list[Category]) -> tuple[Category, ...]:
     groups: dict[str | None, list[Category]] = {}
     for category in categories:
-        # The category's own name first; a name like "Việt Nam 🇻🇳" falls back to its first service.
-        platform = platform_of(None, category.name) or platform_of(category.services[0].name)
+        platform = platform_of_category(category)
         groups.setdefault(platform.key if platform else None, []).append(category)
     unknown = groups.pop(None, [])
     return tuple(c for group in [*groups.values(), unknown] for c in group)
@@ -78,6 +82,10 @@ class Catalogue:
 
     def category_of(self, service: Service) -> Category | None:
         return self._by_key.get(category_key(service.category or "—"))
+
+    def categories_of(self, platform: Platform) -> tuple[Category, ...]:
+        """The categories of one platform, in the catalogue's order (a pasted link's choices)."""
+        return tuple(c for c in self.categories if (p := platform_of_category(c)) is not None and p.key == platform.key)
 
     def search(self, words: str, limit: int = 500) -> list[Service]:
         """Services whose name or category contains every word (accents and case ignored)."""

@@ -107,6 +107,8 @@ def _menu_buttons() -> list[BaseHandler]:
         button(cb.PanelLowBalanceOff, panels.low_balance_off),
         button(cb.PanelRemove, panels.remove),
         button(cb.PanelRemoveSure, panels.remove_sure),
+        button(cb.LinkOffer, catalogue.link_categories),
+        button(cb.LinkCategory, catalogue.link_category),
     ]
 
 

@@ -8,6 +8,8 @@ from bot import presentation as views
 from bot.callback_data import (
     Categories,
     CategoryPage,
+    LinkCategory,
+    LinkOffer,
     RefreshCatalogue,
     SearchHint,
     SearchPage,
@@ -16,6 +18,7 @@ from bot.callback_data import (
 from bot.context import BotContext
 from bot.core.catalogue import Catalogue
 from bot.core.ids import parse_id
+from bot.core.platforms import pasted_link, platform_of_link
 from bot.handlers.common import (
     SEARCHES,
     answer,
@@ -29,6 +32,9 @@ from bot.handlers.common import (
     stale_button,
 )
 from bot.handlers.session import needs_account
+from bot.presentation.link_paste import link_category_page, link_offer
+
+PASTED_LINKS = "pasted_links"  # nonce -> a link pasted outside an order, for its offer's buttons
 
 
 async def load_catalogue(update: Update, context: BotContext, refresh: bool = False) -> Catalogue:
@@ -105,12 +111,16 @@ async def service(update: Update, context: BotContext, pressed: ServiceCard) -> 
 
 
 async def search(update: Update, context: BotContext, words: str, page: int = 0, nonce: str | None = None) -> object:
-    """Search names and categories; a bare number opens that service id."""
+    """Search names and categories; a bare number opens that service id; a link is offered an order."""
     session = context.session
     words = words.strip()
     service_id = parse_id(words)
     if service_id is not None:
         return await show_service(update, context, service_id)
+    link = pasted_link(words)
+    if link is not None:
+        await offer_link(update, context, link, remember(context, PASTED_LINKS, link))
+        return None
     catalogue = await load_catalogue(update, context)
     nonce = nonce or remember(context, SEARCHES, words)
     found = catalogue.search(words)
@@ -139,3 +149,36 @@ async def search_hint(update: Update, context: BotContext, _: SearchHint) -> Non
     tx = context.session.tx
     await answer(update, context)
     await show(update, tx("search.hint"), views.menu_keyboard(tx))
+
+
+async def offer_link(update: Update, context: BotContext, link: str, nonce: str, page: int = 0,
+                     every: bool = False) -> None:
+    """The "Order for this link?" screen: the categories of the link's platform (or every one)."""
+    catalogue = await load_catalogue(update, context)
+    await answer(update, context)
+    await show(update, *link_offer(context.session.tx, link, platform_of_link(link), catalogue, every, page, nonce))
+
+
+@needs_account
+@panel_errors
+async def link_categories(update: Update, context: BotContext, pressed: LinkOffer) -> object:
+    link = recall(context, PASTED_LINKS, pressed.nonce)
+    if not link:
+        return await stale_button(update, context)
+    await offer_link(update, context, str(link), pressed.nonce, pressed.page, pressed.every)
+    return None
+
+
+@needs_account
+@panel_errors
+async def link_category(update: Update, context: BotContext, pressed: LinkCategory) -> object:
+    link = recall(context, PASTED_LINKS, pressed.nonce)
+    catalogue = await load_catalogue(update, context)
+    found = catalogue.category(pressed.key)
+    if not link or found is None:
+        return await stale_button(update, context)
+    await answer(update, context)
+    session = context.session
+    await show(update, *link_category_page(session.tx, str(link), found, pressed.page, session.active_account().currency,
+                                           pressed.nonce))
+    return None

@@ -15,6 +15,7 @@ from bot.callback_data import (
     EditOrder,
     FormChoice,
     FormSkip,
+    LinkService,
     MassCheck,
     MassRetry,
     MassStart,
@@ -83,6 +84,7 @@ def order() -> Flow:
             button(FormChoice, ordering.choice_button),
             button(FormSkip, ordering.skip_button),
             button(Quantity, ordering.quantity_button),
+            button(LinkService, ordering.order_for_link),  # a service picked for a pasted link
         ],
         states={
             # Each question's step reads its text; its buttons are entry points, like the card's.

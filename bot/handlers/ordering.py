@@ -28,14 +28,14 @@ from telegram import InlineKeyboardMarkup as Keyboard
 from telegram import Update
 
 from bot import presentation as views
-from bot.callback_data import FormChoice, FormSkip, OrderAgain, OrderService, Quantity
+from bot.callback_data import FormChoice, FormSkip, LinkService, OrderAgain, OrderService, Quantity
 from bot.context import BotContext
 from bot.core.forms import OrderForm, Problem, form_for
 from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
 from bot.core.ordering import Draft
-from bot.handlers.catalogue import load_catalogue, search, show_categories
-from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, show, stale_button, user_data
+from bot.handlers.catalogue import PASTED_LINKS, load_catalogue, search, show_categories
+from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, recall, show, stale_button, user_data
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import PanelError, Service
@@ -65,8 +65,9 @@ async def service_of(update: Update, context: BotContext, service_id: int) -> Se
     return (await load_catalogue(update, context)).service(service_id)
 
 
-async def start_order(update: Update, context: BotContext, service_id: int) -> object:
-    """A new draft for `service_id`; then its form's first question."""
+async def start_order(update: Update, context: BotContext, service_id: int, link: str | None = None) -> object:
+    """A new draft for `service_id`; then its form's first question (a `link` pasted before
+    answers the link question, checked as if typed)."""
     session = context.session
     tx = session.tx
     service = await service_of(update, context, service_id)
@@ -81,6 +82,10 @@ async def start_order(update: Update, context: BotContext, service_id: int) -> o
         await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
         return END
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.active_account().id)
+    if link is not None:
+        ask = form.next_ask(service, draft.form_values())
+        if ask is not None and ask.field.name == "link":
+            return await _take(update, context, draft, service, form, "link", link)
     return await ask_next(update, context, draft, service, form)
 
 
@@ -116,6 +121,16 @@ async def order_command(update: Update, context: BotContext) -> object:
 @panel_errors
 async def order_button(update: Update, context: BotContext, pressed: OrderService) -> object:
     return await start_order(update, context, pressed.service)
+
+
+@needs_account
+@panel_errors
+async def order_for_link(update: Update, context: BotContext, pressed: LinkService) -> object:
+    """A service picked for a link pasted outside an order: its order starts with that link."""
+    link = recall(context, PASTED_LINKS, pressed.nonce)
+    if not link:
+        return await stale_button(update, context)
+    return await start_order(update, context, pressed.service, link=str(link))
 
 
 @needs_account

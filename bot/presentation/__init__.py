@@ -38,7 +38,6 @@ from bot.presentation.ordering import (
     confirmation_card,
     form_prompt,
     invalid_order,
-    link_example,
 )
 from bot.presentation.orders import (
     ORDERS_PER_PAGE,
@@ -79,7 +78,6 @@ __all__ = [
     "confirmation_card",
     "form_prompt",
     "invalid_order",
-    "link_example",
     "main_menu",
     "menu_keyboard",
     "not_ids_lines",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
@@ -48,12 +49,13 @@ def _service_line(tx: Texts, service: Service, currency: str | None) -> Html:
 
 
 def services_page(tx: Texts, title: Html, services: list[Service] | tuple[Service, ...], page: int, currency: str | None,
-                  make_page, back: Button) -> tuple[Html, Keyboard]:
+                  make_page, back: Button, pick: Callable[[Service], cb.Button] | None = None) -> tuple[Html, Keyboard]:
+    """A page of services; a service's button opens its card, or does what `pick` gives."""
     pages = max(1, math.ceil(len(services) / SERVICES_PER_PAGE))
     page = clamp(page, pages)
     shown = services[page * SERVICES_PER_PAGE : (page + 1) * SERVICES_PER_PAGE]
     lines = [title, ""] + [_service_line(tx, s, currency) for s in shown]
-    rows = [[button(f"{s.id} · {s.name}", cb.ServiceCard(s.id))] for s in shown]
+    rows = [[button(f"{s.id} · {s.name}", pick(s) if pick else cb.ServiceCard(s.id))] for s in shown]
     rows.append(pager(tx, page, pages, make_page))
     rows.append([back, button(tx.plain("button.menu"), cb.MainMenu())])
     return Html("\n".join(lines)), Keyboard([r for r in rows if r])

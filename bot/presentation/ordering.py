@@ -9,20 +9,12 @@ from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot import callback_data as cb
 from bot.core.forms import Ask, Card, Problem, render
-from bot.core.platforms import platform_of
 from bot.i18n import Html
 from bot.panel import Service
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts, shorten
 
-_GENERIC_EXAMPLE = "https://example.com/your-post"
 _CHOICES_PER_ROW = 4
-
-
-def link_example(service_name: str, category: str = "") -> str:
-    """An example link of the service's platform, so users know what to paste."""
-    platform = platform_of(service_name, category)
-    return (platform.example if platform else None) or _GENERIC_EXAMPLE
 
 
 def _header(tx: Texts, service: Service) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.core.forms.platform import platform_of
+from bot.core.forms.platform import Page, platform_of
 from bot.core.forms.reading import (
     QuantityProblem,
     check_quantity,
@@ -130,15 +130,15 @@ class LinkInput(Input):
     """A link (or a handle where panels take one); `url_only` for a post's address."""
 
     url_only: bool = False
-    example: str = "link"  # which page of the platform the example shows: link, post, profile, group
+    example: Page = "link"  # which page of the platform the example shows
 
     def read(self, text: str, ctx: Context) -> Any:
         if self.url_only:
             return clean_url(text) or Problem("not_a_url", {"example": self._example(ctx)})
         return clean_link(text) or Problem("not_a_link", {"example": self._example(ctx)})
 
-    def _example(self, ctx: Context) -> str:
-        return str(getattr(platform_of(ctx.service), self.example))
+    def _example(self, ctx: Context) -> Value:
+        return platform_of(ctx.service).example(self.example)
 
     def example_values(self, ctx: Context) -> dict[str, Value]:
         return {"example": self._example(ctx)}
@@ -315,7 +315,7 @@ class LinesInput(Input):
 
     def example_values(self, ctx: Context) -> dict[str, Value]:
         platform = platform_of(ctx.service)
-        return {"group": platform.group, "profile": platform.profile}
+        return {"group": platform.example("group"), "profile": platform.example("profile")}
 
     def count(self, value: Any) -> int | None:
         return len(value) if isinstance(value, list) else None
@@ -332,7 +332,7 @@ class HandleInput(Input):
         return Msg("form.value.username", {"name": shorten(str(value), TEXT_PREVIEW)})
 
     def example_values(self, ctx: Context) -> dict[str, Value]:
-        return {"profile": platform_of(ctx.service).profile}
+        return {"profile": platform_of(ctx.service).example("profile")}
 
 
 @dataclass(frozen=True)

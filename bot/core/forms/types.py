@@ -24,6 +24,7 @@ from bot.core.forms.inputs import (
     QuantityInput,
     RangeInput,
 )
+from bot.core.forms.platform import LINK_WORD_KEYS, Page
 from bot.core.forms.text import Money, Msg, duration
 from bot.panel import Service, ServiceKind
 
@@ -37,7 +38,7 @@ MAX_POSTS = 10_000
 DELAYS = (0, 5, 10, 15, 30, 60, 90, 120, 150, 180, 210, 240, 270, 300, 360, 420, 480, 540, 600)
 
 
-def _link(prompt: str = "form.ask.link", example: str = "link") -> Field:
+def _link(prompt: str = "form.ask.link", example: Page = "link") -> Field:
     return Field("link", LinkInput(example=example), "link", prompt, "form.example.link", "form.label.link")
 
 
@@ -163,7 +164,7 @@ def form_for(service: Service) -> OrderForm | None:
 
 def locale_keys() -> set[str]:
     """Every locale key the forms can show (prompts, examples, labels, problems, values, notes)."""
-    found: set[str] = set(NOTE_KEYS) | set(VALUE_KEYS) | {f"form.problem.{code}" for code in PROBLEM_CODES}
+    found: set[str] = set(NOTE_KEYS) | set(VALUE_KEYS) | {f"form.problem.{code}" for code in PROBLEM_CODES} | LINK_WORD_KEYS
     for form in FORMS.values():
         found |= form.keys()
     return found
