@@ -19,6 +19,7 @@ LONGEST = {
     (cb.History, "page"): 10**10 - 1,
     (cb.History, "words"): "abc123",
     (cb.TimezonePick, "zone"): "America/Argentina/ComodRivadavia",
+    (cb.EditField, "field"): "a" * 20,  # a form field's name
 }
 
 
@@ -46,7 +47,7 @@ def samples(kind: type[Button]) -> list[Button]:
 
 
 def test_the_kinds_are_the_bots_and_their_prefixes_unique():
-    assert len(KINDS) == 61
+    assert len(KINDS) == 63
     prefixes = [kind.prefix for kind in KINDS]
     assert len(set(prefixes)) == len(prefixes)
 
