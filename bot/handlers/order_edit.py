@@ -66,16 +66,13 @@ async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Servi
 def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
     """The question text typed at the card answers: the link (a web address), the lines the
     quantity is counted from (comments), or the quantity (a number); None for anything else."""
-    values = draft.form_values()
+    quantity = form.field("quantity")
+    if _NUMBER_RE.fullmatch(text.strip()) and form.quantity_from is None:  # never a link ("3.000")
+        return quantity.name if quantity is not None and quantity.applies(service, draft.form_values()) else None
     target = form.field(form.target)
     if target is not None and isinstance(target.input, LinkInput) and clean_url(text) is not None:
         return target.name
-    if form.quantity_from is not None:
-        return form.quantity_from
-    quantity = form.field("quantity")
-    if quantity is not None and quantity.applies(service, values) and _NUMBER_RE.fullmatch(text.strip()):
-        return quantity.name
-    return None
+    return form.quantity_from
 
 
 @needs_account
