@@ -132,6 +132,15 @@ async def test_edit_changes_one_answer_and_keeps_the_rest(bot, lang):
     assert label(lang, "form.label.runs") not in reply.text and label(lang, "form.label.interval") not in reply.text
     assert row(lang, "quantity", 2000) in reply.text
 
+    # Back from a question asked again: nothing changed, the card again; then typing goes to it.
+    reply = await user.press(label(lang, "button.edit"))
+    reply = await user.press(label(lang, "form.label.link"), message=reply.last)
+    reply = await user.press(label(lang, "button.back_to_card"), message=reply.last)
+    assert say(lang, "order.edit_kept") in reply.text and title(lang) in reply.text
+    assert "https://facebook.com/post/7" in reply.text and row(lang, "quantity", 2000) in reply.text
+    reply = await user.send("hello")
+    assert reply.text == say(lang, "order.card_hint")
+
     # Back from Edit's menu: the card again, in place, still the one to confirm.
     reply = await user.press(label(lang, "button.edit"))
     reply = await user.press(label(lang, "button.back_to_card"), message=reply.last)
