@@ -55,7 +55,7 @@ async def test_a_number_typed_at_the_card_changes_the_quantity(bot, lang):
         assert "https://facebook.com/post/1" in reply.text  # the rest is kept
     # Below the minimum: why, and the card as it was (still confirmable).
     reply = await user.send("5")
-    assert say(lang, "form.problem.below_min", min=number(lang, 200), max=number(lang, 100000), step=1) in reply.text
+    assert say(lang, "form.problem.below_min", min=number(lang, 200), max=number(lang, 10000), step=1) in reply.text
     assert row(lang, "quantity", 1500) in reply.text and title(lang) in reply.text
     # A link replaces the link; other words are told what the card reads, never searched.
     reply = await user.send("https://facebook.com/post/2")
@@ -202,3 +202,18 @@ async def test_an_edited_answer_at_the_card_is_taken_other_edits_are_not(bot, la
     await user.press(label(lang, "button.confirm"))
     order = bot.sim.orders[max(bot.sim.orders)]
     assert (order.quantity, order.link) == (2000, "https://facebook.com/post/3")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_edited_answer_during_the_questions_is_taken(bot, lang):
+    user = await bot.onboarded_fast(18160 + LANGS.index(lang), lang)
+    await user.send("/order 1")
+    await user.send("https://facebook.com/post/1")
+    reply = await user.edit(typed(user), "https://facebook.com/post/5", expect_reply=True)
+    assert say(lang, "order.changed", label=label(lang, "form.label.link")) in reply.text
+    assert say(lang, "form.ask.quantity", min=number(lang, 200), max=number(lang, 10000), note="") in reply.text
+    reply = await user.edit(typed(user), "not a link", expect_reply=True)  # refused: the link stays
+    assert say(lang, "form.problem.not_a_link", example="x").split(".")[0] in reply.text
+    assert say(lang, "order.not_changed", label=label(lang, "form.label.link"), reason="").strip() in reply.text
+    reply = await user.send("1000")
+    assert "https://facebook.com/post/5" in reply.text and row(lang, "quantity", 1000) in reply.text

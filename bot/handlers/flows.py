@@ -91,12 +91,12 @@ def order() -> Flow:
         ],
         states={
             # Each question's step reads its text; its buttons are entry points, like the card's.
-            # A Telegram edit there is not read (the user is told to send it anew).
-            **{step: [text(ordering.receive_answer(step)), edited_text(order_edit.edit_not_read)]
+            # A Telegram edit of an earlier answer answers it again (any other edit is not read).
+            **{step: [text(ordering.receive_answer(step)), edited_text(order_edit.edited_answer)]
                for step in ordering.ASKING},
-            # Text typed at the card changes the order; so does an edit of a message that answered.
-            ordering.CONFIRM: [text(order_edit.typed_at_card), edited_text(order_edit.edited_at_card)],
-            ordering.EDIT_FIELD: [text(order_edit.receive_edit), edited_text(order_edit.edit_not_read)],
+            # Text typed at the card changes the order.
+            ordering.CONFIRM: [text(order_edit.typed_at_card), edited_text(order_edit.edited_answer)],
+            ordering.EDIT_FIELD: [text(order_edit.receive_edit), edited_text(order_edit.edited_answer)],
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },
     )

@@ -199,20 +199,35 @@ async def receive_edit(update: Update, context: BotContext) -> object:
 
 @needs_account
 @panel_errors
-async def edited_at_card(update: Update, context: BotContext) -> object:
-    """An edit of the message that answered a question, at the card: that question answered again."""
+async def edited_answer(update: Update, context: BotContext) -> object:
+    """A Telegram edit of the message that answered a question: that question answered again,
+    the rest kept. At the card, the card again; during the questions, the pending one again."""
     message = update.edited_message
     draft = current_draft(context)
-    name = None
-    if message is not None and draft is not None:
-        name = next((field for field, sent in draft.answered.items() if sent == message.message_id), None)
-    if message is None or name is None:
+    if message is None or draft is None:
         return await edit_not_read(update, context)
-    found = await _card_state(update, context)
-    if not isinstance(found, tuple):
-        return found
-    draft, service, form = found
-    return await change_answer(update, context, draft, service, form, name, message.text or "", message.message_id)
+    name = next((field for field, sent in draft.answered.items() if sent == message.message_id), None)
+    service = await service_of(update, context, draft.service_id) if name is not None else None
+    form = form_for(service) if service is not None else None
+    values = draft.form_values()
+    field = form.field(name) if form is not None and name is not None else None
+    if service is None or form is None or field is None or name not in values or not field.applies(service, values):
+        return await edit_not_read(update, context)  # not an answer of this draft (any more)
+    if draft.editing is None and form.next_ask(service, values) is None:  # at the card
+        return await change_answer(update, context, draft, service, form, field.name, message.text or "", message.message_id)
+    tx = context.session.tx
+    result = form.answer(service, values, field.name, message.text or "")
+    if isinstance(result, Problem):  # the question pending (its prompt above) stays
+        reason = Html(render(result.msg, tx))
+        await chat_of(update).send_message(tx("order.not_changed", label=tx.plain(field.label), reason=reason))
+        return None
+    draft.set_values(form, service, result)
+    draft.answered[field.name] = message.message_id
+    await chat_of(update).send_message(tx("order.changed", label=tx.plain(field.label)))
+    if draft.editing is not None and draft.editing != field.name:
+        return await ask_field(update, context, draft, service, form, draft.editing)
+    draft.editing = None
+    return await ask_next(update, context, draft, service, form)
 
 
 @needs_account
