@@ -281,6 +281,6 @@ async def order_again(update: Update, context: BotContext, pressed: OrderAgain) 
     for optional in form.fields_for(service, values):  # an optional question not answered then is not now
         values.setdefault(optional.name, None)
     draft.set_values(form, service, values)
-    return await show_confirmation(update, context, draft, service,
-                                   note=session.tx("order.again", id=order.panel_order_id))
+    note = "order.again_quantity" if form.field("quantity") is not None else "order.again"
+    return await show_confirmation(update, context, draft, service, note=session.tx(note, id=order.panel_order_id))
 
