@@ -6,8 +6,10 @@
   asked again (bot.handlers.ordering.ask_field), then the card comes back;
 - Order again on an order's card: the confirmation card with that order's answers, re-checked
   against the service as the panel sells it now;
-- a Telegram edit of the message that answered a question, at the card: that question answered
-  again. Other edits during the order are answered with "send it as a new message".
+- a Telegram edit of the message that answered a question: that question answered again (then
+  the card, or the question pending). Other edits during the order are answered with "send it
+  as a new message"; edits elsewhere are ignored, and one holding a key is deleted before any of
+  this (bot.handlers.key_guard).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from bot.storage import Order
 
 # What reads as a number (1000, 1.000, 1,000, 1 000, 1k): tried as the quantity, refused with
 # the reason if it is not one (0, below the minimum).
-_NUMBER_RE = re.compile(r"[\d\s.,]+k?", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"(?=.*\d)[\d\s.,]+k?", re.IGNORECASE)
 
 
 async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Service, OrderForm] | object:
