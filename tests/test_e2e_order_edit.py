@@ -9,6 +9,7 @@ import pytest
 from bot.handlers.common import html_to_plain
 from bot.i18n import Translations
 from bot.presentation import Texts
+from bot.storage import NewOrder
 from tests.conftest import order_until_confirmation
 from tests.test_e2e_secrets import DELETED_LINE, FOREIGN_KEY
 
@@ -221,3 +222,19 @@ async def test_an_edited_answer_during_the_questions_is_taken(bot, lang):
     assert say(lang, "order.not_changed", label=label(lang, "form.label.link"), reason="").strip() in reply.text
     reply = await user.send("1000")
     assert "https://facebook.com/post/5" in reply.text and row(lang, "quantity", 1000) in reply.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_without_the_answers_uses_link_and_quantity(bot, lang):
+    """An order known without its form's answers (no intent: tracked, or stored before forms)."""
+    user_id = 18170 + LANGS.index(lang)
+    user = await bot.onboarded_fast(user_id, lang)
+    account = await bot.db.active_account(user_id)
+    await bot.db.track_orders(user_id, [NewOrder(account_id=account.id, panel_order_id=777, service_id=1,
+                                                 service_name="Facebook views", link="https://facebook.com/post/9",
+                                                 quantity=500)])
+    await user.send("/orders")
+    card = await user.press("#777")
+    reply = await user.press("🔁", message=card.last)
+    assert title(lang) in reply.text and say(lang, "order.again_quantity", id=777) in reply.text
+    assert "https://facebook.com/post/9" in reply.text and row(lang, "quantity", 500) in reply.text
