@@ -527,3 +527,16 @@ class LinkService(Button):
 
     nonce: str
     service: int
+
+
+# --- Changing an order before Confirm (issue 18, h-edit): the card's Edit offers one button per
+# question of the draft's form; a question asked again offers the way back to the card.
+@button("oef")
+class EditField(Button):
+    token: str  # the draft's, as the card was shown
+    field: Annotated[str, Pattern("[a-z_]{1,20}")]  # the form field's name
+
+
+@button("oeb")
+class EditBack(Button):
+    token: str

@@ -21,6 +21,7 @@ LONGEST = {
     (cb.TimezonePick, "zone"): "America/Argentina/ComodRivadavia",
     (cb.LinkCategory, "nonce"): "abc123",
     (cb.LinkCategory, "key"): "0123456789",
+    (cb.EditField, "field"): "a" * 20,  # a form field's name
 }
 
 
@@ -48,7 +49,7 @@ def samples(kind: type[Button]) -> list[Button]:
 
 
 def test_the_kinds_are_the_bots_and_their_prefixes_unique():
-    assert len(KINDS) == 65
+    assert len(KINDS) == 67
     prefixes = [kind.prefix for kind in KINDS]
     assert len(set(prefixes)) == len(prefixes)
 

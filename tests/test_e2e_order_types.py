@@ -145,7 +145,10 @@ async def test_a_card_no_longer_valid_is_explained_with_edit_and_nothing_is_sent
     assert {"✏️ Edit", "✖️ Cancel"} <= set(user.buttons(reply.last))
     assert bot.sim.requests.get("add", 0) == 0
     reply = await user.press("✏️ Edit", message=reply.last)
-    assert "Send the link" in reply.text
+    reply = await user.press("Quantity", message=reply.last)  # the answer refused is asked again alone
+    assert "How many?" in reply.text and "Now: 10,000" in reply.text
+    reply = await user.send("5000")
+    assert "Please check your order" in reply.text and "Quantity: 5,000" in reply.text
 
 
 async def test_a_new_subscriptions_first_active_is_not_news_its_changes_are(bot):

@@ -139,10 +139,11 @@ async def test_edit_and_cancel_on_the_confirmation_card(bot):
     user = await bot.onboarded_fast(909, "en")
     await order_until_confirmation(user)
     reply = await user.press("✏️ Edit")
+    assert "What would you like to change?" in reply.text
+    reply = await user.press("Link")
     assert "Send the link" in reply.text
-    await user.send("https://facebook.com/post/2")
-    reply = await user.send("300")
-    assert "https://facebook.com/post/2" in reply.text and "Quantity: 300" in reply.text
+    reply = await user.send("https://facebook.com/post/2")  # the link alone: the quantity is kept
+    assert "https://facebook.com/post/2" in reply.text and "Quantity: 1,000" in reply.text
     reply = await user.press("✖️ Cancel")
     assert "No order was placed" in reply.text
     assert bot.sim.requests.get("add", 0) == 0

@@ -106,11 +106,11 @@ async def test_cancel_where_the_service_allows_it(bot):
     assert bot.sim.requests["cancel"] == 1
 
 
-async def test_order_again_starts_a_new_order_for_the_same_service(bot):
+async def test_order_again_opens_the_card_of_the_same_order(bot):
     user = await bot.onboarded_fast(1106, "en")
     await place_through_bot(user)
-    reply = await user.press("🔁 Order again")
-    assert "Facebook views" in reply.text and "Send the link" in reply.text
+    reply = await user.press("🔁 Order again")  # more in tests/test_e2e_order_edit.py
+    assert "Please check your order" in reply.text and "Facebook views" in reply.text
 
 
 async def test_a_cards_refresh_shows_and_stores_the_status(bot):

@@ -132,12 +132,12 @@ async def test_a_private_message_without_a_sender_is_ignored(bot, errors):
     assert "How many?" in reply.text
 
 
-async def test_an_edit_during_a_step_is_ignored_and_the_step_stays(bot, errors):
+async def test_an_edit_during_a_step_is_not_read_and_the_step_stays(bot, errors):
     user = await bot.onboarded(1605, "en")
     await user.send("/order 1")
     typed = [m for m in user.transcript() if m.sender == "user"][-1]
-    reply = await user.edit(typed, "https://facebook.com/post/1")
-    assert not reply.sent and not reply.edited
+    reply = await user.edit(typed, "https://facebook.com/post/1", expect_reply=True)
+    assert "I don't read edited messages" in reply.text and not reply.edited
     reply = await user.send("https://facebook.com/post/2")
     assert "How many?" in reply.text
     assert not errors.records

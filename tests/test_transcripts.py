@@ -104,10 +104,10 @@ async def test_transcript_of_one_full_order(bot: RunningBot, language: str) -> N
     bot.sim.complete_order(first.id)
     await rec.meanwhile("The panel completes the order, and the tracker checks it.", bot.tracker.cycle())
 
-    rec.heading("Order again", "The same service and link, once more; this time the user cancels at the card.")
-    await order_again(rec, script, "1000")
-    await rec.press(script.cancel)
-    assert list(bot.sim.orders) == [first.id]  # nothing more was ordered
+    rec.heading("Order again", "The same order once more: the card comes filled in; the user confirms it.")
+    await order_again(rec, script)
+    await rec.press(script.confirm)
+    assert [(o.link, o.quantity) for o in bot.sim.orders.values()] == [(script.link, 2000)] * 2
 
     rec.live_buttons("Buttons still live at the end", "Messages that still show buttons (old ones can still be tapped).")
 
@@ -115,28 +115,15 @@ async def test_transcript_of_one_full_order(bot: RunningBot, language: str) -> N
     check_or_update(TRANSCRIPTS / f"order.{language}.md", text)
 
 
-# The two steps below are written with today's behaviour. Issue 18 changes both (another
-# helper's work); after that merge, switch each to the commented line and regenerate.
-
 
 async def change_quantity(rec: TranscriptRecorder, script: Script, quantity: str) -> None:
-    """Change the quantity at the confirmation card."""
-    # After the merge: a number typed at the card changes the quantity and shows the card again.
-    #     await rec.send(quantity)
-    # Today: Edit restarts the form, so the link is sent again, then the new quantity.
-    await rec.press(script.edit)
-    await rec.send(script.link)
+    """Change the quantity at the confirmation card: a number typed there is the new quantity."""
     await rec.send(quantity)
 
 
-async def order_again(rec: TranscriptRecorder, script: Script, quantity: str) -> None:
-    """"Order again" on the notification, up to the confirmation card."""
-    # After the merge: "Order again" opens the card filled with the same link and quantity.
-    #     await rec.press(script.order_again)
-    # Today: it restarts the form at the link.
+async def order_again(rec: TranscriptRecorder, script: Script) -> None:
+    """"Order again" on the notification opens the card filled with the same link and quantity."""
     await rec.press(script.order_again)
-    await rec.send(script.link)
-    await rec.send(quantity)
 
 
 def check_or_update(path: Path, text: str) -> None:

@@ -95,6 +95,11 @@ class Draft:
     balance: Decimal | None = None
     balance_currency: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    # The question being asked again from the card's Edit (its other answers are kept), if any.
+    editing: str | None = None
+    # The message that answered each question (field name -> message id): a Telegram edit of one
+    # of them answers that question again.
+    answered: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

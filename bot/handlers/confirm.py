@@ -11,9 +11,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import presentation as views
-from bot.callback_data import AbortOrder, Confirm, EditOrder
+from bot.callback_data import AbortOrder, Confirm
 from bot.context import BotContext
-from bot.core.forms import form_for
 from bot.core.ordering import Draft, Outcome, place_order
 from bot.handlers import uncertain
 from bot.handlers.common import (
@@ -28,7 +27,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.ordering import (
     CONFIRM,
-    ask_next,
     catalogue_changed,
     confirmation,
     current_draft,
@@ -121,26 +119,6 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
 async def _card_draft(update: Update, context: BotContext, token: str) -> Draft | None:
     draft = current_draft(context)
     return draft if draft is not None and draft.token == token else None
-
-
-@needs_account
-@panel_errors
-async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
-    """Back to the form's first question, for the same service."""
-    tx = context.session.tx
-    draft = await _card_draft(update, context, pressed.token)
-    if draft is None:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
-    await answer(update, context)
-    draft.values = {}
-    draft.link = draft.quantity = draft.comments = None
-    draft.renew_token()
-    await show(update, tx("order.editing"), None)
-    return await ask_next(update, context, draft, service, form)
 
 
 async def abort(update: Update, context: BotContext, pressed: AbortOrder) -> object:

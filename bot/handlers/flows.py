@@ -12,6 +12,8 @@ from bot.callback_data import (
     Balance,
     ChangeKey,
     Confirm,
+    EditBack,
+    EditField,
     EditOrder,
     FormChoice,
     FormSkip,
@@ -32,9 +34,9 @@ from bot.callback_data import (
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, admin, confirm, history, ids, mass, ordering, panels, timezone, uncertain
+from bot.handlers import account, admin, confirm, history, ids, mass, order_edit, ordering, panels, timezone, uncertain
 from bot.handlers.conversation import Flow
-from bot.handlers.routing import button, command, text
+from bot.handlers.routing import button, command, edited_text, text
 
 # The conversations' names: their states are stored under them.
 KEY_FLOW, IDS_FLOW, ORDER_FLOW = "key", "ids", "order"
@@ -73,23 +75,30 @@ def order() -> Flow:
         entry_points=[
             command("order", ordering.order_command),
             button(OrderService, ordering.order_button),
-            button(OrderAgain, ordering.order_again),
+            button(OrderAgain, order_edit.order_again),
             button(UncertainAgain, uncertain.again),
             button(UncertainPlaced, uncertain.placed),
             # The card's buttons act on its draft whatever the step (see bot.handlers.confirm).
             button(Confirm, confirm.confirm),
-            button(EditOrder, confirm.edit),
+            button(EditOrder, order_edit.edit),
             button(AbortOrder, confirm.abort),
             # A question's buttons (a choice, Skip), of the current question only (its token).
             button(FormChoice, ordering.choice_button),
             button(FormSkip, ordering.skip_button),
             button(Quantity, ordering.quantity_button),
             button(LinkService, ordering.order_for_link),  # a service picked for a pasted link
+            # Edit's choices: a question to ask again, or back to the card (bot.handlers.order_edit).
+            button(EditField, order_edit.edit_field),
+            button(EditBack, order_edit.edit_back),
         ],
         states={
             # Each question's step reads its text; its buttons are entry points, like the card's.
-            **{step: [text(ordering.receive_answer(step))] for step in ordering.ASKING},
-            ordering.CONFIRM: [],  # the card's buttons are entry points; text typed instead leaves
+            # A Telegram edit of an earlier answer answers it again (any other edit is not read).
+            **{step: [text(ordering.receive_answer(step)), edited_text(order_edit.edited_answer)]
+               for step in ordering.ASKING},
+            # Text typed at the card changes the order.
+            ordering.CONFIRM: [text(order_edit.typed_at_card), edited_text(order_edit.edited_answer)],
+            ordering.EDIT_FIELD: [text(order_edit.receive_edit), edited_text(order_edit.edited_answer)],
             ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },
     )

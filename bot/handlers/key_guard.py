@@ -9,8 +9,9 @@ In a private chat the message is deleted at once. A plain text message (not a co
 or edit) is taken as the key when it answers the key conversation's step (handed over to it: it
 is the next handler to run, and stops the update there), when the user has no key yet, or when
 it is a key and nothing else; any other message holding a key gets one line saying why it was
-deleted. Edits are otherwise ignored: acting again on an old message would surprise more than
-help. In groups keys are never read; the sender is warned.
+deleted. Other edits are ignored (acting again on an old message would surprise more than
+help), except in the order conversation, which reads the edit of an answer
+(bot.handlers.order_edit). In groups keys are never read; the sender is warned.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def guard(key_flow: Flow, other_flows: Sequence[Flow] = (),
             await _private(update, context, message, key_flow, other_flows, panels_flow)
         else:
             await _group(update, context, message)
-        if update.edited_message is not None:
+        if update.edited_message is not None and not is_private(update):
             raise ApplicationHandlerStop  # an edit without a key: nothing to do
+        # A private edit without a key goes on: the order conversation reads the edit of an
+        # answer (bot.handlers.order_edit); no other handler takes edits.
 
     return key_guard
 

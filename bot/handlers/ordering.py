@@ -8,7 +8,9 @@ its answer, gives the confirmation card's rows. The steps, states of the "order"
     QUANTITY      ... the quantity (or a quick button)
     COMMENTS      ... the comments, one per line
     FIELD         ... any other question (usernames, runs, delay, expiry...)
-    CONFIRM       the card is shown (bot.handlers.confirm); text typed instead leaves the step
+    CONFIRM       the card is shown (bot.handlers.confirm); text typed at it changes the order
+                  (a number the quantity, a link the link: bot.handlers.order_edit)
+    EDIT_FIELD    one question asked again from the card's Edit, the other answers kept
     UNCERTAIN_ID  the panel's id of an order whose outcome is unknown (bot.handlers.uncertain)
 
 The order being prepared is the draft in user_data (DRAFT): the conversation says where the
@@ -28,9 +30,9 @@ from telegram import InlineKeyboardMarkup as Keyboard
 from telegram import Update
 
 from bot import presentation as views
-from bot.callback_data import FormChoice, FormSkip, LinkService, OrderAgain, OrderService, Quantity
+from bot.callback_data import FormChoice, FormSkip, LinkService, OrderService, Quantity
 from bot.context import BotContext
-from bot.core.forms import OrderForm, Problem, form_for
+from bot.core.forms import Ask, OrderForm, Problem, form_for, render
 from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
 from bot.core.ordering import Draft
@@ -40,9 +42,11 @@ from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import PanelError, Service
 from bot.presentation.history import duplicate_warning
+from bot.presentation.ordering import edit_prompt
 
 LINK, QUANTITY, COMMENTS, CONFIRM, UNCERTAIN_ID = "link", "quantity", "comments", "confirm", "uncertain_id"
 FIELD = "field"
+EDIT_FIELD = "edit_field"
 # The steps named after their question (kept from the flow before forms: stored states).
 _STATE_OF_FIELD = {"link": LINK, "quantity": QUANTITY, "comments": COMMENTS}
 ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
@@ -102,6 +106,34 @@ async def ask_next(update: Update, context: BotContext, draft: Draft, service: S
     return state_of_field(ask.field.name)
 
 
+def current_ask(form: OrderForm, service: Service, draft: Draft) -> Ask | None:
+    """The question the draft waits for: the one asked again from Edit, else the form's next."""
+    values = draft.form_values()
+    if draft.editing is not None:
+        return form.ask_for(service, values, draft.editing)
+    return form.next_ask(service, values)
+
+
+async def ask_field(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
+                    name: str, problem: Problem | None = None) -> object:
+    """Question `name` asked again (the card's Edit), with its current answer; every other answer
+    is kept. After a valid answer: a question it brings in (the interval once runs are given),
+    then the card."""
+    tx = context.session.tx
+    values = draft.form_values()
+    ask = form.ask_for(service, values, name)
+    if ask is None:  # no longer asked (an answer it depended on changed): the card as it is
+        draft.editing = None
+        return await ask_next(update, context, draft, service, form)
+    draft.editing = name
+    draft.renew_token()  # the card's buttons, and an earlier question's, are stale now
+    keep_draft(context, draft)
+    current = form.display(service, values, name)
+    text, keyboard = edit_prompt(tx, service, ask, draft.token, render(current, tx) if current is not None else None, problem)
+    await chat_of(update).send_message(text, reply_markup=keyboard)
+    return EDIT_FIELD
+
+
 @needs_account
 @panel_errors
 async def order_command(update: Update, context: BotContext) -> object:
@@ -131,15 +163,6 @@ async def order_for_link(update: Update, context: BotContext, pressed: LinkServi
     if not link:
         return await stale_button(update, context)
     return await start_order(update, context, pressed.service, link=str(link))
-
-
-@needs_account
-@panel_errors
-async def order_again(update: Update, context: BotContext, pressed: OrderAgain) -> object:
-    order = await context.deps.db.get_order_by_pk(context.session.tg_id, pressed.order)
-    if order is None or not order.service_id:
-        return await stale_button(update, context)
-    return await start_order(update, context, order.service_id)
 
 
 async def _draft_gone(update: Update, context: BotContext) -> object:
@@ -179,20 +202,27 @@ def receive_answer(state: str) -> Step:
         ask = form.next_ask(service, draft.form_values()) if form is not None else None
         if form is None or ask is None or state_of_field(ask.field.name) != state:
             return await _draft_gone(update, context)
-        return await _take(update, context, draft, service, form, ask.field.name, message_of(update).text or "")
+        message = message_of(update)
+        return await _take(update, context, draft, service, form, ask.field.name, message.text or "", message.message_id)
 
     receive.__name__ = receive.__qualname__ = f"receive_{state}"
     return receive
 
 
 async def _take(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
-                name: str, text: str | None) -> object:
-    """Answer (or skip, when `text` is None) question `name`; then the next one, or the card."""
+                name: str, text: str | None, message_id: int | None = None) -> object:
+    """Answer (or skip, when `text` is None) question `name`; then the next one, or the card.
+    `message_id`: the message that held the answer (a Telegram edit of it answers again)."""
     values = draft.form_values()
     result = form.skip(service, values, name) if text is None else form.answer(service, values, name, text)
     if isinstance(result, Problem):
+        if draft.editing == name:  # asked again from Edit: asked again, with the rest kept
+            return await ask_field(update, context, draft, service, form, name, result)
         return await ask_next(update, context, draft, service, form, result)
     draft.set_values(form, service, result)
+    draft.editing = None
+    if message_id is not None:
+        draft.answered[name] = message_id
     return await ask_next(update, context, draft, service, form)
 
 
@@ -205,7 +235,7 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
     if service is None:
         return await catalogue_changed(update, context)
     form = form_for(service)
-    ask = form.next_ask(service, draft.form_values()) if form is not None else None
+    ask = current_ask(form, service, draft) if form is not None else None
     if form is None or ask is None or (quantity and ask.field.name != "quantity"):
         return await stale_button(update, context)
     await answer(update, context)
@@ -241,7 +271,8 @@ def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decim
     return views.confirmation_card(tx, service, card, balance, currency, draft.token, note)
 
 
-async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service) -> str:
+async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service,
+                            note: str | None = None) -> str:
     """The confirmation card, with a new token: the card's buttons act on this draft only."""
     session = context.session
     tx = session.tx
@@ -260,6 +291,8 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     if draft.link:  # the same link's order still running: said on the card; the user may confirm anyway
         running = await running_duplicate(context.deps.db, session.tg_id, session.active_account().id, draft.link, service.id)
         warning = duplicate_warning(tx, running) if running is not None else None
+    if note:  # what just changed, or why a change was refused (bot.handlers.order_edit)
+        warning = Html(note + ("\n" + warning if warning else ""))
     text, keyboard = confirmation(tx, service, draft, balance, currency, warning)
     await chat_of(update).send_message(text, reply_markup=keyboard)
     return CONFIRM

@@ -27,6 +27,9 @@ Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 # New messages (edits go no further than bot.handlers.key_guard) from a user in a private chat.
 PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.USER
 PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
+# A user's edit of a text message of theirs (not a command) in the private chat: the key guard
+# has seen it first (bot.handlers.key_guard), only the order conversation reads one.
+EDITED_TEXT = filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE & filters.USER & filters.TEXT & ~filters.COMMAND
 
 
 def in_session(callback: Callback) -> Callback:
@@ -77,3 +80,8 @@ def messages(message_filter: BaseFilter, callback: Callback) -> MessageHandler:
 def any_button(callback: Callback) -> CallbackQueryHandler:
     """Every button not taken by a handler before this one."""
     return CallbackQueryHandler(in_session(callback))
+
+
+def edited_text(callback: Callback) -> MessageHandler:
+    """An edit of a plain text message in the private chat."""
+    return MessageHandler(EDITED_TEXT, in_session(callback))

@@ -56,3 +56,28 @@ def invalid_order(tx: Texts, problem: Problem | None, token: str) -> tuple[Html,
     reason = render(problem.msg, tx) if problem is not None else tx("form.problem.unsupported")
     rows = [[button(tx.plain("button.edit"), cb.EditOrder(token)), button(tx.plain("button.abort"), cb.AbortOrder(token))]]
     return tx("order.invalid", reason=Html(reason)), Keyboard(rows)
+
+
+# --- Changing an order before Confirm (issue 18) --------------------------------------------------
+
+def edit_menu(tx: Texts, service: Service, card: Card, fields: list[tuple[str, str]], token: str) -> tuple[Html, Keyboard]:
+    """The card's Edit: the order as it is, and one button per question (`fields`: name and its
+    card label's key) to change that answer alone, and the way back to the card."""
+    parts = [tx("order.edit_which"), tx("confirm.service", id=service.id, name=shorten(service.name, 200)), *card.lines(tx)]
+    choices = [button(tx.plain(label), cb.EditField(token, name)) for name, label in fields]
+    rows = [choices[i:i + 2] for i in range(0, len(choices), 2)]
+    rows.append([button(tx.plain("button.back_to_card"), cb.EditBack(token))])
+    return Html("\n".join(parts)), Keyboard(rows)
+
+
+def edit_prompt(tx: Texts, service: Service, ask: Ask, token: str, current: str | None,
+                problem: Problem | None = None) -> tuple[Html, Keyboard]:
+    """A question asked again from Edit: the form's own prompt, its current answer, and the way
+    back to the card instead of Cancel (the rest of the order is kept)."""
+    text, keyboard = form_prompt(tx, service, ask, token, problem)
+    if current is not None:
+        text = Html(text + "\n" + tx("order.edit_current", value=Html(current)))
+    rows = [list(row) for row in keyboard.inline_keyboard[:-1]]
+    last = [b for b in keyboard.inline_keyboard[-1] if b.callback_data != cb.AbortOrder(token).pack()]
+    rows.append([*last, button(tx.plain("button.back_to_card"), cb.EditBack(token))])
+    return text, Keyboard(rows)

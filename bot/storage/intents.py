@@ -139,6 +139,17 @@ class IntentsMixin(StoreBase):
         async with self._conn.reading() as session:
             return await _select(session, tg_id, token)
 
+    async def placed_intent(self, tg_id: int, account_id: int, panel_order_id: int) -> Intent | None:
+        """The intent that placed panel order `panel_order_id` on `account_id` (its request holds the
+        form's answers: Order again reuses them); None for an order made elsewhere."""
+        async with self._conn.reading() as session:
+            row = await session.one(
+                f"SELECT {_COLUMNS} FROM intents WHERE tg_id = ? AND account_id = ? AND panel_order_id = ? AND state = ?"
+                " ORDER BY updated_at DESC LIMIT 1",
+                (tg_id, account_id, panel_order_id, IntentState.PLACED.value),
+            )
+        return None if row is None else _intent(row)
+
     async def recover_interrupted_intents(self, updated_before: float, reason: str = "stopped") -> list[Intent]:
         """At start-up: intents left SUBMITTING by a process that died mid-request become UNKNOWN
         (the order may or may not exist on the panel), with `reason` as error_code. Returns them,

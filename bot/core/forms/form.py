@@ -175,7 +175,12 @@ class OrderForm:
     def next_ask(self, service: Service, values: Values, *, today: date | None = None) -> Ask | None:
         """The next question to ask, or None when every question has its answer."""
         current = self.next_field(service, values)
-        if current is None:
+        return None if current is None else self.ask_for(service, values, current.name, today=today)
+
+    def ask_for(self, service: Service, values: Values, name: str, *, today: date | None = None) -> Ask | None:
+        """Question `name` (asked anew to change its answer); None when it does not apply."""
+        current = self.field(name)
+        if current is None or not current.applies(service, values):
             return None
         ctx = Context(service, values, today or panel_today())
         fields = self.fields_for(service, values)
@@ -213,6 +218,13 @@ class OrderForm:
         later = set(names[names.index(name):]) if name in names else {name}
         return {k: v for k, v in values.items() if k not in later}
 
+    def display(self, service: Service, values: Values, name: str, *, today: date | None = None) -> Value | None:
+        """Field `name`'s answer as its card row shows it; None when it has none."""
+        current = self.field(name)
+        if current is None or values.get(name) is None:
+            return None
+        return current.input.display(values[name], Context(service, values, today or panel_today()))
+
     def _forget_inapplicable(self, service: Service, values: dict[str, Any]) -> dict[str, Any]:
         # An answer can make a later field moot (drip-feed skipped: no interval).
         keep = {f.name for f in self.fields_for(service, values)}
@@ -221,16 +233,22 @@ class OrderForm:
     def check(self, service: Service, values: Values, *, today: date | None = None) -> Problem | None:
         """None when `values` is a complete, valid answer for this service (re-read with the
         same rules), else the first problem; `missing` names an unanswered field."""
+        found = self.first_problem(service, values, today=today)
+        return found[1] if found is not None else None
+
+    def first_problem(self, service: Service, values: Values, *,
+                      today: date | None = None) -> tuple[str, Problem] | None:
+        """`check`'s problem with the name of the field it is about (to ask that question again)."""
         ctx = Context(service, values, today or panel_today())
         for current in self.fields_for(service, values):
             value = values.get(current.name)
             if value is None:
                 if not current.optional:  # an optional question never asked is not sent
-                    return Problem("missing", {"field": current.name})
+                    return current.name, Problem("missing", {"field": current.name})
                 continue
             reread = current.input.read(current.input.as_text(value), ctx)
             if isinstance(reread, Problem):
-                return reread
+                return current.name, reread
         return None
 
     # --- what the order is ----------------------------------------------------------------------

@@ -1,0 +1,288 @@
+"""Changing an order before Confirm (issue 18), every other answer kept:
+
+- text typed at the card: a number changes the quantity, a link the link, and for a service
+  whose quantity is counted from lines (comments, usernames) the text replaces those lines;
+- the card's Edit: one button per question of the service's form; the chosen question alone is
+  asked again (bot.handlers.ordering.ask_field), then the card comes back;
+- Order again on an order's card: the confirmation card with that order's answers, re-checked
+  against the service as the panel sells it now;
+- a Telegram edit of the message that answered a question: that question answered again (then
+  the card, or the question pending). Other edits during the order are answered with "send it
+  as a new message"; edits elsewhere are ignored, and one holding a key is deleted before any of
+  this (bot.handlers.key_guard).
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+
+from bot.callback_data import EditBack, EditField, EditOrder, OrderAgain
+from bot.context import BotContext
+from bot.core.forms import OrderForm, Problem, form_for, render
+from bot.core.forms.inputs import LinkInput
+from bot.core.forms.reading import clean_url
+from bot.core.ordering import Draft
+from bot.handlers.common import answer, chat_of, message_of, panel_errors, show, stale_button
+from bot.handlers.confirm import _old_card
+from bot.handlers.ordering import (
+    CONFIRM,
+    ask_field,
+    ask_next,
+    catalogue_changed,
+    confirmation,
+    current_draft,
+    keep_draft,
+    service_of,
+    show_confirmation,
+    start_order,
+)
+from bot.handlers.ordering import _draft_gone as draft_gone
+from bot.handlers.ordering import _take as take
+from bot.handlers.session import needs_account
+from bot.i18n import Html
+from bot.panel import Service
+from bot.presentation.ordering import edit_menu
+from bot.storage import Order
+
+# What reads as a number (1000, 1.000, 1,000, 1 000, 1k): tried as the quantity, refused with
+# the reason if it is not one (0, below the minimum).
+_NUMBER_RE = re.compile(r"(?=.*\d)[\d\s.,]+k?", re.IGNORECASE)
+
+
+async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Service, OrderForm] | object:
+    """The draft at its card, its service and form; or, when there is none, what was answered."""
+    draft = current_draft(context)
+    if draft is None:
+        return await draft_gone(update, context)
+    service = await service_of(update, context, draft.service_id)
+    if service is None:
+        return await catalogue_changed(update, context)
+    form = form_for(service)
+    if form is None or draft.editing is not None or form.next_ask(service, draft.form_values()) is not None:
+        return await draft_gone(update, context)  # not at its card: a crash between two writes
+    return draft, service, form
+
+
+def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
+    """The question text typed at the card answers: the link (a web address), the lines the
+    quantity is counted from (comments), or the quantity (a number); None for anything else."""
+    quantity = form.field("quantity")
+    if _NUMBER_RE.fullmatch(text.strip()) and form.quantity_from is None:  # never a link ("3.000")
+        return quantity.name if quantity is not None and quantity.applies(service, draft.form_values()) else None
+    target = form.field(form.target)
+    if target is not None and isinstance(target.input, LinkInput) and clean_url(text) is not None:
+        return target.name
+    return form.quantity_from
+
+
+@needs_account
+@panel_errors
+async def typed_at_card(update: Update, context: BotContext) -> object:
+    """Text typed at the card changes the answer it reads as; anything else is told what can be
+    typed there. The user stays at the card either way."""
+    found = await _card_state(update, context)
+    if not isinstance(found, tuple):
+        return found
+    draft, service, form = found
+    tx = context.session.tx
+    message = message_of(update)
+    text = message.text or ""
+    name = _changed_by(form, service, draft, text)
+    if name is not None:
+        return await change_answer(update, context, draft, service, form, name, text, message.message_id)
+    has_quantity = form.field("quantity") is not None
+    if not has_quantity and _NUMBER_RE.fullmatch(text.strip()):
+        hint = tx("order.no_quantity")
+    else:
+        hint = tx("order.card_hint" if has_quantity else "order.card_hint_no_quantity")
+    await chat_of(update).send_message(hint)
+    return None  # still at the card, which is still valid
+
+
+async def change_answer(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
+                        name: str, text: str, message_id: int | None) -> object:
+    """Question `name` answered again with `text`, the rest kept: the card again, saying what
+    changed (or why `text` was refused: the card then is as it was)."""
+    tx = context.session.tx
+    field = form.field(name)
+    label = tx.plain(field.label) if field is not None else name
+    result = form.answer(service, draft.form_values(), name, text)
+    if isinstance(result, Problem):
+        note = tx("order.not_changed", label=label, reason=Html(render(result.msg, tx)))
+        return await show_confirmation(update, context, draft, service, note=note)
+    draft.set_values(form, service, result)
+    if message_id is not None:
+        draft.answered[name] = message_id
+    if form.next_ask(service, draft.form_values()) is not None:  # the new answer brings in a question
+        return await ask_next(update, context, draft, service, form)
+    return await show_confirmation(update, context, draft, service, note=tx("order.changed", label=label))
+
+
+# --- Edit ------------------------------------------------------------------------------------------
+
+@needs_account
+@panel_errors
+async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
+    """The card's Edit: which answer to change (one button per question of the form)."""
+    draft = current_draft(context)
+    if draft is None or draft.token != pressed.token:
+        return await _old_card(update, context, pressed.token)
+    service = await service_of(update, context, draft.service_id)
+    form = form_for(service) if service is not None else None
+    if service is None or form is None:
+        return await catalogue_changed(update, context)
+    await answer(update, context)
+    tx = context.session.tx
+    values = draft.form_values()
+    fields = [(f.name, f.label) for f in form.fields_for(service, values)]
+    card = form.card(service, values, draft.balance_currency or context.session.active_account().currency)
+    await show(update, *edit_menu(tx, service, card, fields, draft.token))
+    return CONFIRM
+
+
+@needs_account
+@panel_errors
+async def edit_field(update: Update, context: BotContext, pressed: EditField) -> object:
+    """A question chosen under Edit: asked again alone."""
+    draft = current_draft(context)
+    if draft is None or draft.token != pressed.token:
+        return await _old_card(update, context, pressed.token)
+    service = await service_of(update, context, draft.service_id)
+    form = form_for(service) if service is not None else None
+    if service is None or form is None:
+        return await catalogue_changed(update, context)
+    await answer(update, context)
+    await show(update, context.session.tx("order.editing"), None)  # the menu is done with
+    return await ask_field(update, context, draft, service, form, pressed.field)
+
+
+@needs_account
+@panel_errors
+async def edit_back(update: Update, context: BotContext, pressed: EditBack) -> object:
+    """Back to the card, unchanged: in place of Edit's menu, or after a question asked again."""
+    draft = current_draft(context)
+    if draft is None or draft.token != pressed.token:
+        return await _old_card(update, context, pressed.token)
+    service = await service_of(update, context, draft.service_id)
+    form = form_for(service) if service is not None else None
+    if service is None or form is None:
+        return await catalogue_changed(update, context)
+    await answer(update, context)
+    if draft.editing is None:  # Edit's menu: it becomes the card again
+        tx = context.session.tx
+        await show(update, *confirmation(tx, service, draft, draft.balance, draft.balance_currency))
+        return CONFIRM
+    draft.editing = None
+    keep_draft(context, draft)
+    await show(update, context.session.tx("order.edit_kept"), None)  # the question's buttons are done with
+    return await ask_next(update, context, draft, service, form)
+
+
+@needs_account
+@panel_errors
+async def receive_edit(update: Update, context: BotContext) -> object:
+    """The answer to a question asked again from Edit."""
+    draft = current_draft(context)
+    if draft is None or draft.editing is None:
+        return await draft_gone(update, context)
+    service = await service_of(update, context, draft.service_id)
+    if service is None:
+        return await catalogue_changed(update, context)
+    form = form_for(service)
+    if form is None:
+        return await draft_gone(update, context)
+    message = message_of(update)
+    return await take(update, context, draft, service, form, draft.editing, message.text or "", message.message_id)
+
+
+# --- Telegram edits ----------------------------------------------------------------------------------
+
+@needs_account
+@panel_errors
+async def edited_answer(update: Update, context: BotContext) -> object:
+    """A Telegram edit of the message that answered a question: that question answered again,
+    the rest kept. At the card, the card again; during the questions, the pending one again."""
+    message = update.edited_message
+    draft = current_draft(context)
+    if message is None or draft is None:
+        return await edit_not_read(update, context)
+    name = next((field for field, sent in draft.answered.items() if sent == message.message_id), None)
+    service = await service_of(update, context, draft.service_id) if name is not None else None
+    form = form_for(service) if service is not None else None
+    values = draft.form_values()
+    field = form.field(name) if form is not None and name is not None else None
+    if service is None or form is None or field is None or name not in values or not field.applies(service, values):
+        return await edit_not_read(update, context)  # not an answer of this draft (any more)
+    if draft.editing is None and form.next_ask(service, values) is None:  # at the card
+        return await change_answer(update, context, draft, service, form, field.name, message.text or "", message.message_id)
+    tx = context.session.tx
+    result = form.answer(service, values, field.name, message.text or "")
+    if isinstance(result, Problem):  # the question pending (its prompt above) stays
+        reason = Html(render(result.msg, tx))
+        await chat_of(update).send_message(tx("order.not_changed", label=tx.plain(field.label), reason=reason))
+        return None
+    draft.set_values(form, service, result)
+    draft.answered[field.name] = message.message_id
+    await chat_of(update).send_message(tx("order.changed", label=tx.plain(field.label)))
+    if draft.editing is not None and draft.editing != field.name:
+        return await ask_field(update, context, draft, service, form, draft.editing)
+    draft.editing = None
+    return await ask_next(update, context, draft, service, form)
+
+
+@needs_account
+async def edit_not_read(update: Update, context: BotContext) -> object:
+    """An edit during the order that is not taken: the user learns to send it anew."""
+    await chat_of(update).send_message(context.session.tx("order.edit_not_read"))
+    return None  # the step stays
+
+
+# --- Order again -------------------------------------------------------------------------------------
+
+async def _answers_of(context: BotContext, order: Order, form: OrderForm) -> dict[str, object]:
+    """The answers `order` was placed with: its intent's snapshot (an order placed through this
+    bot), else its link and quantity (the rest is asked)."""
+    intent = await context.deps.db.placed_intent(context.session.tg_id, order.account_id, order.panel_order_id)
+    values = intent.request.get("values") if intent is not None else None
+    if isinstance(values, dict) and intent is not None and intent.request.get("service_id") == order.service_id:
+        return {k: v for k, v in values.items() if form.field(k) is not None}
+    answers: dict[str, object] = {}
+    if order.link and form.target == "link":
+        answers["link"] = order.link
+    if order.quantity and form.field("quantity") is not None:
+        answers["quantity"] = order.quantity
+    return answers
+
+
+@needs_account
+@panel_errors
+async def order_again(update: Update, context: BotContext, pressed: OrderAgain) -> object:
+    """The confirmation card with the order's answers, each re-checked against the service as it
+    is now; an answer no longer valid (the minimum went up) is asked again, with the reason."""
+    session = context.session
+    order = await context.deps.db.get_order_by_pk(session.tg_id, pressed.order)
+    if order is None or not order.service_id:
+        return await stale_button(update, context)
+    service = await service_of(update, context, order.service_id)
+    form = form_for(service) if service is not None else None
+    account = session.active_account()
+    if service is None or form is None or order.account_id != account.id:
+        return await start_order(update, context, order.service_id)  # says why, or asks from the start
+    values = await _answers_of(context, order, form)
+    await answer(update, context)
+    draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=account.id)
+    found = form.first_problem(service, values)
+    if found is not None:  # asked again, the answers before it kept
+        name, problem = found
+        values.pop(name, None)
+        keep = {f.name for f in form.fields_for(service, values)}
+        draft.set_values(form, service, {k: v for k, v in values.items() if k in keep})
+        return await ask_next(update, context, draft, service, form, None if problem.code == "missing" else problem)
+    for optional in form.fields_for(service, values):  # an optional question not answered then is not now
+        values.setdefault(optional.name, None)
+    draft.set_values(form, service, values)
+    note = "order.again_quantity" if form.field("quantity") is not None else "order.again"
+    return await show_confirmation(update, context, draft, service, note=session.tx(note, id=order.panel_order_id))
+
