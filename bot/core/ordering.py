@@ -17,7 +17,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from bot.core.forms import OrderForm, Problem, form_for
+from bot.core.forms import FORMS, CardRow, OrderForm, Problem, form_for, panel_today
+from bot.core.forms.inputs import Context
 from bot.core.forms.reading import (  # noqa: F401  (the chat flow reads answers with these)
     MAX_LINK_LENGTH as MAX_LINK_LENGTH,  # "as": an explicit re-export (mypy --strict)
 )
@@ -152,6 +153,35 @@ def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict
         "refill": service.refill,
         "cancel": service.cancel,
     }
+
+
+def order_details(snapshot: dict[str, Any]) -> list[CardRow]:
+    """The answers of a placed order its card shows besides the link and quantity it already
+    has (a drip-feed's runs and interval, the comments, a subscription's posts and delay...),
+    read from the snapshot its intent kept, without the catalogue. Empty for a Default order or
+    an unreadable snapshot."""
+    values = snapshot.get("values")
+    try:
+        form = FORMS.get(ServiceKind(snapshot.get("form")))
+    except ValueError:
+        form = None
+    if form is None or not isinstance(values, dict):
+        return []
+    # Only what displaying needs: the service as it was when ordered (`applies` reads its flags).
+    service = Service(id=int(snapshot.get("service_id") or 0), name=str(snapshot.get("service_name") or ""),
+                      type=str(snapshot.get("service_type") or ""), category="", rate=Decimal(0), min=0, max=0,
+                      dripfeed="runs" in values)
+    ctx = Context(service, values, panel_today())
+    shown = {form.target, "quantity"}
+    rows = []
+    for current in form.fields_for(service, values):
+        if current.name in shown or values.get(current.name) is None:
+            continue
+        try:
+            rows.append(CardRow(current.label, current.input.display(values[current.name], ctx)))
+        except (TypeError, ValueError):  # a snapshot written by another version: leave the row out
+            continue
+    return rows
 
 
 def order_of_snapshot(snapshot: dict[str, Any], order_id: int) -> NewOrder:

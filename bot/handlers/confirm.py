@@ -32,7 +32,7 @@ from bot.handlers.ordering import (
     current_draft,
     service_of,
 )
-from bot.handlers.panels import order_panel
+from bot.handlers.orders import card_of
 from bot.handlers.session import needs_account
 from bot.storage import IntentState
 
@@ -62,8 +62,7 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
         if result.order is None:  # placed, but our own record of it failed: the number matters most
             await show(update, tx("order.placed_unrecorded", id=result.panel_order_id), views.menu_keyboard(tx))
         else:
-            await show(update, *views.order_card(tx, result.order, tx("order.placed", id=result.panel_order_id),
-                                                 await order_panel(context, result.order)))
+            await show(update, *await card_of(context, result.order, tx("order.placed", id=result.panel_order_id)))
         return END
     if result.outcome is Outcome.FAILED and result.owned:  # the panel refused it: the same card, to retry
         assert result.error is not None  # an order this call owned fails with the panel's error (core.ordering)

@@ -17,6 +17,7 @@ from bot.callback_data import (
     Track,
 )
 from bot.context import BotContext
+from bot.core.ordering import order_details
 from bot.core.tracking import (
     RequestOutcome,
     cancel_refusal,
@@ -40,6 +41,7 @@ from bot.handlers.common import (
 from bot.handlers.ids import panel_reason, refill_ids, send_report, with_send_again
 from bot.handlers.panels import order_panel
 from bot.handlers.session import needs_account
+from bot.i18n import Html
 from bot.presentation.history import cancel_report
 from bot.storage import NewOrder, Order
 from bot.storage.models import RequestKind
@@ -66,8 +68,16 @@ async def order_card(update: Update, context: BotContext, pressed: OrderCard) ->
             return await stale_button(update, context)
         order = refreshed
         note = tx("order.checked_at", time=tx.datetime(time.time()))
-    await show(update, *views.order_card(tx, order, note, await order_panel(context, order)))
+    await show(update, *await card_of(context, order, note))
     return None
+
+
+async def card_of(context: BotContext, order: Order, note: Html | None = None) -> tuple[Html, InlineKeyboardMarkup]:
+    """The order's card: with its panel's name (for users of several panels) and the answers
+    of its order type (runs, comments, a subscription's posts...) when the bot placed it."""
+    intent = await context.deps.db.placed_intent(context.session.tg_id, order.account_id, order.panel_order_id)
+    details = order_details(intent.request) if intent is not None else []
+    return views.order_card(context.session.tx, order, note, await order_panel(context, order), details)
 
 
 @needs_account
@@ -113,7 +123,7 @@ async def _cancel(update: Update, context: BotContext, order: Order) -> None:
     await answer(update, context)
     result = await request_cancel(context.deps.db, session.api(), session.tg_id, order)
     note = views.cancel_note(tx, result, panel_reason(context, result))
-    text, keyboard = views.order_card(tx, order, note, await order_panel(context, order))
+    text, keyboard = await card_of(context, order, note)
     again = views.send_again_rows(tx, [result], time.time())
     await show(update, text, InlineKeyboardMarkup([*again, *keyboard.inline_keyboard]))
 

@@ -35,7 +35,7 @@ from bot.handlers.ordering import (
     show_confirmation,
     start_order,
 )
-from bot.handlers.panels import order_panel
+from bot.handlers.orders import card_of
 from bot.handlers.session import needs_account
 from bot.panel import PanelAccountApi, PanelError, UnknownOrder
 from bot.presentation import Html, Texts
@@ -165,8 +165,7 @@ async def receive_order_id(update: Update, context: BotContext) -> object:
         return await _no_longer_unknown(update, context, await _intent(context, intent.token))
     forget_draft(context, intent.token)
     context.deps.track_soon()
-    reply, keyboard = views.order_card(tx, order, tx("uncertain.recorded", id=order.panel_order_id),
-                                       await order_panel(context, order))
+    reply, keyboard = await card_of(context, order, tx("uncertain.recorded", id=order.panel_order_id))
     await chat.send_message(reply, reply_markup=keyboard)
     return END
 

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot import callback_data as cb
+from bot.core.forms import Card, CardRow
 from bot.core.uncertain import UncertainOrder
 from bot.i18n import Html
 from bot.presentation.buttons import button, pager
@@ -47,9 +48,10 @@ def refunded(order):
     return order.expected_charge - order.charge
 
 
-def order_summary(tx: Texts, order, panel: str | None = None) -> Html:
+def order_summary(tx: Texts, order, panel: str | None = None, details: Sequence[CardRow] = ()) -> Html:
     """The lines that describe an order: used on its card and in notifications. `panel`: the
-    name of the panel it was placed on, given to users who have several (see panel_names)."""
+    name of the panel it was placed on, given to users who have several (see panel_names);
+    `details`: the answers of its order type besides link and quantity (core.ordering.order_details)."""
     parts = [tx("order.title", id=order.panel_order_id, status=order_status_name(tx, order))]
     if panel:
         parts.append(tx("order.panel", panel=panel))
@@ -58,6 +60,8 @@ def order_summary(tx: Texts, order, panel: str | None = None) -> Html:
         parts.append(tx("order.link", link=shorten(order.link, 300)))
     if order.quantity:
         parts.append(tx("order.quantity", quantity=tx.number(order.quantity)))
+    if details:
+        parts += [Html(line) for line in Card(tuple(details), (), None).lines(tx)]  # rendered, values escaped
     if order.start_count is not None:
         parts.append(tx("order.start_count", value=tx.number(order.start_count)))
     if order.remains is not None:
@@ -92,8 +96,9 @@ def order_buttons(tx: Texts, order, *, with_refresh: bool = True) -> list[list[B
     return rows
 
 
-def order_card(tx: Texts, order, note: Html | None = None, panel: str | None = None) -> tuple[Html, Keyboard]:
-    text = order_summary(tx, order, panel)
+def order_card(tx: Texts, order, note: Html | None = None, panel: str | None = None,
+               details: Sequence[CardRow] = ()) -> tuple[Html, Keyboard]:
+    text = order_summary(tx, order, panel, details)
     if note:
         text = Html(text + "\n\n" + note)
     rows = order_buttons(tx, order)
