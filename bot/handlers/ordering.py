@@ -41,6 +41,7 @@ from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_e
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import PanelError, Service
+from bot.presentation.catalogue import service_type_label
 from bot.presentation.history import duplicate_warning
 from bot.presentation.ordering import edit_prompt
 
@@ -83,7 +84,8 @@ async def start_order(update: Update, context: BotContext, service_id: int, link
     await answer(update, context)
     form = form_for(service)
     if form is None:
-        await show(update, tx("order.unsupported", type=service.type, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
+        kind = service_type_label(tx, service.type)
+        await show(update, tx("order.unsupported", type=kind, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
         return END
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.active_account().id)
     if link is not None:

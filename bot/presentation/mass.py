@@ -14,6 +14,7 @@ from bot import callback_data as cb
 from bot.core.mass import MAX_LINES, LineProblem, MassReport, Preview
 from bot.i18n import Html
 from bot.presentation.buttons import button
+from bot.presentation.catalogue import service_type_label
 from bot.presentation.menu import back_to_menu
 from bot.presentation.texts import Texts
 from bot.storage.mass import BatchState, MassBatch
@@ -56,6 +57,8 @@ def _with_keyboard(texts: list[Html], keyboard: Keyboard | None) -> Messages:
 
 def problem_line(tx: Texts, problem: LineProblem) -> Html:
     values = {name: tx.number(value) if name in _NUMBERS else value for name, value in problem.values.items()}
+    if "type" in values:  # the panel's order type, in the user's words where there are some
+        values["type"] = service_type_label(tx, str(values["type"]))
     reason = tx(f"mass.problem.{problem.code.value}", **values)
     return tx("mass.problem_line", line=problem.line_no, text=problem.excerpt, reason=reason)
 
