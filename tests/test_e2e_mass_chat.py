@@ -16,7 +16,7 @@ BAD_LINE_REASONS = {
     13: "there is no service 777",
     21: "the link is not valid",
     34: "the same as line 3",
-    50: "service 105 is of type Custom Comments: order this one on its own",
+    50: "service 105 is of type Custom comments: order this one on its own",
 }
 
 
