@@ -22,6 +22,7 @@ from bot.handlers.common import (
     answer,
     panel_error_text,
     panel_errors,
+    remove_buttons,
     show,
     stale_button,
     user_data,
@@ -32,10 +33,12 @@ from bot.handlers.ordering import (
     catalogue_changed,
     confirmation,
     current_draft,
+    dropped_draft,
     service_of,
 )
 from bot.handlers.panels import order_panel
 from bot.handlers.session import needs_account
+from bot.presentation import shorten
 from bot.storage import IntentState
 
 _OUTCOME_OF_INTENT = {
@@ -114,8 +117,26 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
     intent = await context.deps.db.get_intent(context.session.tg_id, token)
     outcome = _OUTCOME_OF_INTENT.get(intent.state) if intent is not None else None
     if intent is None or outcome is None:  # never confirmed, or failed and since replaced by a newer card
+        dropped = dropped_draft(context, token)
+        if dropped is not None:
+            return await _dropped(update, context, dropped)
         return await stale_button(update, context)
     return await _report(update, context, outcome, intent.panel_order_id)
+
+
+async def _dropped(update: Update, context: BotContext, dropped: dict[str, object]) -> object:
+    """A tap on a card (or question) of an order given up when another one was started: nothing
+    was sent. The tap says which order that was; its message keeps its text, loses its buttons;
+    the order in progress, if any, stays at its step."""
+    tx = context.session.tx
+    service, link = shorten(str(dropped.get("service") or "?"), 60), dropped.get("link")
+    if link:
+        text = tx("order.dropped_link", service=service, link=shorten(str(link), 60))
+    else:
+        text = tx("order.dropped", service=service)
+    await answer(update, context, text, alert=True)
+    await remove_buttons(update)
+    return None
 
 
 async def _card_draft(update: Update, context: BotContext, token: str) -> Draft | None:
