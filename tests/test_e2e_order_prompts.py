@@ -3,6 +3,8 @@ an order given up for another says so; a key pasted at a step keeps the order; a
 says what can fix it."""
 
 
+from decimal import Decimal
+
 import pytest
 
 from tests.conftest import TEST_KEY, button_data, order_until_confirmation
@@ -140,3 +142,81 @@ async def test_a_key_pasted_at_the_quantity_step_or_card_keeps_the_order(bot, la
     placed = await user.press(w["confirm"])
     assert w["placed"] in placed.text
     assert bot.sim.requests["add"] == 1
+
+
+REFUSED = {
+    "en": {"funds": "not enough funds on your balance", "smaller": "or order a smaller quantity",
+           "fewer": "or send fewer comments", "top_up": "💳 Add funds", "missing": "Your balance: 1 VND; missing: 624 VND.",
+           "quantity": "the quantity must be from 500 to 10,000", "comments": "the number of comments must be from 20",
+           "sent": "(you sent 12)", "package": "A package's quantity is set by the service, not by you",
+           "edit": "✏️ Edit", "quantity_word": "quantity"},
+    "vi": {"funds": "số dư không đủ", "smaller": "hoặc giảm số lượng", "fewer": "hoặc bớt số bình luận",
+           "top_up": "💳 Nạp tiền", "missing": "Số dư hiện tại: 1 VND, còn thiếu 624 VND.", "quantity": "số lượng phải từ 500 đến 10.000",
+           "comments": "số bình luận phải từ 20", "sent": "(bạn đã gửi 12)",
+           "package": "Số lượng của gói do dịch vụ quy định, không phải do bạn chọn", "edit": "✏️ Sửa",
+           "quantity_word": "số lượng"},
+}
+
+
+def url_buttons(message):
+    return {b["text"]: b["url"] for row in message.reply_markup or [] for b in row if "url" in b}
+
+
+@LANGS
+async def test_not_enough_funds_says_what_is_missing_and_offers_the_panels_add_funds_page(bot, lang):
+    w, r = WORDS[lang], REFUSED[lang]
+    bot.sim.add_key(f"poor-key-{lang}-123456789", Decimal("1"), "VND")
+    user = await bot.onboarded_fast(1860 if lang == "en" else 1861, lang, key=f"poor-key-{lang}-123456789")
+    await order_until_confirmation(user, 101, "https://facebook.com/p/1860", "50000")
+    refused = await user.press(w["confirm"])
+    card = refused.last
+    assert r["funds"] in card.plain_text and r["smaller"] in card.plain_text
+    assert r["missing"] in card.plain_text  # the balance now, and what the order lacks (625 VND)
+    assert card.plain_text.count("1 VND") == 1  # said once, in the note
+    assert url_buttons(card) == {r["top_up"]: f"{bot.sim.url.split('/api')[0]}/addfunds"}
+    assert w["confirm"] in card.buttons and r["edit"] in card.buttons  # to retry, or to change it
+    assert bot.sim.requests["add"] == 1
+
+    # A package: its quantity is not the user's to lower.
+    await user.send("/order 304")
+    await user.send("https://instagram.com/me")
+    card = (await user.press(w["confirm"])).last
+    assert r["funds"] in card.plain_text and r["smaller"] not in card.plain_text and r["fewer"] not in card.plain_text
+    assert r["top_up"] in url_buttons(card)
+
+
+@LANGS
+async def test_a_quantity_refused_by_the_panel_gives_the_range_to_choose_from(bot, lang):
+    w, r = WORDS[lang], REFUSED[lang]
+    user = await bot.onboarded_fast(1862 if lang == "en" else 1863, lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1862", "300")
+    bot.sim.respond_next({"error": "Quantity less than minimal 500"}, action="add")  # the panel's limit changed
+    card = (await user.press(w["confirm"])).last
+    assert r["quantity"] in card.plain_text
+    assert not url_buttons(card) and w["confirm"] in card.buttons
+
+
+@LANGS
+async def test_comments_refused_count_the_comments_not_a_quantity(bot, lang):
+    w, r = WORDS[lang], REFUSED[lang]
+    user = await bot.onboarded_fast(1864 if lang == "en" else 1865, lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    await user.send("\n".join(f"comment {i}" for i in range(12)))
+    bot.sim.respond_next({"error": "Quantity less than minimal 20"}, action="add")
+    card = (await user.press(w["confirm"])).last
+    assert r["comments"] in card.plain_text and r["sent"] in card.plain_text
+    note = card.plain_text.split("❌")[1]
+    assert r["quantity_word"] not in note.lower()
+
+
+@LANGS
+async def test_a_package_refused_for_its_quantity_does_not_blame_the_user(bot, lang):
+    w, r = WORDS[lang], REFUSED[lang]
+    user = await bot.onboarded_fast(1866 if lang == "en" else 1867, lang)
+    await user.send("/order 304")
+    await user.send("https://instagram.com/me")
+    bot.sim.respond_next({"error": "Quantity less than minimal 1000"}, action="add")
+    card = (await user.press(w["confirm"])).last
+    assert r["package"] in card.plain_text and "Quantity less than minimal 1000" in card.plain_text
+    assert r["edit"] not in card.plain_text.split("❌")[1]  # no Edit to choose another quantity
