@@ -96,8 +96,8 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
 
 async def _refused(update: Update, context: BotContext, draft: Draft, service: Service, error: PanelError) -> object:
     """The panel definitely refused the order: the same card, to retry, saying why and what can
-    fix it; for missing funds, the balance now (the card then says what is missing) and a link to
-    the panel's add-funds page."""
+    fix it; for missing funds, the balance now and what is missing, and a link to the panel's
+    add-funds page."""
     session = context.session
     tx = session.tx
     account = session.active_account()
@@ -154,9 +154,10 @@ async def _dropped(update: Update, context: BotContext, dropped: dict[str, objec
     was sent. The tap says which order that was; its message keeps its text, loses its buttons;
     the order in progress, if any, stays at its step."""
     tx = context.session.tx
-    service, link = shorten(str(dropped.get("service") or "?"), 60), dropped.get("link")
+    # An alert holds 200 characters: the sentence must fit whole with both values.
+    service, link = shorten(str(dropped.get("service") or "?"), 40), dropped.get("link")
     if link:
-        text = tx("order.dropped_link", service=service, link=shorten(str(link), 60))
+        text = tx("order.dropped_link", service=service, link=shorten(str(link), 40))
     else:
         text = tx("order.dropped", service=service)
     await answer(update, context, text, alert=True)
