@@ -111,6 +111,16 @@ async def test_a_question_of_an_order_given_up_before_its_link_says_so(bot, lang
     reply = await user.send("https://www.tiktok.com/@a/video/1")  # B still asks its link
     assert w["how_many"] in reply.text
 
+    # A quick quantity of an order given up (C for D), tapped: the same answer; D stays at its step.
+    await user.send("/order 1")
+    ask_quantity = new(await user.send("https://facebook.com/post/1855"))
+    quick = button_data(ask_quantity, w["max"])
+    await user.send("/order 103")
+    tapped = await user.press_data(ask_quantity, quick)
+    assert w["dropped"] in tapped.alert and "facebook.com/post/1855" in tapped.alert and not tapped.sent
+    reply = await user.send("https://www.tiktok.com/@a/video/1")
+    assert w["how_many"] in reply.text
+
 
 @LANGS
 @pytest.mark.parametrize("typed", ["{key}", "my link https://facebook.com/post/1 {key}"])

@@ -22,7 +22,6 @@ from bot.handlers.common import (
     answer,
     panel_error_text,
     panel_errors,
-    remove_buttons,
     show,
     stale_button,
     user_data,
@@ -33,13 +32,12 @@ from bot.handlers.ordering import (
     catalogue_changed,
     confirmation,
     current_draft,
-    dropped_draft,
     service_of,
+    tell_dropped,
 )
 from bot.handlers.panels import order_panel
 from bot.handlers.session import needs_account
 from bot.panel import NotEnoughFunds, PanelError, Service
-from bot.presentation import shorten
 from bot.presentation.ordering import refusal_note, top_up_url, with_top_up
 from bot.storage import IntentState
 
@@ -142,27 +140,10 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
     intent = await context.deps.db.get_intent(context.session.tg_id, token)
     outcome = _OUTCOME_OF_INTENT.get(intent.state) if intent is not None else None
     if intent is None or outcome is None:  # never confirmed, or failed and since replaced by a newer card
-        dropped = dropped_draft(context, token)
-        if dropped is not None:
-            return await _dropped(update, context, dropped)
+        if await tell_dropped(update, context, token):
+            return None  # the order in progress, if any, stays at its step
         return await stale_button(update, context)
     return await _report(update, context, outcome, intent.panel_order_id)
-
-
-async def _dropped(update: Update, context: BotContext, dropped: dict[str, object]) -> object:
-    """A tap on a card (or question) of an order given up when another one was started: nothing
-    was sent. The tap says which order that was; its message keeps its text, loses its buttons;
-    the order in progress, if any, stays at its step."""
-    tx = context.session.tx
-    # An alert holds 200 characters: the sentence must fit whole with both values.
-    service, link = shorten(str(dropped.get("service") or "?"), 40), dropped.get("link")
-    if link:
-        text = tx("order.dropped_link", service=service, link=shorten(str(link), 40))
-    else:
-        text = tx("order.dropped", service=service)
-    await answer(update, context, text, alert=True)
-    await remove_buttons(update)
-    return None
 
 
 async def _card_draft(update: Update, context: BotContext, token: str) -> Draft | None:

@@ -51,6 +51,7 @@ from bot.handlers.common import (
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import PanelError, Service
+from bot.presentation import shorten
 from bot.presentation.history import duplicate_warning
 
 log = logging.getLogger(__name__)
@@ -131,10 +132,23 @@ def _outgoing_prompt(context: BotContext, draft: Draft) -> int | None:
     return replaced.prompt_id
 
 
-def dropped_draft(context: BotContext, token: str) -> dict[str, Any] | None:
-    """What the draft of `token` was, if it was given up for a newer order."""
-    found = user_data(context).get(DROPPED, {}).get(token)
-    return found if isinstance(found, dict) else None
+async def tell_dropped(update: Update, context: BotContext, token: str) -> bool:
+    """A tap on a button (card or question) of a draft given up when another order was started:
+    the tap says which order that was, and that nothing was sent; its message keeps its text,
+    loses its buttons. False when `token` is no such draft's."""
+    dropped = user_data(context).get(DROPPED, {}).get(token)
+    if not isinstance(dropped, dict):
+        return False
+    tx = context.session.tx
+    # An alert holds 200 characters: the sentence must fit whole with both values.
+    service, link = shorten(str(dropped.get("service") or "?"), 40), dropped.get("link")
+    if link:
+        text = tx("order.dropped_link", service=service, link=shorten(str(link), 40))
+    else:
+        text = tx("order.dropped", service=service)
+    await answer(update, context, text, alert=True)
+    await remove_buttons(update)
+    return True
 
 
 async def _send_prompt(update: Update, context: BotContext, draft: Draft, previous: int | None,
@@ -247,6 +261,8 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
     """A button under a question (a choice, Skip, a quick quantity), of the current question only."""
     draft = current_draft(context)
     if draft is None or draft.token != token:
+        if await tell_dropped(update, context, token):
+            return None  # the order in progress, if any, stays at its step
         return await stale_button(update, context)
     service = await service_of(update, context, draft.service_id)
     if service is None:
