@@ -203,7 +203,8 @@ async def test_an_edited_answer_at_the_card_is_taken_other_edits_are_not(bot, la
     assert reply.text == say(lang, "order.edit_not_read")
     # An edit holding a key is still deleted, and changes nothing.
     reply = await user.edit(typed(user), f"3000 {FOREIGN_KEY}", expect_reply=True)
-    assert DELETED_LINE in say("en", "key.deleted") and say(lang, "key.deleted") in reply.text
+    assert DELETED_LINE in say("en", "key.deleted_order_card", service="x")
+    assert say(lang, "key.deleted_order_card", service="Facebook views") in reply.text
     await user.press(label(lang, "button.confirm"))
     order = bot.sim.orders[max(bot.sim.orders)]
     assert (order.quantity, order.link) == (2000, "https://facebook.com/post/3")

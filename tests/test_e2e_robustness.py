@@ -25,10 +25,12 @@ async def test_quick_quantity_buttons_of_an_older_order_are_stale(bot):
     user = await bot.onboarded_fast(1302, "en")
     await user.send("/order 1")
     old_prompt = (await user.send("https://facebook.com/post/1")).last
+    quick = button_data(old_prompt, "10,000")
     await user.send("/order 203")
+    assert not old_prompt.buttons  # the newer order took them off
     await user.send("https://www.tiktok.com/@a/video/1")
-    reply = await user.press_data(old_prompt, button_data(old_prompt, "10,000"))
-    assert "This menu is out of date" in reply.answer.answer["text"]
+    reply = await user.press_data(old_prompt, quick)  # tapped all the same (an old client)
+    assert "was dropped when you started another one" in reply.answer.answer["text"]
     assert bot.sim.requests.get("add", 0) == 0
 
 

@@ -181,11 +181,13 @@ async def test_it_was_not_placed_then_placing_it_again_sends_exactly_one_more_ad
     assert "marked this order as not placed" in reply.alert
 
     older = (await user.press("🔁 Place it again", message=settled)).last
+    older_confirm = button_data(older, "✅ Confirm")
     reply = await user.press("🔁 Place it again", message=settled)
     assert "Please check your order" in reply.text and LINK in reply.text and "Quantity: 1,000" in reply.text
     current = reply.last  # stale taps below send a fresh menu under it
-    reply = await user.press_data(older, button_data(older, "✅ Confirm"))  # a card replaced by a newer one
-    assert "out of date" in reply.alert
+    assert not older.buttons  # replaced by the newer card: its buttons are gone
+    reply = await user.press_data(older, older_confirm)  # tapped all the same (an old client)
+    assert "was dropped when you started another one" in reply.alert
     reply = await user.press_data(card, confirm)  # the Confirm of the order settled as not placed
     assert "out of date" in reply.alert and bot.sim.requests["add"] == 1
     reply = await user.press("✅ Confirm", message=current)

@@ -101,6 +101,9 @@ class Draft:
     # The message that answered each question (field name -> message id): a Telegram edit of one
     # of them answers that question again.
     answered: dict[str, int] = field(default_factory=dict)
+    # The chat message holding the draft's live keyboard (its current question, or its card):
+    # taken off when the next one is sent, so that only the current step has buttons.
+    prompt_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,7 +146,9 @@ def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict
     form = form_for(service)
     values = draft.form_values()
     return {
-        **draft.as_dict(),
+        # Not the chat message of its card: a draft made again from this would take that
+        # message's buttons (by then the order's own) for its own.
+        **{k: v for k, v in draft.as_dict().items() if k != "prompt_id"},
         "values": values,
         "kind": order_kind(service).value,
         "form": service.kind.value,

@@ -118,10 +118,11 @@ def register_handlers(application: Application) -> None:
     broadcast_flow = flows.broadcast(admin_ids)
     # Only one handler of a group runs per update, so the guard's group is left to it alone.
     panels_flow = flows.panel_steps()
-    key_guard_callback = key_guard.guard(key_flow, [broadcast_flow], panels_flow)
+    order_flow = flows.order()
+    key_guard_callback = key_guard.guard(key_flow, [broadcast_flow], panels_flow, order_flow)
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, key_guard_callback), group=KEY_GUARD_GROUP)
     application.add_handler(TypeHandler(Update, admin.maintenance_guard), group=MAINTENANCE_GROUP)
-    conversations = [key_flow, flows.ids_prompts(), flows.order(), flows.mass_order(), broadcast_flow, flows.timezone_entry(),
+    conversations = [key_flow, flows.ids_prompts(), order_flow, flows.mass_order(), broadcast_flow, flows.timezone_entry(),
                      panels_flow]
     for group, flow in enumerate(conversations, start=FIRST_FLOW_GROUP):
         application.add_handler(flow, group=group)

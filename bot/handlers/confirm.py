@@ -13,7 +13,9 @@ from telegram import Update
 from bot import presentation as views
 from bot.callback_data import AbortOrder, Confirm
 from bot.context import BotContext
+from bot.core.forms import form_for
 from bot.core.ordering import Draft, Outcome, place_order
+from bot.core.panels import read_balance
 from bot.handlers import uncertain
 from bot.handlers.common import (
     DRAFT,
@@ -31,9 +33,12 @@ from bot.handlers.ordering import (
     confirmation,
     current_draft,
     service_of,
+    tell_dropped,
 )
 from bot.handlers.orders import card_of
 from bot.handlers.session import needs_account
+from bot.panel import NotEnoughFunds, PanelError, Service
+from bot.presentation.ordering import refusal_note, top_up_url, with_top_up
 from bot.storage import IntentState
 
 _OUTCOME_OF_INTENT = {
@@ -66,9 +71,7 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
         return END
     if result.outcome is Outcome.FAILED and result.owned:  # the panel refused it: the same card, to retry
         assert result.error is not None  # an order this call owned fails with the panel's error (core.ordering)
-        note = tx("order.failed", reason=panel_error_text(context, result.error))
-        await show(update, *confirmation(tx, service, draft, None, session.active_account().currency, note))
-        return CONFIRM
+        return await _refused(update, context, draft, service, result.error)
     if result.outcome is Outcome.INVALID:  # nothing was sent: say why, and offer to edit it
         await answer(update, context)
         await show(update, *views.invalid_order(tx, result.problem, draft.token))
@@ -86,6 +89,31 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
         await _report(update, context, result.outcome, result.panel_order_id)
         return END
     return await _report(update, context, result.outcome, result.panel_order_id)
+
+
+async def _refused(update: Update, context: BotContext, draft: Draft, service: Service, error: PanelError) -> object:
+    """The panel definitely refused the order: the same card, to retry, saying why and what can
+    fix it; for missing funds, the balance now and what is missing, and a link to the panel's
+    add-funds page."""
+    session = context.session
+    tx = session.tx
+    account = session.active_account()
+    balance, currency, url = None, account.currency, None
+    if isinstance(error, NotEnoughFunds):
+        try:
+            now = await read_balance(context.deps.db, session.api(), account)
+            balance, currency = now.amount, now.currency or currency
+        except PanelError:  # the balance the card showed, then
+            balance, currency = draft.balance, draft.balance_currency or currency
+        url = top_up_url(account.panel_url)
+    values, form = draft.form_values(), form_for(service)
+    charge = form.charge(service, values) if form is not None else None
+    note = refusal_note(tx, error, service, values, balance, charge, currency) \
+        or tx("order.failed", reason=panel_error_text(context, error))
+    # The balance is in the note (with what is missing), not on the card a second time.
+    text, keyboard = confirmation(tx, service, draft, None, currency, note)
+    await show(update, text, with_top_up(tx, keyboard, url) if url else keyboard)
+    return CONFIRM
 
 
 async def _report(update: Update, context: BotContext, outcome: Outcome, order_id: int | None) -> object:
@@ -111,6 +139,8 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
     intent = await context.deps.db.get_intent(context.session.tg_id, token)
     outcome = _OUTCOME_OF_INTENT.get(intent.state) if intent is not None else None
     if intent is None or outcome is None:  # never confirmed, or failed and since replaced by a newer card
+        if await tell_dropped(update, context, token):
+            return None  # the order in progress, if any, stays at its step
         return await stale_button(update, context)
     return await _report(update, context, outcome, intent.panel_order_id)
 

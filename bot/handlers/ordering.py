@@ -22,6 +22,7 @@ apart from the current one's.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
@@ -36,14 +37,30 @@ from bot.core.forms import Ask, OrderForm, Problem, form_for, render
 from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
 from bot.core.ordering import Draft
+from bot.core.panels import balance_if_known
 from bot.handlers.catalogue import PASTED_LINKS, load_catalogue, search, show_categories
-from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, recall, show, stale_button, user_data
+from bot.handlers.common import (
+    DRAFT,
+    END,
+    answer,
+    chat_of,
+    message_of,
+    panel_errors,
+    recall,
+    remove_buttons,
+    show,
+    stale_button,
+    user_data,
+)
 from bot.handlers.session import needs_account
 from bot.i18n import Html
-from bot.panel import PanelError, Service
+from bot.panel import Service
+from bot.presentation import shorten
 from bot.presentation.catalogue import service_type_label
 from bot.presentation.history import duplicate_warning
 from bot.presentation.ordering import edit_prompt
+
+log = logging.getLogger(__name__)
 
 LINK, QUANTITY, COMMENTS, CONFIRM, UNCERTAIN_ID = "link", "quantity", "comments", "confirm", "uncertain_id"
 FIELD = "field"
@@ -51,6 +68,10 @@ EDIT_FIELD = "edit_field"
 # The steps named after their question (kept from the flow before forms: stored states).
 _STATE_OF_FIELD = {"link": LINK, "quantity": QUANTITY, "comments": COMMENTS}
 ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
+# user_data: token -> the service and link of a draft given up for a newer order, so that a tap
+# on its card can say so (bot.handlers.confirm); the last few only.
+DROPPED = "dropped_drafts"
+_DROPPED_KEPT = 5
 
 
 def state_of_field(name: str) -> str:
@@ -101,10 +122,11 @@ async def ask_next(update: Update, context: BotContext, draft: Draft, service: S
     ask = form.next_ask(service, draft.form_values())
     if ask is None:
         return await show_confirmation(update, context, draft, service)
+    previous = _outgoing_prompt(context, draft)
     draft.renew_token()  # the buttons of an earlier question (or of an older draft) are stale now
     keep_draft(context, draft)
     text, keyboard = views.form_prompt(context.session.tx, service, ask, draft.token, problem)
-    await chat_of(update).send_message(text, reply_markup=keyboard)
+    await _send_prompt(update, context, draft, previous, text, keyboard)
     return state_of_field(ask.field.name)
 
 
@@ -127,13 +149,70 @@ async def ask_field(update: Update, context: BotContext, draft: Draft, service: 
     if ask is None:  # no longer asked (an answer it depended on changed): the card as it is
         draft.editing = None
         return await ask_next(update, context, draft, service, form)
+    previous = _outgoing_prompt(context, draft)
     draft.editing = name
     draft.renew_token()  # the card's buttons, and an earlier question's, are stale now
     keep_draft(context, draft)
     current = form.display(service, values, name)
     text, keyboard = edit_prompt(tx, service, ask, draft.token, render(current, tx) if current is not None else None, problem)
-    await chat_of(update).send_message(text, reply_markup=keyboard)
+    await _send_prompt(update, context, draft, previous, text, keyboard)
     return EDIT_FIELD
+
+
+def _outgoing_prompt(context: BotContext, draft: Draft) -> int | None:
+    """The message whose keyboard goes once `draft`'s next message is sent: its own last one;
+    for a new draft, the last one of the draft it replaces (noted as dropped)."""
+    if draft.prompt_id is not None:
+        return draft.prompt_id
+    replaced = current_draft(context)
+    if replaced is None or replaced.prompt_id is None:  # none, or stored before prompts were kept
+        return None
+    dropped: dict[str, dict[str, Any]] = user_data(context).setdefault(DROPPED, {})
+    dropped[replaced.token] = {"service": replaced.service_name, "link": replaced.link}
+    for token in list(dropped)[:-_DROPPED_KEPT]:
+        del dropped[token]
+    return replaced.prompt_id
+
+
+async def tell_dropped(update: Update, context: BotContext, token: str) -> bool:
+    """A tap on a button (card or question) of a draft given up when another order was started:
+    the tap says which order that was, and that nothing was sent; its message keeps its text,
+    loses its buttons. False when `token` is no such draft's."""
+    dropped = user_data(context).get(DROPPED, {}).get(token)
+    if not isinstance(dropped, dict):
+        return False
+    tx = context.session.tx
+    # An alert holds 200 characters: the sentence must fit whole with both values.
+    service, link = shorten(str(dropped.get("service") or "?"), 40), dropped.get("link")
+    if link:
+        text = tx("order.dropped_link", service=service, link=shorten(str(link), 40))
+    else:
+        text = tx("order.dropped", service=service)
+    await answer(update, context, text, alert=True)
+    await remove_buttons(update)
+    return True
+
+
+async def _send_prompt(update: Update, context: BotContext, draft: Draft, previous: int | None,
+                       text: str, keyboard: Keyboard) -> None:
+    """Send the draft's next question or card; the previous one keeps its text, not its buttons."""
+    message = await chat_of(update).send_message(text, reply_markup=keyboard)
+    await retire_prompt(update, context, previous)
+    draft.prompt_id = message.message_id
+    keep_draft(context, draft)
+
+
+async def retire_prompt(update: Update, context: BotContext, message_id: int | None) -> None:
+    """Take the keyboard off message `message_id`, an earlier step of the order. Best effort: a
+    message too old to edit keeps its buttons (a tap on them is told they are old), and the
+    order goes on either way."""
+    query = update.callback_query
+    if message_id is None or (query is not None and query.message is not None and query.message.message_id == message_id):
+        return  # nothing to take off, or the tapped message: the tap's handler already changed it
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat_of(update).id, message_id=message_id, reply_markup=None)
+    except Exception as exc:
+        log.info("could not remove the buttons of an earlier order step: %s", type(exc).__name__)
 
 
 @needs_account
@@ -232,6 +311,8 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
     """A button under a question (a choice, Skip, a quick quantity), of the current question only."""
     draft = current_draft(context)
     if draft is None or draft.token != token:
+        if await tell_dropped(update, context, token):
+            return None  # the order in progress, if any, stays at its step
         return await stale_button(update, context)
     service = await service_of(update, context, draft.service_id)
     if service is None:
@@ -241,6 +322,7 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
     if form is None or ask is None or (quantity and ask.field.name != "quantity"):
         return await stale_button(update, context)
     await answer(update, context)
+    await remove_buttons(update)  # the question is answered: its buttons are done
     return await _take(update, context, draft, service, form, ask.field.name, text)
 
 
@@ -278,14 +360,10 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     """The confirmation card, with a new token: the card's buttons act on this draft only."""
     session = context.session
     tx = session.tx
+    previous = _outgoing_prompt(context, draft)
     draft.renew_token()
-    balance = None
-    currency = session.active_account().currency
-    try:
-        result = await session.api().balance()
-        balance, currency = result.amount, result.currency or currency
-    except PanelError:
-        pass  # the card is still useful without the balance; the panel checks funds at `add`
+    # The card is still useful without the balance (the panel checks funds at `add`).
+    balance, currency = await balance_if_known(context.deps.db, session.api(), session.active_account())
     # Kept with the order: should its outcome be unknown, the user compares it with the balance then.
     draft.balance, draft.balance_currency = balance, currency
     keep_draft(context, draft)
@@ -296,5 +374,5 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     if note:  # what just changed, or why a change was refused (bot.handlers.order_edit)
         warning = Html(note + ("\n" + warning if warning else ""))
     text, keyboard = confirmation(tx, service, draft, balance, currency, warning)
-    await chat_of(update).send_message(text, reply_markup=keyboard)
+    await _send_prompt(update, context, draft, previous, text, keyboard)
     return CONFIRM

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
 
+from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Keyboard
 
 from bot import callback_data as cb
 from bot.core.forms import Ask, Card, Problem, render
 from bot.i18n import Html
-from bot.panel import Service
+from bot.panel import NotEnoughFunds, PanelError, QuantityOutOfRange, Service, ServiceKind
 from bot.presentation.buttons import button
 from bot.presentation.texts import Texts, shorten
 
@@ -81,3 +84,50 @@ def edit_prompt(tx: Texts, service: Service, ask: Ask, token: str, current: str 
     last = [b for b in keyboard.inline_keyboard[-1] if b.callback_data != cb.AbortOrder(token).pack()]
     rows.append([*last, button(tx.plain("button.back_to_card"), cb.EditBack(token))])
     return text, Keyboard(rows)
+
+
+def refusal_note(tx: Texts, error: PanelError, service: Service, values: dict[str, Any],
+                 balance: Decimal | None = None, charge: Decimal | None = None, currency: str | None = None) -> Html | None:
+    """What a definite refusal of the panel means for this order, and what can fix it; None when
+    there is nothing more to say than the panel's error itself. `balance` (now) and `charge`,
+    when known, say how much is missing.
+
+    A quantity is blamed only where the user chose one: for comments it is their number of
+    lines, and a package's is fixed (the service itself must have changed on the panel).
+    """
+    comments = values.get("comments")
+    if isinstance(error, NotEnoughFunds):
+        lines = [tx("order.refused_funds")]
+        if balance is not None and charge is not None and charge > balance:
+            lines.append(tx("order.refused_missing", balance=tx.money(balance, currency),
+                            missing=tx.money(charge - balance, currency)))
+        fix = "quantity" if "quantity" in values else "comments" if comments else None
+        lines.append(tx(f"order.refused_top_up_{fix}" if fix else "order.refused_top_up"))
+        return Html("\n".join(lines))
+    if not isinstance(error, QuantityOutOfRange):
+        return None
+    low, high = service.min, service.max
+    if error.bound is not None and error.kind == "min":  # the panel's own limit, if it changed since
+        low = error.bound
+    elif error.bound is not None and error.kind == "max":
+        high = error.bound
+    if isinstance(comments, list):
+        return tx("order.refused_comments", min=tx.number(low), max=tx.number(high), count=tx.number(len(comments)))
+    if "quantity" in values:
+        return tx("order.refused_quantity", min=tx.number(low), max=tx.number(high))
+    if service.kind is ServiceKind.PACKAGE:
+        return tx("order.refused_package", text=shorten(error.panel_text or "", 200))
+    return None
+
+
+def top_up_url(panel_url: str) -> str | None:
+    """The panel's page for adding funds: SMM panels' websites serve it at /addfunds."""
+    parts = urlsplit(panel_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/addfunds"
+
+
+def with_top_up(tx: Texts, keyboard: Keyboard, url: str) -> Keyboard:
+    """`keyboard` with an add-funds button (a link to the panel's website) on top."""
+    return Keyboard([[Button(tx.plain("button.top_up"), url=url)], *keyboard.inline_keyboard])

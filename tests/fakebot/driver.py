@@ -33,6 +33,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tests.fakebot.methods import MARKUP_ONLY
 from tests.fakebot.model import CallbackQueryRecord, ChatMessage, ChatRecord, QueuedUpdate, Rejection, UserRecord
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ class Reply:
     deleted: list[ChatMessage] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     answer: CallbackQueryRecord | None = None  # for press(): the callback query and its answer
-    touched: list[ChatMessage] = field(default_factory=list)  # sent or edited, by last event
+    # Sent or edited (text, or text and buttons), by last event; a message whose buttons alone
+    # were taken off is in `edited` only.
+    touched: list[ChatMessage] = field(default_factory=list)
 
     @property
     def messages(self) -> list[ChatMessage]:
@@ -249,7 +252,8 @@ class FakeUser:
                 reply.edited.append(message)
             elif event.kind == "deleted":
                 reply.deleted.append(message)
-            if event.kind in ("sent", "edited"):
+            # Taking buttons off an earlier message is not something the bot says: not "touched".
+            if event.kind == "sent" or (event.kind == "edited" and event.detail != MARKUP_ONLY):
                 touched.pop(message.message_id, None)
                 touched[message.message_id] = message
         reply.touched = list(touched.values())

@@ -37,6 +37,7 @@ MAX_COMMANDS = 100
 _COMMAND_RE = re.compile(r"[a-z0-9_]+")
 _LANGUAGE_RE = re.compile(r"[a-z]{2}")
 
+MARKUP_ONLY = "markup"  # the detail of an "edited" event that changed the buttons only
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"
@@ -107,7 +108,7 @@ class BotApiMethods:
 
     def _apply_edit(
         self: FakeBotApi, chat: ChatRecord, message: ChatMessage, *, text: str, parse_mode: str | None,
-        formatted: FormattedText, markup: Markup | None,
+        formatted: FormattedText, markup: Markup | None, detail: str = "",
     ) -> dict[str, Any]:
         rows = markup.rows_list() if markup is not None else None
         if message.formatted == formatted and message.reply_markup == rows:
@@ -118,7 +119,7 @@ class BotApiMethods:
         message.entities = formatted.entities_json()
         message.markup, message.reply_markup = markup, rows
         message.edit_date = int(self.clock.wall())
-        self._record_event(chat.id, "edited", message.message_id)
+        self._record_event(chat.id, "edited", message.message_id, detail=detail)
         return self.message_json(message)
 
     # ---- bot identity and updates ----------------------------------------------------------------
@@ -302,7 +303,7 @@ class BotApiMethods:
         assert message.formatted is not None
         return self._apply_edit(
             chat, message, text=message.text, parse_mode=message.parse_mode,
-            formatted=message.formatted, markup=markup,
+            formatted=message.formatted, markup=markup, detail=MARKUP_ONLY,
         )
 
     def api_deletemessage(self: FakeBotApi, params: Params) -> bool:

@@ -126,7 +126,7 @@ class ChatEvent:
     seq: int
     kind: str  # "sent", "edited", "deleted", "answered", "action", "rejected"
     message_id: int | None = None
-    detail: str = ""
+    detail: str = ""  # "edited": "markup" when only the buttons changed (editMessageReplyMarkup)
 
 
 @dataclass(eq=False)
