@@ -253,7 +253,7 @@ def test_dripfeed_card_totals():
         "Last run starts: in 1 h 30 min",
         "Total charge: 120 VND",
     ]
-    assert card.lines(texts("vi"))[5] == "Lần chạy cuối bắt đầu: sau 1 giờ 30 phút"
+    assert card.lines(texts("vi"))[5] == "Lần chạy cuối: 1 giờ 30 phút nữa"
 
 
 def test_subscription_card_says_what_will_happen_and_the_charge_per_post():

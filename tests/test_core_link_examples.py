@@ -54,3 +54,17 @@ def test_every_services_link_example_is_of_its_platform_without_english_placehol
 ])
 def test_the_platform_is_read_from_words_as_panels_write_them(name, category, platform):
     assert platform_of(service(name, category)).name == platform
+
+
+@pytest.mark.parametrize("name, category, vi, en", [
+    ("TikTok Follow 🇻🇳 bảo hành 30 ngày", "TikTok Follow", "https://www.tiktok.com/@tentaikhoan", "https://www.tiktok.com/@user"),
+    ("YouTube Subscribers bảo hành 60 ngày", "YouTube", "https://www.youtube.com/@tenkenh", "https://www.youtube.com/@yourchannel"),
+    ("Facebook Like bài viết Việt Nam", "Facebook Like", "https://www.facebook.com/tentrang/posts/123", None),
+    ("Like Fanpage Việt", "Facebook", "https://www.facebook.com/tentrang", None),
+    ("Tăng người theo dõi Instagram", "Instagram", "https://www.instagram.com/tentaikhoan", None),
+])
+def test_a_service_growing_a_profile_shows_a_profiles_link(name, category, vi, en):
+    svc = service(name, category)
+    assert link_example(svc, "vi").split()[-1] == vi
+    if en is not None:
+        assert link_example(svc, "en").split()[-1] == en

@@ -30,7 +30,7 @@ WORDS = {
         "unknown": "Mình chưa biết trang web này hợp với dịch vụ nào",
         "no_services": "Panel này không có dịch vụ LinkedIn",
         "all": "📂 Tất cả danh mục",
-        "quantity": "Số lượng bao nhiêu?",
+        "quantity": "Gửi số lượng cần đặt",
         "link_question": "Gửi link bài viết hoặc trang cần tăng",
         "not_a_link": "Đây không giống một link",
         "confirm_title": "Vui lòng kiểm tra đơn hàng",

@@ -25,7 +25,7 @@ WORDS = {
         "dropped": "đã bị huỷ khi bạn bắt đầu đặt đơn khác. Không có gì được gửi lên panel.",
         "key_link": "vẫn đang chờ link", "key_answer": "vẫn đang chờ bạn trả lời",
         "key_card": "vẫn đang chờ ở thẻ xác nhận", "deleted": "trông giống API key nên mình đã xoá",
-        "how_many": "Số lượng bao nhiêu", "card": "Vui lòng kiểm tra đơn hàng",
+        "how_many": "Gửi số lượng cần đặt", "card": "Vui lòng kiểm tra đơn hàng",
     },
 }
 LANGS = pytest.mark.parametrize("lang", ["en", "vi"])

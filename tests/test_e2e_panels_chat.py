@@ -128,7 +128,7 @@ async def test_low_balance_alert_and_removal_from_the_card(bot_runner, second_si
     await open_card(user, 0)
     reply = await user.press("🗑 Xoá panel")
     assert "không được theo dõi nữa" in reply.text
-    reply = await user.press("🗑 Đúng, xoá đi")
+    reply = await user.press("🗑 Đồng ý xoá")
     assert "Đã xoá 127.0.0.1. Các đơn hàng của panel này không còn được theo dõi." in reply.text
     accounts = await bot.db.accounts(1503)
     assert [a.panel_url for a in accounts] == [second_simulator.url] and accounts[0].active

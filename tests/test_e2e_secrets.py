@@ -74,7 +74,7 @@ async def test_a_key_inside_a_message_is_deleted_and_never_used(bot, logs, typed
 async def test_the_users_own_keys_are_recognised_even_when_not_key_shaped(bot, logs):
     user = await bot.onboarded(1402, "vi")
     reply = await user.send(f"/services {TEST_KEY}")
-    assert "trông giống API key nên mình đã xoá" in reply.text
+    assert "có vẻ chứa API key nên mình đã xoá" in reply.text
     await assert_nowhere(bot, user, TEST_KEY, logs)
 
     # Another account's key too (added after the first check: the bot must not go by an old list).
@@ -82,7 +82,7 @@ async def test_the_users_own_keys_are_recognised_even_when_not_key_shaped(bot, l
     await bot.db.save_account(1402, "https://other-panel.example/api/v2", "other-panel-secret", "USD")
     await bot.db.save_account(1402, first.panel_url, first.api_key, None)  # the first one active again
     reply = await user.send("is other-panel-secret still good?")
-    assert "trông giống API key nên mình đã xoá" in reply.text
+    assert "có vẻ chứa API key nên mình đã xoá" in reply.text
     await assert_nowhere(bot, user, "other-panel-secret", logs)
 
     # Sent alone it is taken as a key, checked again and kept, as any key sent alone.

@@ -12,7 +12,7 @@ WORDS = {
            "refilled": "#{id}: refill requested (refill #1)", "unknown": "the panel did not answer",
            "settled": "This request has been settled since", "cancel": "🛑 Cancel order",
            "cancel_yes": "🛑 Yes, cancel it", "confirm": "✅ Confirm", "refresh": "🔄 Refresh"},
-    "vi": {"refill": "♻️ Bảo hành", "again": "🔁 Gửi lại: #{id}", "yes": "🔁 Đúng, gửi lại",
+    "vi": {"refill": "♻️ Bảo hành", "again": "🔁 Gửi lại: #{id}", "yes": "🔁 Đồng ý gửi lại",
            "ask_refill": "Gửi lại yêu cầu bảo hành đơn #{id}?", "ask_cancel": "Gửi lại yêu cầu huỷ đơn #{id}?",
            "refilled": "#{id}: đã yêu cầu bảo hành (mã #1)", "unknown": "panel không phản hồi",
            "settled": "Yêu cầu này đã có kết quả", "cancel": "🛑 Huỷ đơn",

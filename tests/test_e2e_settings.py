@@ -13,8 +13,8 @@ async def test_language_and_notifications(bot):
     assert "Language: English" in reply.text and "Notifications: every change" in reply.text
     reply = await user.press("Tiếng Việt")
     assert "Ngôn ngữ: Tiếng Việt" in reply.text
-    reply = await user.press("chỉ khi xong")
-    assert "Thông báo: chỉ khi xong" in reply.text
+    reply = await user.press("chỉ khi đơn kết thúc")
+    assert "Thông báo: chỉ khi đơn kết thúc" in reply.text
     user_row = await bot.db.get_user(1201)
     assert user_row.language == "vi" and str(user_row.notify) == "final"
     reply = await user.send("/help")

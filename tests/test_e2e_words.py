@@ -20,7 +20,7 @@ async def test_order_types_are_named_in_the_users_words(bot):
 async def test_catalogue_header_reads_naturally(bot):
     vi = await bot.onboarded_fast(1803, "vi")
     reply = await vi.send("/services")
-    assert "có 45 dịch vụ, chia thành" in reply.text
+    assert "Panel có 45 dịch vụ trong" in reply.text
     en = await bot.onboarded_fast(1804, "en")
     reply = await en.send("/services")
     assert "Services: 45 in" in reply.text
@@ -121,4 +121,15 @@ async def test_not_enough_funds_says_nap_tien(bot):
     vi = await bot.onboarded_fast(1818, "vi")
     bot.sim.accounts[TEST_KEY].balance = Decimal("1")
     card = await order_until_confirmation(vi, link="https://facebook.com/post/1818")
-    assert "Hãy nạp tiền vào panel trước" in card.text
+    assert "Hãy nạp thêm tiền trên website của panel" in card.text
+
+
+async def test_a_category_of_one_service_is_singular(bot):
+    en = await bot.onboarded_fast(1810, "en")
+    await en.send("/services")
+    reply = await en.press("Facebook (1)")
+    assert "Facebook (1 service)" in reply.text and "1 services" not in reply.text
+    vi = await bot.onboarded_fast(1811, "vi")
+    await vi.send("/services")
+    reply = await vi.press("Facebook (1)")
+    assert "Facebook (1 dịch vụ)" in reply.text

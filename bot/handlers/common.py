@@ -201,8 +201,12 @@ def panel_error_text(context: BotContext, error: PanelError) -> Html:
     # Panels can answer with whole HTML pages or stack traces: show a readable excerpt.
     values: dict[str, object] = {"text": shorten(getattr(error, "panel_text", "") or "", 300)}
     bound = getattr(error, "bound", None)
-    values["bound"] = bound if bound is not None else "?"
     key = f"error.panel.{code}"
+    if code == "quantity_out_of_range":
+        if bound is None:  # the panel did not say which limit: no "(limit: ?)"
+            key = "error.panel.quantity_out_of_range_unstated"
+        else:
+            values["bound"] = tx.number(bound)
     if key not in context.deps.i18n.keys(tx.lang):
         key = "error.panel.unrecognised"
     return tx(key, **values)

@@ -62,7 +62,9 @@ def services_page(tx: Texts, title: Html, services: list[Service] | tuple[Servic
 
 
 def category_page(tx: Texts, category: Category, page: int, currency: str | None) -> tuple[Html, Keyboard]:
-    title = tx("catalogue.category_title", name=shorten(category.name, NAME_IN_TEXT_MAX), count=tx.number(len(category.services)))
+    name, count = shorten(category.name, NAME_IN_TEXT_MAX), len(category.services)
+    title = tx("catalogue.category_title_one", name=name) if count == 1 else \
+        tx("catalogue.category_title", name=name, count=tx.number(count))
     back = button(tx.plain("button.categories"), cb.Categories(0))
     return services_page(tx, title, category.services, page, currency, lambda p: cb.CategoryPage(category.key, p), back)
 

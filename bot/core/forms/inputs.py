@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.core.forms.platform import Page, platform_of
+from bot.core.forms.platform import Page, page_of, platform_of
 from bot.core.forms.reading import (
     QuantityProblem,
     check_quantity,
@@ -138,7 +138,7 @@ class LinkInput(Input):
         return clean_link(text) or Problem("not_a_link", {"example": self._example(ctx)})
 
     def _example(self, ctx: Context) -> Value:
-        return platform_of(ctx.service).example(self.example)
+        return platform_of(ctx.service).example(page_of(ctx.service, self.example))
 
     def example_values(self, ctx: Context) -> dict[str, Value]:
         return {"example": self._example(ctx)}

@@ -75,6 +75,24 @@ def example_link(template: str) -> Value:
     return Joined(tuple(parts), separator="")
 
 
+# Words of a service's name or category saying it grows an account, a channel or a page
+# (followers, subscribers, members, page likes) rather than a post: users paste that profile's
+# link, so the example shows one.
+_PROFILE_WORDS = re.compile(
+    r"\b(follow\w*|subscriber\w*|subs?|theo dõi|theo doi|đăng ký|dang ky|member\w*|thành viên|thanh vien"
+    r"|fan ?page|like (?:page|trang)|page like)\b",
+    re.IGNORECASE,
+)
+
+
+def page_of(service: Service, page: Page) -> Page:
+    """The page an example should show: `page`, except that a service growing a profile shows
+    the profile where its form asks for "the link"."""
+    if page == "link" and _PROFILE_WORDS.search(f"{service.name} {service.category}"):
+        return "profile"
+    return page
+
+
 def platform_of(service: Service) -> Platform:
     named = named_platform(service.name, service.category)
     if named is not None:
