@@ -160,7 +160,9 @@ async def test_cancel_command_leaves_the_step(bot):
 
 async def test_the_link_prompt_shows_an_example_of_the_services_platform(bot):
     user = await bot.onboarded_fast(911, "vi")
-    reply = await user.send("/order 301")
+    reply = await user.send("/order 301")  # followers: the account's own link
+    assert "https://www.instagram.com/tentaikhoan" in reply.text
+    reply = await user.send("/order 302")  # likes: a post's
     assert "https://www.instagram.com/p/" in reply.text
     reply = await user.send("/order 1")
     assert "https://www.facebook.com/" in reply.text
