@@ -1,0 +1,322 @@
+"""The order conversation used as a reseller uses it all day, trying to break it (issue 18): changes
+stacked on changes before Confirm, double taps, old cards and prompts tapped after moving on,
+Order again over an open card, Telegram edits at odd moments, odd things pasted, refusals then a
+retry. Each test says what the panel must receive (the last values, exactly once) and what the
+user must see; both languages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import TEST_KEY, button_data, order_until_confirmation
+from tests.test_e2e_order_edit import label, number, row, say, title, typed
+from tests.test_e2e_secrets import FOREIGN_KEY
+
+LANGS = ["en", "vi"]
+
+
+def uid(lang: str, n: int) -> int:
+    return 18_700 + n * 2 + (lang == "vi")
+
+
+def new(reply):
+    """The last message the bot sent in `reply` (`reply.last` may be an older one it edited)."""
+    return reply.messages[-1]
+
+
+def now(user, message):
+    """`message` as the chat shows it now."""
+    return next(m for m in user.messages() if m.message_id == message.message_id)
+
+
+def live(user):
+    """The bot's messages that still have buttons."""
+    return [m.message_id for m in user.messages() if m.buttons]
+
+
+def placed(bot):
+    """The orders the panel received, oldest first."""
+    return [bot.sim.orders[i] for i in sorted(bot.sim.orders)]
+
+
+def taps(message) -> dict[str, str]:
+    """The message's buttons now (text -> callback data), to tap them once they are gone."""
+    return {b["text"]: b["callback_data"] for r in message.reply_markup or [] for b in r if "callback_data" in b}
+
+
+def adds(bot) -> int:
+    return bot.sim.requests.get("add", 0)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_number_then_edit_back_then_link_places_the_last_values_once(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 0), lang)
+    first = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    first_taps = taps(first)
+    second = new(await user.send("2.000" if lang == "vi" else "2,000"))
+    assert row(lang, "quantity", 2000) in second.plain_text
+    menu = (await user.press(label(lang, "button.edit"), message=second)).last
+    asked = new(await user.press(label(lang, "form.label.quantity"), message=menu))
+    card = new(await user.press(label(lang, "button.back_to_card"), message=asked))
+    assert row(lang, "quantity", 2000) in card.plain_text
+    card = new(await user.send("https://facebook.com/post/2"))
+    assert row(lang, "quantity", 2000) in card.plain_text and "https://facebook.com/post/2" in card.plain_text
+    assert live(user) == [card.message_id]  # only the card to confirm has buttons
+
+    # The first card's Confirm (its token is old): never places 1000 on post/1; the order waits.
+    tapped = await user.press_data(first, first_taps[label(lang, "button.confirm")])
+    assert adds(bot) == 0 and tapped.answer.answer is not None
+    confirm = button_data(card, label(lang, "button.confirm"))
+    done = await user.press_data(card, confirm)
+    assert say(lang, "order.placed") in done.text
+    again = await user.press_data(card, confirm)  # a double tap
+    assert adds(bot) == 1 and str(max(bot.sim.orders)) in (again.alert or "")
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/2", 2000)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_old_cards_confirm_leaves_the_current_card_changeable(bot, lang):
+    """A tap on the card shown before a change must not end the order in progress: the current
+    card still takes a typed quantity, and its Confirm places that."""
+    user = await bot.onboarded_fast(uid(lang, 1), lang)
+    first = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    first_taps = taps(first)
+    await user.send("1500")
+    await user.press_data(first, first_taps[label(lang, "button.confirm")])
+    await user.press_data(first, first_taps[label(lang, "button.edit")])
+    card = new(await user.send("3000"))
+    assert title(lang) in card.plain_text and row(lang, "quantity", 3000) in card.plain_text
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 3000)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_over_an_open_card_drops_it_and_places_only_the_new_one(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 2), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000")
+    order_card = (await user.press(label(lang, "button.confirm"))).last
+    bot.sim.complete_order(max(bot.sim.orders))
+    # Order B's card is open (not confirmed) when Order again is tapped on A.
+    open_card = new(await order_until_confirmation(user, 101, "https://facebook.com/post/b", "500"))
+    open_taps = taps(open_card)
+    again = new(await user.press("🔁", message=order_card))
+    assert title(lang) in again.plain_text and "https://facebook.com/post/1" in again.plain_text
+    assert not now(user, open_card).buttons and now(user, open_card).plain_text == open_card.plain_text
+    tapped = await user.press_data(open_card, open_taps[label(lang, "button.confirm")])
+    assert "facebook.com/post/b" in (tapped.alert or "") and adds(bot) == 1
+    card = new(await user.send("1.200" if lang == "vi" else "1,200"))
+    assert row(lang, "quantity", 1200) in card.plain_text
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [(o.service_id, o.link, o.quantity) for o in placed(bot)] == [
+        (1, "https://facebook.com/post/1", 1000), (1, "https://facebook.com/post/1", 1200)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_on_a_service_gone_from_the_catalogue(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 3), lang)
+    await order_until_confirmation(user, 101, "https://facebook.com/post/1", "500")
+    order_card = (await user.press(label(lang, "button.confirm"))).last
+    bot.sim.set_catalogue([s for s in bot.sim.catalogue if s["service"] != 101])
+    await user.send("/order")
+    await user.press("🔄")  # the catalogue read again
+    reply = await user.press("🔁", message=order_card)
+    assert say(lang, "catalogue.no_such_service", id=101) in reply.text
+    assert adds(bot) == 1
+    reply = await user.send("1000")  # no order in progress: no card, no traceback
+    assert title(lang) not in reply.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_on_a_comments_order_then_a_number(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 4), lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    await user.send("\n".join(f"bình luận {i}" for i in range(12)))
+    order_card = (await user.press(label(lang, "button.confirm"))).last
+    bot.sim.complete_order(max(bot.sim.orders))
+    card = new(await user.press("🔁", message=order_card))
+    assert title(lang) in card.plain_text and "bình luận 0" in card.plain_text
+    reply = await user.send("1000")  # a number at a comments card: one comment line, refused
+    assert title(lang) in reply.text and "bình luận 0" in reply.text
+    assert say(lang, "order.not_changed", label=label(lang, "form.label.comments"), reason="").strip() in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert adds(bot) == 2 and placed(bot)[-1].quantity == 12
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_after_the_panel_lowered_the_maximum(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 5), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "5000")
+    order_card = (await user.press(label(lang, "button.confirm"))).last
+    bot.sim.complete_order(max(bot.sim.orders))
+    bot.sim.set_catalogue([{**s, "max": "3000"} if s["service"] == 1 else s for s in bot.sim.catalogue])
+    await user.send("/order")
+    await user.press("🔄")
+    reply = await user.press("🔁", message=order_card)
+    assert say(lang, "form.problem.above_max", min=number(lang, 200), max=number(lang, 3000), step=1) in reply.text
+    reply = await user.send("3000")
+    assert title(lang) in reply.text and row(lang, "quantity", 3000) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert placed(bot)[-1].quantity == 3000 and adds(bot) == 2
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_edits_after_the_order_was_placed_change_nothing(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 6), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000")
+    await user.press(label(lang, "button.confirm"))
+    chat_before = [(m.message_id, m.plain_text) for m in user.messages()]
+    await user.edit(typed(user), "9000")  # the quantity's message
+    await user.edit(typed(user, -2), "https://facebook.com/post/9")  # the link's
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 1000)]
+    assert [(m.message_id, m.plain_text) for m in user.messages()][:len(chat_before)] == chat_before
+    # And a new order is not fed by an edit of the old one's answers.
+    await user.send("/order 1")
+    reply = await user.edit(typed(user, -2), "5000", expect_reply=True)  # the old quantity message
+    assert reply.text == say(lang, "order.edit_not_read")
+    reply = await user.send("https://facebook.com/post/3")
+    assert say(lang, "form.ask.quantity", min=number(lang, 200), max=number(lang, 10000), note="") in reply.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_quantity_edited_while_a_later_question_is_asked(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 7), lang)
+    await user.send("/order 104")  # drip-feed: runs asked after the quantity
+    await user.send("https://facebook.com/post/7")
+    await user.send("1000")
+    quantity_message = typed(user)
+    reply = await user.edit(quantity_message, "2000", expect_reply=True)
+    assert say(lang, "order.changed", label=label(lang, "form.label.quantity")) in reply.text
+    reply = await user.edit(quantity_message, "5", expect_reply=True)  # refused: 2000 stays
+    assert say(lang, "order.not_changed", label=label(lang, "form.label.quantity"), reason="").strip() in reply.text
+    reply = await user.press(label(lang, "button.skip"))
+    assert row(lang, "quantity", 2000) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/7", 2000)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_link_message_edited_into_a_key_is_deleted_and_the_order_kept(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 8), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    link_message = typed(user, -2)
+    reply = await user.edit(link_message, f"https://facebook.com/post/1 {FOREIGN_KEY}", expect_reply=True)
+    assert say(lang, "key.deleted_order_card", service="Facebook views") in reply.text
+    assert now_deleted(user, link_message)
+    assert (await bot.db.active_account(user.id)).api_key == TEST_KEY
+    assert now(user, card).buttons  # the card is still the one to confirm
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 1000)]
+
+
+def now_deleted(user, message) -> bool:
+    return next(m for m in user.transcript() if m.message_id == message.message_id).deleted
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_pasted_link_then_a_key_then_cancel(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 9), lang)
+    reply = await user.send("https://www.tiktok.com/@vui/video/1")
+    assert say(lang, "link.offer", link="https://www.tiktok.com/@vui/video/1").split("\n")[0] in reply.text
+    reply = await user.send(FOREIGN_KEY)
+    assert all(m.deleted for m in user.transcript() if m.sender == "user" and FOREIGN_KEY in m.text)
+    assert (await bot.db.active_account(user.id)).api_key == TEST_KEY
+    reply = await user.send("/cancel")
+    assert reply.sent  # answered
+    # The offer's buttons after /cancel: still an order for that link, or told they are old.
+    assert adds(bot) == 0
+
+
+ODD_TEXTS = [
+    "https://www.facebook.com/Trang.Cá.Nhân/posts/123?ref=đẹp",
+    "https://shopee.vn/" + "a" * 600,
+    "https://facebook.com/post/1 tăng like giúp mình nhé",
+    "shopee.vn",
+    "1.000",
+    "anna@example.com",
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("text", ODD_TEXTS)
+async def test_odd_things_typed_outside_an_order_get_an_answer(bot, lang, text):
+    user = await bot.onboarded_fast(uid(lang, 10), lang)
+    reply = await user.send(text)
+    assert reply.sent and all(len(m.text) <= 4096 for m in reply.sent)
+    assert "Traceback" not in reply.text and adds(bot) == 0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("text", ODD_TEXTS)
+async def test_odd_things_typed_at_the_card_keep_it(bot, lang, text):
+    user = await bot.onboarded_fast(uid(lang, 11), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    reply = await user.send(text)
+    assert reply.sent
+    current = [m for m in user.messages() if m.buttons]
+    assert len(current) == 1 and title(lang) in current[0].plain_text
+    await user.press(label(lang, "button.confirm"), message=current[0])
+    order = placed(bot)[-1]
+    if text == "1.000":
+        assert order.quantity == 1000
+    assert adds(bot) == 1 and card is not None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_not_enough_funds_then_a_top_up_then_confirm_places_once(bot, lang):
+    key = f"poor-key-{lang}-987654321"
+    bot.sim.add_key(key, Decimal("1"), "VND")
+    user = await bot.onboarded_fast(uid(lang, 12), lang, key=key)
+    await order_until_confirmation(user, 101, "https://facebook.com/p/1", "50000")
+    refused = (await user.press(label(lang, "button.confirm"))).last
+    confirm = taps(refused)[label(lang, "button.confirm")]
+    assert say(lang, "order.refused_funds") in refused.plain_text
+    bot.sim.set_balance(key, Decimal("1000000"))
+    done = await user.press(label(lang, "button.confirm"), message=refused)
+    assert say(lang, "order.placed") in done.text
+    again = await user.press_data(refused, confirm)
+    assert str(max(bot.sim.orders)) in (again.alert or "")
+    assert len(placed(bot)) == 1 and placed(bot)[0].quantity == 50000
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_refused_quantity_then_a_number_typed_at_the_card(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 13), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "300")
+    bot.sim.respond_next({"error": "Quantity less than minimal 500"}, action="add")
+    refused = (await user.press(label(lang, "button.confirm"))).last
+    card = new(await user.send("600"))
+    assert title(lang) in card.plain_text and row(lang, "quantity", 600) in card.plain_text
+    assert not now(user, refused).buttons
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [o.quantity for o in placed(bot)] == [600]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_button_of_old_prompts_and_cards_is_answered_and_changes_nothing(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 14), lang)
+    olds = [new(await user.send("/order 104"))]
+    olds.append(new(await user.send("https://facebook.com/post/1")))
+    olds.append(new(await user.send("1000")))  # runs asked
+    olds.append(new(await user.press(label(lang, "button.skip"))))  # the card
+    buttons = [(m, data) for m in olds for data in taps(m).values()]
+    menu = (await user.press(label(lang, "button.edit"), message=olds[-1])).last
+    buttons += [(menu, data) for data in taps(menu).values()]
+    asked = new(await user.press(label(lang, "form.label.quantity"), message=menu))
+    buttons += [(asked, data) for data in taps(asked).values()]
+    card = new(await user.send("1500"))
+    assert len(buttons) >= 10 and live(user) == [card.message_id]
+    texts_before = {m.message_id: m.plain_text for m in user.messages()}
+    for message, data in buttons:
+        await user.press_data(message, data)  # every tap answered (checked by the fixture)
+        for m in user.messages():  # no message above rewritten out of sight
+            if m.message_id in texts_before:
+                assert m.plain_text == texts_before[m.message_id], (data, m.describe())
+    assert adds(bot) == 0
+    reply = await user.send("2000")  # the card still takes a number
+    assert row(lang, "quantity", 2000) in reply.text and title(lang) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 2000)]
+    assert card is not None
