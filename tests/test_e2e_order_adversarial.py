@@ -83,9 +83,11 @@ async def test_the_old_cards_confirm_leaves_the_current_card_changeable(bot, lan
     user = await bot.onboarded_fast(uid(lang, 1), lang)
     first = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
     first_taps = taps(first)
-    await user.send("1500")
-    await user.press_data(first, first_taps[label(lang, "button.confirm")])
-    await user.press_data(first, first_taps[label(lang, "button.edit")])
+    current = new(await user.send("1500"))
+    for name in ("button.confirm", "button.edit", "button.abort"):
+        tapped = await user.press_data(first, first_taps[label(lang, name)])
+        assert tapped.alert == say(lang, "order.old_step") and not tapped.sent, name
+        assert now(user, current).plain_text == current.plain_text and now(user, current).buttons
     card = new(await user.send("3000"))
     assert title(lang) in card.plain_text and row(lang, "quantity", 3000) in card.plain_text
     await user.press(label(lang, "button.confirm"), message=card)
@@ -121,11 +123,17 @@ async def test_order_again_on_a_service_gone_from_the_catalogue(bot, lang):
     bot.sim.set_catalogue([s for s in bot.sim.catalogue if s["service"] != 101])
     await user.send("/order")
     await user.press("🔄")  # the catalogue read again
+    buttons = order_card.buttons
     reply = await user.press("🔁", message=order_card)
-    assert say(lang, "catalogue.no_such_service", id=101) in reply.text
+    assert reply.alert == say(lang, "order.service_gone") and not reply.sent
+    assert now(user, order_card).buttons == buttons  # the order's card keeps Refresh, Cancel order...
     assert adds(bot) == 1
-    reply = await user.send("1000")  # no order in progress: no card, no traceback
-    assert title(lang) not in reply.text
+    # With another order at its card: that order stays there, still changeable.
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/2", "1000"))
+    reply = await user.press("🔁", message=order_card)
+    assert reply.alert == say(lang, "order.service_gone") and now(user, card).buttons
+    reply = await user.send("2000")
+    assert title(lang) in reply.text and row(lang, "quantity", 2000) in reply.text
 
 
 @pytest.mark.parametrize("lang", LANGS)

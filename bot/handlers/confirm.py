@@ -24,7 +24,6 @@ from bot.handlers.common import (
     panel_error_text,
     panel_errors,
     show,
-    stale_button,
     user_data,
 )
 from bot.handlers.ordering import (
@@ -32,6 +31,7 @@ from bot.handlers.ordering import (
     catalogue_changed,
     confirmation,
     current_draft,
+    old_step,
     service_of,
     tell_dropped,
 )
@@ -141,7 +141,7 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
     if intent is None or outcome is None:  # never confirmed, or failed and since replaced by a newer card
         if await tell_dropped(update, context, token):
             return None  # the order in progress, if any, stays at its step
-        return await stale_button(update, context)
+        return await old_step(update, context)
     return await _report(update, context, outcome, intent.panel_order_id)
 
 

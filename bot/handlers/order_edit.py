@@ -268,6 +268,11 @@ async def order_again(update: Update, context: BotContext, pressed: OrderAgain) 
     service = await service_of(update, context, order.service_id)
     form = form_for(service) if service is not None else None
     account = session.active_account()
+    if service is None and order.account_id == account.id:
+        # Said on the tap: the order's card keeps its buttons (Refresh, Refill), and an order in
+        # progress stays at its step.
+        await answer(update, context, session.tx("order.service_gone"), alert=True)
+        return None
     if service is None or form is None or order.account_id != account.id:
         return await start_order(update, context, order.service_id)  # says why, or asks from the start
     values = await _answers_of(context, order, form)

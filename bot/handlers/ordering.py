@@ -193,6 +193,18 @@ async def tell_dropped(update: Update, context: BotContext, token: str) -> bool:
     return True
 
 
+async def old_step(update: Update, context: BotContext) -> object:
+    """A button of an earlier step (a question answered, a card shown again after a change) of the
+    order in progress, or of an order that is over: said on the tap, never acted on. With an
+    order in progress the user stays at its step, so that what they type next still changes it
+    (a fresh menu would end the order, and a number typed at its card would open a service)."""
+    if current_draft(context) is None:
+        return await stale_button(update, context)
+    await answer(update, context, context.session.tx("order.old_step"), alert=True)
+    await remove_buttons(update)
+    return None
+
+
 async def _send_prompt(update: Update, context: BotContext, draft: Draft, previous: int | None,
                        text: str, keyboard: Keyboard) -> None:
     """Send the draft's next question or card; the previous one keeps its text, not its buttons."""
@@ -313,7 +325,7 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
     if draft is None or draft.token != token:
         if await tell_dropped(update, context, token):
             return None  # the order in progress, if any, stays at its step
-        return await stale_button(update, context)
+        return await old_step(update, context)
     service = await service_of(update, context, draft.service_id)
     if service is None:
         return await catalogue_changed(update, context)
