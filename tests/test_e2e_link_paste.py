@@ -19,6 +19,7 @@ WORDS = {
         "quantity": "How many?",
         "link_question": "Send the link to the post or page",
         "not_a_link": "That does not look like a link",
+        "too_long": "That link is too long (634 characters; at most 512)",
         "confirm_title": "Please check your order",
         "confirm": "✅ Confirm",
         "nothing": "Nothing matches",
@@ -33,6 +34,7 @@ WORDS = {
         "quantity": "Gửi số lượng cần đặt",
         "link_question": "Gửi link bài viết hoặc trang cần tăng",
         "not_a_link": "Đây không giống một link",
+        "too_long": "Link quá dài (634 ký tự, tối đa 512)",
         "confirm_title": "Vui lòng kiểm tra đơn hàng",
         "confirm": "✅ Xác nhận",
         "nothing": "Không tìm thấy",
@@ -121,7 +123,7 @@ async def test_a_refused_pasted_link_asks_for_the_link_with_the_reason(bot, lang
     assert words["offer"] in reply.text
     await user.press("TikTok View (1)")
     reply = await user.press("203 · TikTok View video")
-    assert words["not_a_link"] in reply.text and words["link_question"] in reply.text
+    assert words["too_long"] in reply.text and words["link_question"] in reply.text
     reply = await user.send("https://www.tiktok.com/@u/video/1")
     assert words["quantity"] in reply.text
 

@@ -237,39 +237,54 @@ async def test_a_pasted_link_then_a_key_then_cancel(bot, lang):
     assert adds(bot) == 0
 
 
-ODD_TEXTS = [
-    "https://www.facebook.com/Trang.Cá.Nhân/posts/123?ref=đẹp",
-    "https://shopee.vn/" + "a" * 600,
-    "https://facebook.com/post/1 tăng like giúp mình nhé",
-    "shopee.vn",
-    "1.000",
-    "anna@example.com",
-]
+UNICODE_LINK = "https://www.facebook.com/Trang.Cá.Nhân/posts/123?ref=đẹp"
+LONG_LINK = "https://shopee.vn/" + "a" * 600
+ODD_TEXTS = [UNICODE_LINK, LONG_LINK, "https://facebook.com/post/1 tăng like giúp mình nhé", "shopee.vn", "1.000",
+             "anna@example.com"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("text", ODD_TEXTS)
-async def test_odd_things_typed_outside_an_order_get_an_answer(bot, lang, text):
+async def test_odd_things_typed_outside_an_order(bot, lang):
     user = await bot.onboarded_fast(uid(lang, 10), lang)
-    reply = await user.send(text)
-    assert reply.sent and all(len(m.text) <= 4096 for m in reply.sent)
-    assert "Traceback" not in reply.text and adds(bot) == 0
+    offer = say(lang, "link.offer", link="x").split("\n")[0]
+    for text, link in ((UNICODE_LINK, UNICODE_LINK), (LONG_LINK, LONG_LINK[:100]), ("shopee.vn", "https://shopee.vn")):
+        reply = await user.send(text)  # a link alone: offered an order for it
+        assert offer in reply.text and link in reply.text and len(reply.last.text) <= 4096, text
+    for text in ("https://facebook.com/post/1 tăng like giúp mình nhé", "1.000", "anna@example.com"):
+        reply = await user.send(text)  # not a link alone: searched, and said so
+        assert offer not in reply.text and reply.last.buttons, text
+    # The long link's order: the link refused with the reason (its length), asked again.
+    await user.send(LONG_LINK)
+    await user.press("Shopee (3)")
+    reply = await user.press("601 · ")
+    assert say(lang, "form.problem.link_too_long", length=618, max=512) in reply.text
+    reply = await user.send("https://shopee.vn/shop/1")
+    assert say(lang, "form.ask.quantity", min=number(lang, 100), max=number(lang, 10000), note="") in reply.text
+    assert adds(bot) == 0
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("text", ODD_TEXTS)
-async def test_odd_things_typed_at_the_card_keep_it(bot, lang, text):
+async def test_odd_things_typed_at_the_card(bot, lang):
     user = await bot.onboarded_fast(uid(lang, 11), lang)
-    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
-    reply = await user.send(text)
-    assert reply.sent
-    current = [m for m in user.messages() if m.buttons]
-    assert len(current) == 1 and title(lang) in current[0].plain_text
-    await user.press(label(lang, "button.confirm"), message=current[0])
-    order = placed(bot)[-1]
-    if text == "1.000":
-        assert order.quantity == 1000
-    assert adds(bot) == 1 and card is not None
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000")
+    changed = say(lang, "order.changed", label=label(lang, "form.label.link"))
+    reply = await user.send(UNICODE_LINK)
+    assert changed in reply.text and UNICODE_LINK in reply.text
+    reply = await user.send("shopee.vn")  # a bare address: the link, as outside an order
+    assert changed in reply.text and "https://shopee.vn" in reply.text
+    reply = await user.send(LONG_LINK)  # a link, too long: why, and the link kept
+    assert say(lang, "form.problem.link_too_long", length=618, max=512) in reply.text
+    assert say(lang, "order.not_changed", label=label(lang, "form.label.link"), reason="").strip() in reply.text
+    assert "https://shopee.vn" in reply.text and title(lang) in reply.text
+    for text in ("https://facebook.com/post/1 tăng like giúp mình nhé", "anna@example.com"):
+        reply = await user.send(text)
+        assert reply.text == say(lang, "order.card_hint"), text
+    reply = await user.send("1.000" if lang == "vi" else "1,500")
+    quantity = 1000 if lang == "vi" else 1500
+    assert row(lang, "quantity", quantity) in reply.text
+    assert live(user) == [new(reply).message_id]
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://shopee.vn", quantity)]
 
 
 @pytest.mark.parametrize("lang", LANGS)

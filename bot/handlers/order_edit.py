@@ -24,6 +24,7 @@ from bot.core.forms import OrderForm, Problem, form_for, render
 from bot.core.forms.inputs import LinkInput
 from bot.core.forms.reading import clean_url
 from bot.core.ordering import Draft
+from bot.core.platforms import pasted_link
 from bot.handlers.common import answer, chat_of, message_of, panel_errors, show, stale_button
 from bot.handlers.confirm import _old_card
 from bot.handlers.ordering import (
@@ -72,7 +73,9 @@ def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> s
     if _NUMBER_RE.fullmatch(text.strip()) and form.quantity_from is None:  # never a link ("3.000")
         return quantity.name if quantity is not None and quantity.applies(service, draft.form_values()) else None
     target = form.field(form.target)
-    if target is not None and isinstance(target.input, LinkInput) and clean_url(text) is not None:
+    # A bare address (shopee.vn) or one too long for the form is a link all the same, read as
+    # outside an order: the form then takes it, or says why not.
+    if target is not None and isinstance(target.input, LinkInput) and (clean_url(text) or pasted_link(text)):
         return target.name
     return form.quantity_from
 
@@ -91,6 +94,8 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
     text = message.text or ""
     name = _changed_by(form, service, draft, text)
     if name is not None:
+        if name == form.target:
+            text = pasted_link(text) or text  # shopee.vn -> https://shopee.vn, as a link pasted elsewhere
         return await change_answer(update, context, draft, service, form, name, text, message.message_id)
     has_quantity = form.field("quantity") is not None
     if not has_quantity and _NUMBER_RE.fullmatch(text.strip()):

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.forms.platform import Page, page_of, platform_of
 from bot.core.forms.reading import (
+    MAX_LINK_LENGTH,
     QuantityProblem,
     check_quantity,
     clean_link,
@@ -54,7 +55,7 @@ TEXT_PREVIEW = 200  # characters of a link or a name shown on a card
 
 # Every problem a field can report; its message is `form.problem.<code>`.
 PROBLEM_CODES = (
-    "not_a_link", "not_a_url", "not_a_number", "below_min", "above_max", "not_step",
+    "not_a_link", "not_a_url", "link_too_long", "not_a_number", "below_min", "above_max", "not_step",
     "empty_list", "too_few_lines", "too_many_lines", "line_too_long", "duplicate_line",
     "bad_username", "bad_hashtag", "bad_group", "not_a_username", "not_a_hashtag",
     "not_a_choice", "not_a_date", "past_date", "too_far", "not_a_range", "min_above_max",
@@ -133,6 +134,9 @@ class LinkInput(Input):
     example: Page = "link"  # which page of the platform the example shows
 
     def read(self, text: str, ctx: Context) -> Any:
+        link = text.strip()
+        if len(link) > MAX_LINK_LENGTH and not any(ch.isspace() for ch in link):  # a link, only too long
+            return Problem("link_too_long", {"length": len(link), "max": MAX_LINK_LENGTH})
         if self.url_only:
             return clean_url(text) or Problem("not_a_url", {"example": self._example(ctx)})
         return clean_link(text) or Problem("not_a_link", {"example": self._example(ctx)})
