@@ -6,6 +6,7 @@ user must see; both languages."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -343,3 +344,120 @@ async def test_every_button_of_old_prompts_and_cards_is_answered_and_changes_not
     await user.press(label(lang, "button.confirm"), message=new(reply))
     assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 2000)]
     assert card is not None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_two_taps_on_confirm_while_the_panel_is_slow_place_once(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 15), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    confirm = taps(card)[label(lang, "button.confirm")]
+    bot.sim.slow_seconds = 0.4  # under the bot's deadline: the answer comes, late
+    bot.sim.fail_next(1, "slow", action="add")
+    first, second = await asyncio.gather(user.press_data(card, confirm), user.press_data(card, confirm))
+    assert adds(bot) == 1 and len(placed(bot)) == 1
+    assert say(lang, "order.placed") in now(user, card).plain_text
+    assert first.answer.answer is not None and second.answer.answer is not None  # no spinner left
+    # Once more after the order is placed: said, not sent.
+    third = await user.press_data(card, confirm)
+    assert str(max(bot.sim.orders)) in (third.alert or "") and adds(bot) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_card_survives_a_restart_and_places_the_last_values(bot_runner, lang):
+    bot = await bot_runner.start()
+    user = await bot.onboarded_fast(uid(lang, 16), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000")
+    card = new(await user.send("2500"))
+    await bot_runner.stop()
+    bot = await bot_runner.start()
+    card = new(await user.send("3000"))  # still at the card: the number changes it
+    assert row(lang, "quantity", 3000) in card.plain_text
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 3000)]
+    await bot_runner.stop()
+    bot.fake.assert_clean()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_number_typed_while_edits_menu_is_open(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 17), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    menu = (await user.press(label(lang, "button.edit"), message=card)).last
+    assert menu.message_id == card.message_id and say(lang, "order.edit_which") in menu.plain_text
+    reply = await user.send("4000")  # typed instead of choosing: the card, changed
+    assert row(lang, "quantity", 4000) in reply.text and title(lang) in reply.text
+    assert live(user) == [new(reply).message_id]  # the menu's buttons are gone
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [o.quantity for o in placed(bot)] == [4000]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_link_asked_again_refuses_a_number_and_back_keeps_the_card(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 18), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    menu = (await user.press(label(lang, "button.edit"), message=card)).last
+    await user.press(label(lang, "form.label.link"), message=menu)
+    reply = await user.send("2000")  # a quantity where the link is asked: refused, asked again
+    assert say(lang, "order.edit_current", value="https://facebook.com/post/1") in reply.text
+    reply = await user.press(label(lang, "button.back_to_card"), message=new(reply))
+    assert "https://facebook.com/post/1" in reply.text and row(lang, "quantity", 1000) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/1", 1000)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_new_order_started_while_an_answer_is_asked_again(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 19), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    menu = (await user.press(label(lang, "button.edit"), message=card)).last
+    asked = new(await user.press(label(lang, "form.label.quantity"), message=menu))
+    back = taps(asked)[label(lang, "button.back_to_card")]
+    await user.send("/order 101")
+    tapped = await user.press_data(asked, back)  # Back of the order given up
+    assert "facebook.com/post/1" in (tapped.alert or "") and not tapped.sent
+    await user.send("https://facebook.com/post/2")
+    card = new(await user.send("500"))
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [(o.service_id, o.link, o.quantity) for o in placed(bot)] == [(101, "https://facebook.com/post/2", 500)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_not_enough_funds_then_a_smaller_quantity(bot, lang):
+    key = f"poor-key-{lang}-555555555"
+    bot.sim.add_key(key, Decimal("300"), "VND")
+    user = await bot.onboarded_fast(uid(lang, 20), lang, key=key)
+    await order_until_confirmation(user, 101, "https://facebook.com/p/1", "50000")  # 625 VND
+    refused = (await user.press(label(lang, "button.confirm"))).last
+    assert say(lang, "order.refused_funds") in refused.plain_text
+    card = new(await user.send("20000"))  # 250 VND
+    assert row(lang, "quantity", 20000) in card.plain_text and not now(user, refused).buttons
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [o.quantity for o in placed(bot)] == [20000] and adds(bot) == 2
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_comments_edited_in_telegram_at_the_card(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 21), lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    await user.send("\n".join(f"hay quá {i}" for i in range(12)))
+    reply = await user.edit(typed(user), "\n".join(f"tuyệt vời {i}" for i in range(20)), expect_reply=True)
+    assert say(lang, "order.changed", label=label(lang, "form.label.comments")) in reply.text
+    assert "tuyệt vời 0" in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert placed(bot)[-1].quantity == 20 and adds(bot) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_language_changed_in_the_middle_of_an_order(bot, lang):
+    other = "en" if lang == "vi" else "vi"
+    user = await bot.onboarded_fast(uid(lang, 22), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    old_confirm = taps(card)[label(lang, "button.confirm")]
+    await bot.db.set_language(user.id, other)  # as /settings does
+    reply = await user.send("2000")
+    assert title(other) in reply.text and row(other, "quantity", 2000) in reply.text
+    tapped = await user.press_data(card, old_confirm)  # the old card, in the old words
+    assert tapped.alert == say(other, "order.old_step") and adds(bot) == 0 and not tapped.sent
+    await user.press(label(other, "button.confirm"), message=new(reply))
+    assert [o.quantity for o in placed(bot)] == [2000]
