@@ -229,12 +229,19 @@ async def test_a_pasted_link_then_a_key_then_cancel(bot, lang):
     user = await bot.onboarded_fast(uid(lang, 9), lang)
     reply = await user.send("https://www.tiktok.com/@vui/video/1")
     assert say(lang, "link.offer", link="https://www.tiktok.com/@vui/video/1").split("\n")[0] in reply.text
-    reply = await user.send(FOREIGN_KEY)
+    offer = user.last_message()
+    await user.send(FOREIGN_KEY)  # read as a new key: checked with the panel, refused
     assert all(m.deleted for m in user.transcript() if m.sender == "user" and FOREIGN_KEY in m.text)
-    assert (await bot.db.active_account(user.id)).api_key == TEST_KEY
-    reply = await user.send("/cancel")
-    assert reply.sent  # answered
-    # The offer's buttons after /cancel: still an order for that link, or told they are old.
+    assert (await bot.db.active_account(user.id)).api_key == TEST_KEY  # the saved key kept
+    reply = await user.send("/cancel")  # (the refusal above offers /cancel; there is no step to cancel)
+    assert reply.text.startswith((say(lang, "cancel.nothing"), say(lang, "cancel.done")))
+    # The offer is still there to use: its link is kept, the quantity asked next.
+    await user.press("TikTok View (1)", message=offer)
+    reply = await user.press("203 · ")
+    assert say(lang, "form.ask.quantity", min=number(lang, 1000), max=number(lang, 1000000), note="").split("\n")[0] \
+        in reply.text
+    reply = await user.send("2k")
+    assert "https://www.tiktok.com/@vui/video/1" in reply.text and row(lang, "quantity", 2000) in reply.text
     assert adds(bot) == 0
 
 
