@@ -237,7 +237,7 @@ async def test_a_pasted_link_then_a_key_then_cancel(bot, lang):
     assert reply.text.startswith((say(lang, "cancel.nothing"), say(lang, "cancel.done")))
     # The offer is still there to use: its link is kept, the quantity asked next.
     await user.press("TikTok View (1)", message=offer)
-    reply = await user.press("203 · ")
+    reply = await user.press("203 · ", message=offer)
     assert say(lang, "form.ask.quantity", min=number(lang, 1000), max=number(lang, 1000000), note="").split("\n")[0] \
         in reply.text
     reply = await user.send("2k")
