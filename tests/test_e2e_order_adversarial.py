@@ -7,6 +7,9 @@ user must see; both languages."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import random
 from decimal import Decimal
 
 import pytest
@@ -488,3 +491,102 @@ async def test_a_number_typed_after_looking_elsewhere_changes_the_live_card(bot,
     assert now(user, card).buttons  # still confirmable
     reply = await user.send("3000")
     assert row(lang, "quantity", 3000) in reply.text
+
+
+# --- A day of random use: every button ever shown tapped at random, typed answers, edits ----------
+
+ORDER_KINDS = ("q", "cf", "ed", "ab", "ag", "ofa", "ofs", "oef", "oeb")
+SEED_BASE = int(os.environ.get("ADV_SEED", "0"))  # another day: ADV_SEED=100 pytest -k random
+TAP_WEIGHTS = {"cf": 6, "ab": 0.3}  # Cancel rarely, or no order gets far
+STEP_KINDS = ("q", "cf", "ed", "ab", "ofa", "ofs", "oef", "oeb")  # the buttons of an order's step
+
+
+def _values_on(text: str, lang: str) -> tuple[str, int] | None:
+    """The link and quantity a card shows (its plain text), or None if it is no card."""
+    if title(lang) not in text:
+        return None
+    link = next((line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Link: ")), None)
+    prefix = label(lang, "form.label.quantity") + ": "
+    shown = next((line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)), None)
+    if link is None or shown is None:
+        return None
+    return link, int(shown.replace(",", "").replace(".", ""))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("seed", range(4))
+async def test_a_day_of_random_taps_and_typing_never_places_what_the_card_did_not_show(bot, lang, seed):
+    rng = random.Random(seed * 2 + (lang == "vi") + SEED_BASE)
+    log: list[str] = []  # what the user did, to tell a failure's story
+    user = await bot.onboarded_fast(uid(lang, 30 + seed), lang)
+    seen: list[tuple[object, str, str]] = []  # (message, callback data, its text when the button was there)
+    known: set[tuple[int, str]] = set()
+    generic_error = say(lang, "error.generic")
+
+    def record() -> None:
+        for message in user.messages():
+            for data in taps(message).values():
+                if data.split(":")[0] in ORDER_KINDS and (message.message_id, data) not in known:
+                    known.add((message.message_id, data))
+                    seen.append((message, data, message.plain_text))
+
+    async def act() -> object:
+        roll = rng.random()
+        if roll < 0.12 or not seen:
+            service = rng.choice((1, 101))
+            log.append(f"/order {service}")
+            return await user.send(f"/order {service}")
+        if roll < 0.30:
+            text = rng.choice(("1000", "2,500", "3.000", "5", "99999", "1,5k", "700", "hello"))
+            log.append(f"send {text}")
+            return await user.send(text)
+        if roll < 0.40:
+            log.append("send a link")
+            return await user.send(f"https://facebook.com/post/{rng.randint(1, 9)}")
+        if roll < 0.48:
+            mine = [m for m in user.transcript() if m.sender == "user" and not m.deleted and not m.text.startswith("/")]
+            if mine:
+                log.append("edit a message")
+                return await user.edit(rng.choice(mine), rng.choice(("4000", "https://facebook.com/post/77")))
+            return None
+        current = [(m, d, t) for m, d, t in seen if d in taps(m).values()]  # buttons still shown
+        pool = current if current and rng.random() < 0.6 else seen
+        message, data, _ = rng.choices(pool, weights=[TAP_WEIGHTS.get(d.split(":")[0], 1) for _, d, _ in pool])[0]
+        if next((m for m in user.transcript() if m.message_id == message.message_id), message).deleted:
+            return None
+        before = set(bot.sim.orders)
+        text_then = next(t for m, d, t in seen if m.message_id == message.message_id and d == data)
+        log.append(f"tap {data} on #{message.message_id}")
+        reply = await user.press_data(message, data)
+        new_orders = [bot.sim.orders[i] for i in set(bot.sim.orders) - before]
+        if new_orders:  # a placement: only by a Confirm, with exactly what its card showed
+            assert data.startswith("cf:") and len(new_orders) == 1, (data, text_then)
+            shown = _values_on(text_then, lang)
+            assert shown == (new_orders[0].link, new_orders[0].quantity), (text_then, new_orders[0])
+        return reply
+
+    with caplogging() as errors:
+        for _ in range(80):
+            await act()
+            record()
+            assert not [m for m in user.messages() if generic_error in m.plain_text]
+            assert all(len(m.text) <= 4096 for m in user.messages())
+            steps = [m for m in user.messages() if any(d.split(":")[0] in STEP_KINDS for d in taps(m).values())]
+            assert len(steps) <= 1, ([m.describe() for m in steps], log)  # one live order step at a time
+        assert not errors, errors
+
+
+class caplogging:
+    """Error records logged by the bot while the block runs (an unhandled exception is one)."""
+
+    def __enter__(self):
+        self.records: list[str] = []
+        handler = logging.Handler(logging.ERROR)
+        handler.emit = lambda record: self.records.append(record.getMessage())  # type: ignore[method-assign]
+        self.handler = handler
+        logging.getLogger().addHandler(handler)
+        return self.records
+
+    def __exit__(self, *exc):
+        logging.getLogger().removeHandler(self.handler)
+        return False
