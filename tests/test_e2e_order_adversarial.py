@@ -590,3 +590,28 @@ class caplogging:
     def __exit__(self, *exc):
         logging.getLogger().removeHandler(self.handler)
         return False
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_at_once_names_the_running_order_as_its_card_does(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 24), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000")
+    order_card = (await user.press(label(lang, "button.confirm"))).last
+    soon = say(lang, "status.checking_soon")
+    assert soon in order_card.plain_text
+    card = new(await user.press("🔁", message=order_card))  # the same again, straight away
+    assert say(lang, "history.duplicate", id=max(bot.sim.orders), status=soon) in card.plain_text
+    assert say(lang, "status.unknown") not in card.plain_text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_panel_lowered_the_maximum_while_the_card_was_open(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 25), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "5000"))
+    bot.sim.set_catalogue([{**s, "max": "3000"} if s["service"] == 1 else s for s in bot.sim.catalogue])
+    refused = (await user.press(label(lang, "button.confirm"), message=card)).last
+    assert number(lang, 3000) in refused.plain_text and adds(bot) == 1 and not placed(bot)
+    card = new(await user.send("3000"))
+    assert row(lang, "quantity", 3000) in card.plain_text
+    await user.press(label(lang, "button.confirm"), message=card)
+    assert [o.quantity for o in placed(bot)] == [3000]

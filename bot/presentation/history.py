@@ -19,7 +19,7 @@ from bot.core.tracking import RequestOutcome, RequestResult
 from bot.i18n import Html
 from bot.presentation.actions import CANCEL_LINE_KEYS, cancel_text, refill_result_line
 from bot.presentation.buttons import button, pager
-from bot.presentation.orders import order_status_name, status_name
+from bot.presentation.orders import order_status_name
 from bot.presentation.texts import Texts, shorten
 from bot.presentation.uncertain import uncertain_list
 from bot.storage import Order, StatusGroup
@@ -135,7 +135,7 @@ def history_view(tx: Texts, page: HistoryPage, make: MakeData, panels: Mapping[i
 
 def duplicate_warning(tx: Texts, order: Order) -> Html:
     """Shown on the confirmation card when the same service already runs for the same link."""
-    return tx("history.duplicate", id=order.panel_order_id, status=status_name(tx, order.status))
+    return tx("history.duplicate", id=order.panel_order_id, status=order_status_name(tx, order))
 
 
 def cancel_result_line(tx: Texts, result: RequestResult, panel_reason: Html | None = None) -> Html:
