@@ -150,11 +150,14 @@ async def test_order_again_on_a_comments_order_then_a_number(bot, lang):
     bot.sim.complete_order(max(bot.sim.orders))
     card = new(await user.press("🔁", message=order_card))
     assert title(lang) in card.plain_text and "bình luận 0" in card.plain_text
+    assert say(lang, "order.again_lines", id=max(bot.sim.orders)) in card.plain_text  # what typing here does
     reply = await user.send("1000")  # a number at a comments card: one comment line, refused
     assert title(lang) in reply.text and "bình luận 0" in reply.text
     assert say(lang, "order.not_changed", label=label(lang, "form.label.comments"), reason="").strip() in reply.text
+    reply = await user.send("\n".join(f"mới {i}" for i in range(15)))  # as the note says: a new list
+    assert say(lang, "order.changed", label=label(lang, "form.label.comments")) in reply.text
     await user.press(label(lang, "button.confirm"), message=new(reply))
-    assert adds(bot) == 2 and placed(bot)[-1].quantity == 12
+    assert adds(bot) == 2 and placed(bot)[-1].quantity == 15
 
 
 @pytest.mark.parametrize("lang", LANGS)

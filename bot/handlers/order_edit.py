@@ -293,6 +293,11 @@ async def order_again(update: Update, context: BotContext, pressed: OrderAgain) 
     for optional in form.fields_for(service, values):  # an optional question not answered then is not now
         values.setdefault(optional.name, None)
     draft.set_values(form, service, values)
-    note = "order.again_quantity" if form.field("quantity") is not None else "order.again"
+    # What typed at this card changes (bot.handlers.order_edit.typed_at_card): the quantity, the
+    # lines it is counted from (comments, usernames), or nothing (a package).
+    if form.quantity_from is not None:
+        note = "order.again_lines"
+    else:
+        note = "order.again_quantity" if form.field("quantity") is not None else "order.again"
     return await show_confirmation(update, context, draft, service, note=session.tx(note, id=order.panel_order_id))
 
