@@ -151,9 +151,12 @@ async def test_order_again_on_a_comments_order_then_a_number(bot, lang):
     card = new(await user.press("🔁", message=order_card))
     assert title(lang) in card.plain_text and "bình luận 0" in card.plain_text
     assert say(lang, "order.again_lines", id=max(bot.sim.orders)) in card.plain_text  # what typing here does
-    reply = await user.send("1000")  # a number at a comments card: one comment line, refused
-    assert title(lang) in reply.text and "bình luận 0" in reply.text
-    assert say(lang, "order.not_changed", label=label(lang, "form.label.comments"), reason="").strip() in reply.text
+    for text in ("1000", "1.000", "2k"):  # a quantity meant: told how, the comments kept
+        reply = await user.send(text)
+        assert reply.text == say(lang, "order.lines_quantity"), text
+    assert label(lang, "button.confirm") in now(user, card).buttons  # the card as it was, to confirm
+    reply = await user.send("1\n2\n3\n4\n5\n6\n7\n8\n9\n10")  # numbers, one per line: comments
+    assert say(lang, "order.changed", label=label(lang, "form.label.comments")) in reply.text
     reply = await user.send("\n".join(f"mới {i}" for i in range(15)))  # as the note says: a new list
     assert say(lang, "order.changed", label=label(lang, "form.label.comments")) in reply.text
     await user.press(label(lang, "button.confirm"), message=new(reply))

@@ -66,12 +66,19 @@ async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Servi
     return draft, service, form
 
 
+def _looks_like_a_number(text: str) -> bool:
+    """One line that reads as a number (2000, 1.000, 1k): a quantity, never a list of comments."""
+    return "\n" not in text.strip() and _NUMBER_RE.fullmatch(text.strip()) is not None
+
+
 def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
     """The question text typed at the card answers: the link (a web address), the lines the
     quantity is counted from (comments), or the quantity (a number); None for anything else."""
     quantity = form.field("quantity")
     if _NUMBER_RE.fullmatch(text.strip()) and form.quantity_from is None:  # never a link ("3.000")
         return quantity.name if quantity is not None and quantity.applies(service, draft.form_values()) else None
+    if form.quantity_from is not None and _looks_like_a_number(text):
+        return None  # a quantity meant, not one comment: the list (the quantity's source) is kept
     target = form.field(form.target)
     # A bare address (shopee.vn) or one too long for the form is a link all the same, read as
     # outside an order: the form then takes it, or says why not.
@@ -98,7 +105,9 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
             text = pasted_link(text) or text  # shopee.vn -> https://shopee.vn, as a link pasted elsewhere
         return await change_answer(update, context, draft, service, form, name, text, message.message_id)
     has_quantity = form.field("quantity") is not None
-    if not has_quantity and _NUMBER_RE.fullmatch(text.strip()):
+    if form.quantity_from is not None and _looks_like_a_number(text):
+        hint = tx("order.lines_quantity")
+    elif not has_quantity and _NUMBER_RE.fullmatch(text.strip()):
         hint = tx("order.no_quantity")
     else:
         hint = tx("order.card_hint" if has_quantity else "order.card_hint_no_quantity")
