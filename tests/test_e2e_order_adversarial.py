@@ -621,3 +621,51 @@ async def test_the_panel_lowered_the_maximum_while_the_card_was_open(bot, lang):
     assert row(lang, "quantity", 3000) in card.plain_text
     await user.press(label(lang, "button.confirm"), message=card)
     assert [o.quantity for o in placed(bot)] == [3000]
+
+
+def long_paste(count: int) -> list[str]:
+    """`count` comments pasted at once, as Telegram sends them: cut into messages of at most 4096
+    characters, at line ends."""
+    lines = [f"Sản phẩm rất tốt, giao hàng nhanh, mình sẽ ủng hộ shop tiếp lần sau nhé {i}" for i in range(count)]
+    parts, part = [], ""
+    for line in lines:
+        if part and len(part) + 1 + len(line) > 4096:
+            parts.append(part)
+            part = ""
+        part = f"{part}\n{line}" if part else line
+    return [*parts, part]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_long_comment_list_telegram_cut_into_parts_is_ordered_whole(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 26), lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    parts = long_paste(150)
+    assert len(parts) == 3
+    for part in parts:
+        reply = await user.send(part)
+    assert title(lang) in reply.text
+    assert say(lang, "form.value.lines", count=150, items="x").split("x")[0].strip() in reply.text
+    assert say(lang, "order.lines_joined", label=label(lang, "form.label.comments")) in reply.text
+    # A list sent later is a new list: it replaces the one on the card.
+    bot.fake.clock.advance(60)
+    reply = await user.send("\n".join(f"mới {i}" for i in range(20)))
+    assert say(lang, "order.changed", label=label(lang, "form.label.comments")) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [o.quantity for o in placed(bot)] == [20]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_long_list_cut_into_parts_after_edit_is_joined_too(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 27), lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    card = new(await user.send("\n".join(f"cũ {i}" for i in range(12))))
+    menu = (await user.press(label(lang, "button.edit"), message=card)).last
+    await user.press(label(lang, "form.label.comments"), message=menu)
+    for part in long_paste(100):
+        reply = await user.send(part)
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [o.quantity for o in placed(bot)] == [100]
+    assert "cũ 0" not in placed(bot)[0].params.get("comments", "")

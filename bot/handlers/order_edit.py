@@ -21,7 +21,7 @@ from telegram import Update
 from bot.callback_data import EditBack, EditField, EditOrder, OrderAgain
 from bot.context import BotContext
 from bot.core.forms import OrderForm, Problem, form_for, render
-from bot.core.forms.inputs import LinkInput
+from bot.core.forms.inputs import LinesInput, LinkInput
 from bot.core.forms.reading import clean_url
 from bot.core.ordering import Draft
 from bot.core.platforms import pasted_link
@@ -33,8 +33,10 @@ from bot.handlers.ordering import (
     ask_next,
     catalogue_changed,
     confirmation,
+    continues_answer,
     current_draft,
     keep_draft,
+    note_answer,
     service_of,
     show_confirmation,
     start_order,
@@ -103,7 +105,15 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
     if name is not None:
         if name == form.target:
             text = pasted_link(text) or text  # shopee.vn -> https://shopee.vn, as a link pasted elsewhere
-        return await change_answer(update, context, draft, service, form, name, text, message.message_id)
+        joined = name == form.quantity_from and continues_answer(context, draft, name, message)
+        if joined:  # the next part of a long list Telegram cut: added to the list, not replacing it
+            field = form.field(name)
+            before = draft.form_values().get(name)
+            if field is not None and isinstance(field.input, LinesInput) and isinstance(before, list):
+                text = field.input.as_text(before) + "\n" + text
+        note_answer(context, name, message)
+        changed = "order.lines_joined" if joined else "order.changed"
+        return await change_answer(update, context, draft, service, form, name, text, message.message_id, changed=changed)
     has_quantity = form.field("quantity") is not None
     if form.quantity_from is not None and _looks_like_a_number(text):
         hint = tx("order.lines_quantity")
@@ -116,9 +126,9 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
 
 
 async def change_answer(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
-                        name: str, text: str, message_id: int | None) -> object:
+                        name: str, text: str, message_id: int | None, *, changed: str = "order.changed") -> object:
     """Question `name` answered again with `text`, the rest kept: the card again, saying what
-    changed (or why `text` was refused: the card then is as it was)."""
+    changed (the `changed` text), or why `text` was refused (the card then is as it was)."""
     tx = context.session.tx
     field = form.field(name)
     label = tx.plain(field.label) if field is not None else name
@@ -131,7 +141,7 @@ async def change_answer(update: Update, context: BotContext, draft: Draft, servi
         draft.answered[name] = message_id
     if form.next_ask(service, draft.form_values()) is not None:  # the new answer brings in a question
         return await ask_next(update, context, draft, service, form)
-    return await show_confirmation(update, context, draft, service, note=tx("order.changed", label=label))
+    return await show_confirmation(update, context, draft, service, note=tx(changed, label=label))
 
 
 # --- Edit ------------------------------------------------------------------------------------------
@@ -208,6 +218,7 @@ async def receive_edit(update: Update, context: BotContext) -> object:
     if form is None:
         return await draft_gone(update, context)
     message = message_of(update)
+    note_answer(context, draft.editing, message)
     return await take(update, context, draft, service, form, draft.editing, message.text or "", message.message_id)
 
 

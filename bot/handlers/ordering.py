@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from telegram import InlineKeyboardMarkup as Keyboard
-from telegram import Update
+from telegram import Message, Update
 
 from bot import presentation as views
 from bot.callback_data import FormChoice, FormSkip, LinkService, OrderService, Quantity
@@ -72,10 +72,34 @@ ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
 # on its card can say so (bot.handlers.confirm); the last few only.
 DROPPED = "dropped_drafts"
 _DROPPED_KEPT = 5
+# user_data: the last answer long enough to be the first part of a message Telegram cut (it sends
+# a text over 4096 characters as several messages): {"field", "message_id", "at"}.
+LONG_ANSWER = "long_answer"
+TELEGRAM_PART = 3500  # characters: a part Telegram cut is close to its 4096
+PART_GAP_SECONDS = 10  # the parts of one cut message arrive together
 
 
 def state_of_field(name: str) -> str:
     return _STATE_OF_FIELD.get(name, FIELD)
+
+
+def note_answer(context: BotContext, name: str, message: Message) -> None:
+    """Remember `message`, the answer to question `name`, if it may be the first part of a long
+    paste Telegram cut: the next part, typed at the card, then adds to it (order_edit)."""
+    text = message.text or ""
+    if len(text) >= TELEGRAM_PART:
+        user_data(context)[LONG_ANSWER] = {"field": name, "message_id": message.message_id, "at": message.date.timestamp()}
+    else:
+        user_data(context).pop(LONG_ANSWER, None)
+
+
+def continues_answer(context: BotContext, draft: Draft, name: str, message: Message) -> bool:
+    """Whether `message` is the next part of the long answer to `name` (see note_answer)."""
+    noted = user_data(context).get(LONG_ANSWER)
+    if not isinstance(noted, dict) or noted.get("field") != name or noted.get("message_id") != draft.answered.get(name):
+        return False
+    gap = message.date.timestamp() - float(noted.get("at") or 0)
+    return 0 <= gap <= PART_GAP_SECONDS
 
 
 def current_draft(context: BotContext) -> Draft | None:
@@ -296,6 +320,7 @@ def receive_answer(state: str) -> Step:
         if form is None or ask is None or state_of_field(ask.field.name) != state:
             return await _draft_gone(update, context)
         message = message_of(update)
+        note_answer(context, ask.field.name, message)
         return await _take(update, context, draft, service, form, ask.field.name, message.text or "", message.message_id)
 
     receive.__name__ = receive.__qualname__ = f"receive_{state}"
