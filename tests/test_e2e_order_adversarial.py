@@ -669,3 +669,20 @@ async def test_a_long_list_cut_into_parts_after_edit_is_joined_too(bot, lang):
     await user.press(label(lang, "button.confirm"), message=new(reply))
     assert [o.quantity for o in placed(bot)] == [100]
     assert "cũ 0" not in placed(bot)[0].params.get("comments", "")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_cut_list_whose_first_part_is_under_the_minimum_is_joined(bot, lang):
+    bot.sim.set_catalogue([{**s, "min": "100"} if s["service"] == 205 else s for s in bot.sim.catalogue])
+    user = await bot.onboarded_fast(uid(lang, 28), lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    parts = long_paste(150)
+    reply = await user.send(parts[0])  # ~50 lines: under the minimum, alone
+    assert say(lang, "form.problem.too_few_lines", count=len(parts[0].splitlines()), min=100,
+               max=number(lang, 1000)).split("(")[0] in reply.text
+    for part in parts[1:]:
+        reply = await user.send(part)
+    assert title(lang) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [o.quantity for o in placed(bot)] == [150]

@@ -83,23 +83,46 @@ def state_of_field(name: str) -> str:
     return _STATE_OF_FIELD.get(name, FIELD)
 
 
-def note_answer(context: BotContext, name: str, message: Message) -> None:
+def note_answer(context: BotContext, name: str, message: Message, refused: str | None = None) -> None:
     """Remember `message`, the answer to question `name`, if it may be the first part of a long
-    paste Telegram cut: the next part, typed at the card, then adds to it (order_edit)."""
+    paste Telegram cut: the next part then adds to it (at the card: order_edit). `refused`: the
+    text of an answer refused for too few lines, kept to be joined with the next part."""
     text = message.text or ""
     if len(text) >= TELEGRAM_PART:
-        user_data(context)[LONG_ANSWER] = {"field": name, "message_id": message.message_id, "at": message.date.timestamp()}
+        noted: dict[str, Any] = {"field": name, "message_id": message.message_id, "at": message.date.timestamp()}
+        if refused is not None:
+            noted["refused"] = refused
+        user_data(context)[LONG_ANSWER] = noted
     else:
         user_data(context).pop(LONG_ANSWER, None)
 
 
+def _next_part(context: BotContext, name: str, message: Message) -> dict[str, Any] | None:
+    noted = user_data(context).get(LONG_ANSWER)
+    if not isinstance(noted, dict) or noted.get("field") != name:
+        return None
+    gap = message.date.timestamp() - float(noted.get("at") or 0)
+    return noted if 0 <= gap <= PART_GAP_SECONDS else None
+
+
 def continues_answer(context: BotContext, draft: Draft, name: str, message: Message) -> bool:
     """Whether `message` is the next part of the long answer to `name` (see note_answer)."""
-    noted = user_data(context).get(LONG_ANSWER)
-    if not isinstance(noted, dict) or noted.get("field") != name or noted.get("message_id") != draft.answered.get(name):
-        return False
-    gap = message.date.timestamp() - float(noted.get("at") or 0)
-    return 0 <= gap <= PART_GAP_SECONDS
+    noted = _next_part(context, name, message)
+    return noted is not None and noted.get("message_id") == draft.answered.get(name)
+
+
+def _joined_answer(context: BotContext, form: OrderForm, service: Service, draft: Draft, name: str,
+                   message: Message) -> str:
+    """The text answering `name`: the message's, after the parts of it refused for too few lines
+    (a long list Telegram cut: the first part alone may be under the service's minimum)."""
+    text = message.text or ""
+    noted = _next_part(context, name, message)
+    if noted is not None and isinstance(noted.get("refused"), str):
+        text = noted["refused"] + "\n" + text
+    result = form.answer(service, draft.form_values(), name, text)
+    too_few = isinstance(result, Problem) and result.code == "too_few_lines"
+    note_answer(context, name, message, refused=text if too_few else None)
+    return text
 
 
 def current_draft(context: BotContext) -> Draft | None:
@@ -320,8 +343,8 @@ def receive_answer(state: str) -> Step:
         if form is None or ask is None or state_of_field(ask.field.name) != state:
             return await _draft_gone(update, context)
         message = message_of(update)
-        note_answer(context, ask.field.name, message)
-        return await _take(update, context, draft, service, form, ask.field.name, message.text or "", message.message_id)
+        text = _joined_answer(context, form, service, draft, ask.field.name, message)
+        return await _take(update, context, draft, service, form, ask.field.name, text, message.message_id)
 
     receive.__name__ = receive.__qualname__ = f"receive_{state}"
     return receive
