@@ -68,6 +68,8 @@ EDIT_FIELD = "edit_field"
 # The steps named after their question (kept from the flow before forms: stored states).
 _STATE_OF_FIELD = {"link": LINK, "quantity": QUANTITY, "comments": COMMENTS}
 ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
+# Every step at which the draft waits for the user: a question, one asked again from Edit, the card.
+DRAFT_STEPS = (*ASKING, EDIT_FIELD, CONFIRM)
 # user_data: token -> the service and link of a draft given up for a newer order, so that a tap
 # on its card can say so (bot.handlers.confirm); the last few only.
 DROPPED = "dropped_drafts"
