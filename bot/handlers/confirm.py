@@ -1,4 +1,5 @@
-"""The confirmation card's buttons: Confirm (placed exactly once), Edit, and Cancel.
+"""The confirmation card's Confirm (placed exactly once) and Cancel (also under each question);
+its Edit is bot.handlers.order_edit's.
 
 They are entry points of the order conversation as well as its CONFIRM step's: a card stays
 usable while it is the draft's current one, even after the user looked elsewhere meanwhile.

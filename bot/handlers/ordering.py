@@ -8,8 +8,9 @@ its answer, gives the confirmation card's rows. The steps, states of the "order"
     QUANTITY      ... the quantity (or a quick button)
     COMMENTS      ... the comments, one per line
     FIELD         ... any other question (usernames, runs, delay, expiry...)
-    CONFIRM       the card is shown (bot.handlers.confirm); text typed at it changes the order
-                  (a number the quantity, a link the link: bot.handlers.order_edit)
+    CONFIRM       the card is shown (its Confirm and Cancel: bot.handlers.confirm); its Edit,
+                  and text typed at it, change the order (a number the quantity, a link the
+                  link, lines the comments: bot.handlers.order_edit)
     EDIT_FIELD    one question asked again from the card's Edit, the other answers kept
     UNCERTAIN_ID  the panel's id of an order whose outcome is unknown (bot.handlers.uncertain)
 
@@ -351,7 +352,7 @@ def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decim
                  note: str | None = None) -> tuple[Html, Keyboard]:
     """The confirmation card of `draft` (see bot.presentation.ordering.confirmation_card)."""
     form = form_for(service)
-    if form is None:  # a draft exists only for a service with a form (see order_service)
+    if form is None:  # a draft exists only for a service with a form (see start_order)
         raise RuntimeError(f"no order form for service type {service.type!r}")
     card = form.card(service, draft.form_values(), currency)
     return views.confirmation_card(tx, service, card, balance, currency, draft.token, note)
