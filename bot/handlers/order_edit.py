@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from telegram import Update
 
@@ -51,7 +52,15 @@ from bot.storage import Order
 _NUMBER_RE = re.compile(r"(?=.*\d)[\d\s.,]+k?", re.IGNORECASE)
 
 
-async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Service, OrderForm] | object:
+class _Found(NamedTuple):
+    """The draft a message or tap acts on, with its service and form."""
+
+    draft: Draft
+    service: Service
+    form: OrderForm
+
+
+async def _card_state(update: Update, context: BotContext) -> _Found | object:
     """The draft at its card, its service and form; or, when there is none, what was answered."""
     draft = current_draft(context)
     if draft is None:
@@ -62,7 +71,20 @@ async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Servi
     form = form_for(service)
     if form is None or draft.editing is not None or form.next_ask(service, draft.form_values()) is not None:
         return await draft_gone(update, context)  # not at its card: a crash between two writes
-    return draft, service, form
+    return _Found(draft, service, form)
+
+
+async def _tapped(update: Update, context: BotContext, token: str) -> _Found | object:
+    """The draft a button of its card or of Edit (`token`) acts on; or, for another draft's
+    button or a service gone from the catalogue, what was answered."""
+    draft = current_draft(context)
+    if draft is None or draft.token != token:
+        return await _old_card(update, context, token)
+    service = await service_of(update, context, draft.service_id)
+    form = form_for(service) if service is not None else None
+    if service is None or form is None:
+        return await catalogue_changed(update, context)
+    return _Found(draft, service, form)
 
 
 def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
@@ -83,7 +105,7 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
     """Text typed at the card changes the answer it reads as; anything else is told what can be
     typed there. The user stays at the card either way."""
     found = await _card_state(update, context)
-    if not isinstance(found, tuple):
+    if not isinstance(found, _Found):
         return found
     draft, service, form = found
     tx = context.session.tx
@@ -126,13 +148,10 @@ async def change_answer(update: Update, context: BotContext, draft: Draft, servi
 @panel_errors
 async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
     """The card's Edit: which answer to change (one button per question of the form)."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
+    found = await _tapped(update, context, pressed.token)
+    if not isinstance(found, _Found):
+        return found
+    draft, service, form = found
     await answer(update, context)
     tx = context.session.tx
     values = draft.form_values()
@@ -146,13 +165,10 @@ async def edit(update: Update, context: BotContext, pressed: EditOrder) -> objec
 @panel_errors
 async def edit_field(update: Update, context: BotContext, pressed: EditField) -> object:
     """A question chosen under Edit: asked again alone."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
+    found = await _tapped(update, context, pressed.token)
+    if not isinstance(found, _Found):
+        return found
+    draft, service, form = found
     await answer(update, context)
     await show(update, context.session.tx("order.editing"), None)  # the menu is done with
     return await ask_field(update, context, draft, service, form, pressed.field)
@@ -162,13 +178,10 @@ async def edit_field(update: Update, context: BotContext, pressed: EditField) ->
 @panel_errors
 async def edit_back(update: Update, context: BotContext, pressed: EditBack) -> object:
     """Back to the card, unchanged: in place of Edit's menu, or after a question asked again."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
+    found = await _tapped(update, context, pressed.token)
+    if not isinstance(found, _Found):
+        return found
+    draft, service, form = found
     await answer(update, context)
     if draft.editing is None:  # Edit's menu: it becomes the card again
         tx = context.session.tx
