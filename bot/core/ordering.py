@@ -189,6 +189,22 @@ def order_details(snapshot: dict[str, Any]) -> list[CardRow]:
     return rows
 
 
+async def answers_of_order(db: IntentStore, tg_id: int, order: Order, form: OrderForm) -> dict[str, Any]:
+    """The answers `order` was placed with, to order it again: its intent's snapshot (an order
+    placed through this bot, for the same service), else its link and quantity (the rest is
+    asked). Only the answers `form` has a question for."""
+    intent = await db.placed_intent(tg_id, order.account_id, order.panel_order_id)
+    values = intent.request.get("values") if intent is not None else None
+    if isinstance(values, dict) and intent is not None and intent.request.get("service_id") == order.service_id:
+        return {k: v for k, v in values.items() if form.field(k) is not None}
+    answers: dict[str, Any] = {}
+    if order.link and form.target == "link":
+        answers["link"] = order.link
+    if order.quantity and form.field("quantity") is not None:
+        answers["quantity"] = order.quantity
+    return answers
+
+
 def order_of_snapshot(snapshot: dict[str, Any], order_id: int) -> NewOrder:
     """The order to store for an intent placed as panel order `order_id`."""
     # Drip-feed: the order delivers quantity x runs (older snapshots have only `quantity`).

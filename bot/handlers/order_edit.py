@@ -24,7 +24,7 @@ from bot.context import BotContext
 from bot.core.forms import OrderForm, Problem, form_for, render
 from bot.core.forms.inputs import LinkInput
 from bot.core.forms.reading import clean_url
-from bot.core.ordering import Draft
+from bot.core.ordering import Draft, answers_of_order
 from bot.handlers.common import answer, chat_of, message_of, panel_errors, show, stale_button
 from bot.handlers.confirm import _old_card
 from bot.handlers.ordering import (
@@ -45,7 +45,6 @@ from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import Service
 from bot.presentation.ordering import edit_menu
-from bot.storage import Order
 
 # What reads as a number (1000, 1.000, 1,000, 1 000, 1k): tried as the quantity, refused with
 # the reason if it is not one (0, below the minimum).
@@ -254,21 +253,6 @@ async def edit_not_read(update: Update, context: BotContext) -> object:
 
 # --- Order again -------------------------------------------------------------------------------------
 
-async def _answers_of(context: BotContext, order: Order, form: OrderForm) -> dict[str, object]:
-    """The answers `order` was placed with: its intent's snapshot (an order placed through this
-    bot), else its link and quantity (the rest is asked)."""
-    intent = await context.deps.db.placed_intent(context.session.tg_id, order.account_id, order.panel_order_id)
-    values = intent.request.get("values") if intent is not None else None
-    if isinstance(values, dict) and intent is not None and intent.request.get("service_id") == order.service_id:
-        return {k: v for k, v in values.items() if form.field(k) is not None}
-    answers: dict[str, object] = {}
-    if order.link and form.target == "link":
-        answers["link"] = order.link
-    if order.quantity and form.field("quantity") is not None:
-        answers["quantity"] = order.quantity
-    return answers
-
-
 @needs_account
 @panel_errors
 async def order_again(update: Update, context: BotContext, pressed: OrderAgain) -> object:
@@ -283,7 +267,7 @@ async def order_again(update: Update, context: BotContext, pressed: OrderAgain) 
     account = session.active_account()
     if service is None or form is None or order.account_id != account.id:
         return await start_order(update, context, order.service_id)  # says why, or asks from the start
-    values = await _answers_of(context, order, form)
+    values = await answers_of_order(context.deps.db, session.tg_id, order, form)
     await answer(update, context)
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=account.id)
     found = form.first_problem(service, values)
