@@ -257,16 +257,20 @@ async def edit_not_read(update: Update, context: BotContext) -> object:
 @panel_errors
 async def order_again(update: Update, context: BotContext, pressed: OrderAgain) -> object:
     """The confirmation card with the order's answers, each re-checked against the service as it
-    is now; an answer no longer valid (the minimum went up) is asked again, with the reason."""
+    is now; an answer no longer valid (the minimum went up) is asked again, with the reason. An
+    order of another of the user's panels: switch to it first (its text is Send again's)."""
     session = context.session
     order = await context.deps.db.get_order_by_pk(session.tg_id, pressed.order)
     if order is None or not order.service_id:
         return await stale_button(update, context)
+    account = session.active_account()
+    if order.account_id != account.id:  # service ids are each panel's own: not this panel's service
+        await answer(update, context, session.tx("send_again.other_panel"), alert=True)
+        return None
     service = await service_of(update, context, order.service_id)
     form = form_for(service) if service is not None else None
-    account = session.active_account()
-    if service is None or form is None or order.account_id != account.id:
-        return await start_order(update, context, order.service_id)  # says why, or asks from the start
+    if service is None or form is None:
+        return await start_order(update, context, order.service_id)  # says why
     values = await answers_of_order(context.deps.db, session.tg_id, order, form)
     await answer(update, context)
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=account.id)
