@@ -1,4 +1,5 @@
-"""Placing an order: the questions of its form, and the confirmation card."""
+"""Placing an order: the questions of its form, the confirmation card, Edit's menu and a question
+asked again from it, and what a refusal of the panel means for the order (with add-funds)."""
 
 from __future__ import annotations
 
