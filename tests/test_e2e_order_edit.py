@@ -255,3 +255,17 @@ async def test_order_again_of_another_panels_order_says_to_switch(bot_runner, se
     tapped = await user.press("🔁", message=placed)
     assert tapped.alert == say(lang, "send_again.other_panel") and not tapped.sent
     assert second_simulator.requests.get("services", 0) == 0 and bot.sim.requests["add"] == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_number_typed_at_a_comments_card_keeps_the_comments(bot, lang):
+    """The quantity of a comments order is its number of lines: a number typed at its card (meant
+    as a quantity) is told so, and never replaces the comments with one line reading "5"."""
+    user = await bot.onboarded_fast(18190 + LANGS.index(lang), lang)
+    await user.send("/order 603")  # custom reviews, from 1 line
+    await user.send("https://shopee.vn/product/1/2")
+    await user.send("great shop\nfast delivery\nwill buy again")
+    reply = await user.send("5")
+    assert reply.text == say(lang, "order.quantity_is_lines", label=label(lang, "form.label.comments"))
+    await user.press(label(lang, "button.confirm"), message=user.messages()[-2])
+    assert bot.sim.orders[max(bot.sim.orders)].quantity == 3

@@ -1,7 +1,8 @@
 """Changing an order before Confirm (issue 18), every other answer kept:
 
 - text typed at the card: a number changes the quantity, a link the link, and for a service
-  whose quantity is counted from lines (comments, usernames) the text replaces those lines;
+  whose quantity is counted from lines (comments, usernames) the text replaces those lines (a
+  number alone there is told that the quantity is the number of lines);
 - the card's Edit: one button per question of the service's form; the chosen question alone is
   asked again (bot.handlers.ordering.ask_field), then the card comes back;
 - Order again on an order's card: the confirmation card with that order's answers, re-checked
@@ -87,10 +88,11 @@ async def _tapped(update: Update, context: BotContext, token: str) -> _Found | o
 
 
 def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
-    """The question text typed at the card answers: the link (a web address), the lines the
-    quantity is counted from (comments), or the quantity (a number); None for anything else."""
+    """The question text typed at the card answers: the quantity (a number), the link (a web
+    address), or the lines the quantity is counted from (comments); None for anything else."""
     quantity = form.field("quantity")
-    if _NUMBER_RE.fullmatch(text.strip()) and form.quantity_from is None:  # never a link ("3.000")
+    # A number is meant as a quantity: never a link ("3.000"), nor the comments (one line "5").
+    if _NUMBER_RE.fullmatch(text.strip()):
         return quantity.name if quantity is not None and quantity.applies(service, draft.form_values()) else None
     target = form.field(form.target)
     if target is not None and isinstance(target.input, LinkInput) and clean_url(text) is not None:
@@ -114,7 +116,11 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
     if name is not None:
         return await change_answer(update, context, draft, service, form, name, text, message.message_id)
     has_quantity = form.field("quantity") is not None
-    if not has_quantity and _NUMBER_RE.fullmatch(text.strip()):
+    number = _NUMBER_RE.fullmatch(text.strip()) is not None
+    lines = form.field(form.quantity_from) if form.quantity_from is not None else None
+    if number and lines is not None:  # its quantity is the number of lines sent
+        hint = tx("order.quantity_is_lines", label=tx.plain(lines.label))
+    elif number and not has_quantity:
         hint = tx("order.no_quantity")
     else:
         hint = tx("order.card_hint" if has_quantity else "order.card_hint_no_quantity")
