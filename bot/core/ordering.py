@@ -140,15 +140,18 @@ class Draft:
         return answers
 
 
+_CHAT_STATE = ("prompt_id", "answered", "editing")  # Draft fields about the chat, not the order
+
+
 def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict[str, Any]:
     """What an order intent keeps of the order: enough to show it, to store it once its panel id
     is known (`order_of_snapshot`), or to order it again, without the catalogue."""
     form = form_for(service)
     values = draft.form_values()
     return {
-        # Not the chat message of its card: a draft made again from this would take that
-        # message's buttons (by then the order's own) for its own.
-        **{k: v for k, v in draft.as_dict().items() if k != "prompt_id"},
+        # Not where the chat stood (the card's message, the messages that answered, a question
+        # being asked again): a draft made again from this would act on those old messages.
+        **{k: v for k, v in draft.as_dict().items() if k not in _CHAT_STATE},
         "values": values,
         "kind": order_kind(service).value,
         "form": service.kind.value,
