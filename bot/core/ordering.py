@@ -43,8 +43,6 @@ from bot.storage import Intent, IntentState, NewOrder, Order
 
 log = logging.getLogger(__name__)
 
-MAX_COMMENTS = 10_000
-
 
 class OrderKind(str, Enum):
     """The three simple kinds, for what still reads orders by them (mass orders, the snapshot's
