@@ -349,7 +349,7 @@ async def quantity_button(update: Update, context: BotContext, pressed: Quantity
 
 
 def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decimal | None, currency: str | None,
-                 note: str | None = None) -> tuple[Html, Keyboard]:
+                 note: Html | None = None) -> tuple[Html, Keyboard]:
     """The confirmation card of `draft` (see bot.presentation.ordering.confirmation_card)."""
     form = form_for(service)
     if form is None:  # a draft exists only for a service with a form (see start_order)
@@ -359,7 +359,7 @@ def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decim
 
 
 async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service,
-                            note: str | None = None) -> str:
+                            note: Html | None = None) -> str:
     """The confirmation card, with a new token: the card's buttons act on this draft only."""
     session = context.session
     tx = session.tx

@@ -38,7 +38,7 @@ def form_prompt(tx: Texts, service: Service, ask: Ask, token: str, problem: Prob
 
 
 def confirmation_card(tx: Texts, service: Service, card: Card, balance: Decimal | None, currency: str | None,
-                      token: str, note: str | None = None) -> tuple[Html, Keyboard]:
+                      token: str, note: Html | None = None) -> tuple[Html, Keyboard]:
     """The order as the form shows it (every value given, escaped), the balance, and whether
     it is enough when the charge is known in advance (not per post)."""
     parts: list[str] = [tx("confirm.title"), tx("confirm.service", id=service.id, name=shorten(service.name, 200)), *card.lines(tx)]
