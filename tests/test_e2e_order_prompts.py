@@ -161,9 +161,7 @@ async def test_a_key_pasted_at_the_quantity_step_or_card_keeps_the_order(bot, la
 async def test_a_key_pasted_at_a_question_asked_again_from_edit_keeps_the_order(bot, lang):
     w = WORDS[lang]
     user = await bot.onboarded_fast(1870 if lang == "en" else 1871, lang)
-    await user.send("/order 1")
-    await user.send("https://facebook.com/post/1")
-    await user.send("1000")
+    await order_until_confirmation(user)
     menu = (await user.press(w["edit"])).last
     await user.press(w["quantity_label"], message=menu)
     balance_calls = bot.sim.requests.get("balance", 0)
