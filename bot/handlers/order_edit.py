@@ -8,9 +8,9 @@
 - Order again on an order's card: the confirmation card with that order's answers, re-checked
   against the service as the panel sells it now;
 - a Telegram edit of the message that answered a question: that question answered again (then
-  the card, or the question pending). Other edits during the order are answered with "send it
-  as a new message"; edits elsewhere are ignored, and one holding a key is deleted before any of
-  this (bot.handlers.key_guard).
+  the card, or the question pending). Other edits at a question or the card are answered with
+  "send it as a new message"; edits elsewhere are ignored, and one holding a key is deleted
+  before any of this (bot.handlers.key_guard).
 """
 
 from __future__ import annotations
