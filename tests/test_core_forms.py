@@ -313,6 +313,16 @@ def test_card_values_are_shortened_and_escaped():
     assert "<b>" not in "".join(lines)
 
 
+def test_one_line_is_not_called_lines():
+    service = SERVICES[603]
+    values = fill(service, [("link", "https://shopee.vn/product/1/2"), ("comments", "great shop")])
+    card = form_for(service).card(service, values, "VND", today=TODAY)
+    assert "Comments: 1 line: great shop" in card.lines(texts("en"))
+    assert "Bình luận: 1 dòng: great shop" in card.lines(texts("vi"))
+    values = fill(service, [("link", "https://shopee.vn/product/1/2"), ("comments", "a\nb")])
+    assert "Comments: 2 lines: a | b" in form_for(service).card(service, values, "VND", today=TODAY).lines(texts("en"))
+
+
 def test_check_rereads_stored_values_with_the_same_rules():
     service = SERVICES[312]
     form = form_for(service)

@@ -6,7 +6,7 @@ async def test_browse_categories_services_and_a_card(bot):
     user = await bot.onboarded_fast(801, "en")
     before = len(user.messages())
     reply = await user.send("/services")
-    assert "Services: 45 in" in reply.text
+    assert "The panel has 45 services in" in reply.text
     reply = await user.press("Facebook Like (3)")
     assert "Facebook Like" in reply.text
     # Names with <b> and & are shown as text, escaped (the fake refuses bad HTML).
@@ -16,7 +16,7 @@ async def test_browse_categories_services_and_a_card(bot):
     assert "Service 103" in card
     assert "Price: 20 VND per 1000" in card
     assert "Order size: 100 to 10,000" in card
-    assert "Refill: yes" in card and "Cancel: yes" in card
+    assert "Refill: yes" in card and "Can be cancelled: yes" in card
     assert "🛒 Order" in user.buttons()
     # Menus are edited in place, not sent anew.
     assert len(user.messages()) == before + 1  # the one /services sent, edited since
@@ -72,7 +72,7 @@ async def test_big_hostile_catalogue_fits_telegram_limits(bot):
     bot.sim.set_catalogue(services)
     user = await bot.onboarded_fast(805, "en")
     reply = await user.send("/services")
-    assert "5,000 in 100 categories" in reply.text
+    assert "5,000 services in 100 categories" in reply.text
     await user.press("▶️")
     reply = await user.press("Cat 15")
     assert "10215 Service 215 <b>&amp;</b>" in reply.text

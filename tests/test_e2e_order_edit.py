@@ -11,6 +11,7 @@ from bot.i18n import Translations
 from bot.presentation import Texts
 from bot.storage import NewOrder
 from tests.conftest import order_until_confirmation
+from tests.panels_support import KEY_B, second_simulator  # noqa: F401 - a fixture
 from tests.test_e2e_secrets import DELETED_LINE, FOREIGN_KEY
 
 TRANSLATIONS = Translations.load()
@@ -239,3 +240,32 @@ async def test_order_again_without_the_answers_uses_link_and_quantity(bot, lang)
     reply = await user.press("🔁", message=card.last)
     assert title(lang) in reply.text and say(lang, "order.again_quantity", id=777) in reply.text
     assert "https://facebook.com/post/9" in reply.text and row(lang, "quantity", 500) in reply.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_order_again_of_another_panels_order_says_to_switch(bot_runner, second_simulator, lang):  # noqa: F811
+    """Service ids are each panel's own: an order of another panel is never ordered again on the
+    active one (its service 1 may be anything there)."""
+    bot = await bot_runner.start(allow_private_panel_urls=True)
+    user_id = 18180 + LANGS.index(lang)
+    user = await bot.onboarded_fast(user_id, lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/10", "1000")
+    placed = (await user.press(label(lang, "button.confirm"))).last
+    await bot.db.save_account(user_id, second_simulator.url, KEY_B, "USD")  # now the active panel
+    tapped = await user.press("🔁", message=placed)
+    assert tapped.alert == say(lang, "send_again.other_panel") and not tapped.sent
+    assert second_simulator.requests.get("services", 0) == 0 and bot.sim.requests["add"] == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_number_typed_at_a_comments_card_keeps_the_comments(bot, lang):
+    """The quantity of a comments order is its number of lines: a number typed at its card (meant
+    as a quantity) is told so, and never replaces the comments with one line reading "5"."""
+    user = await bot.onboarded_fast(18190 + LANGS.index(lang), lang)
+    await user.send("/order 603")  # custom reviews, from 1 line
+    await user.send("https://shopee.vn/product/1/2")
+    await user.send("great shop\nfast delivery\nwill buy again")
+    reply = await user.send("5")
+    assert reply.text == say(lang, "order.quantity_is_lines", label=label(lang, "form.label.comments"))
+    await user.press(label(lang, "button.confirm"), message=user.messages()[-2])
+    assert bot.sim.orders[max(bot.sim.orders)].quantity == 3

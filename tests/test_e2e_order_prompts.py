@@ -19,6 +19,7 @@ WORDS = {
         "key_link": "still waiting for the link", "key_answer": "still waiting for your answer",
         "key_card": "still waiting on its card above", "deleted": "looks like an API key, so I deleted it",
         "how_many": "How many?", "card": "Please check your order",
+        "edit": "✏️ Edit", "quantity_label": "Quantity", "2000": "2,000",
     },
     "vi": {
         "confirm": "✅ Xác nhận", "cancel": "✖️ Huỷ", "max": "10.000", "placed": "Đã đặt đơn",
@@ -26,6 +27,7 @@ WORDS = {
         "key_link": "vẫn đang chờ link", "key_answer": "vẫn đang chờ bạn trả lời",
         "key_card": "vẫn đang chờ ở thẻ xác nhận", "deleted": "trông giống API key nên mình đã xoá",
         "how_many": "Gửi số lượng cần đặt", "card": "Vui lòng kiểm tra đơn hàng",
+        "edit": "✏️ Sửa", "quantity_label": "Số lượng", "2000": "2.000",
     },
 }
 LANGS = pytest.mark.parametrize("lang", ["en", "vi"])
@@ -153,6 +155,22 @@ async def test_a_key_pasted_at_the_quantity_step_or_card_keeps_the_order(bot, la
     placed = await user.press(w["confirm"])
     assert w["placed"] in placed.text
     assert bot.sim.requests["add"] == 1
+
+
+@LANGS
+async def test_a_key_pasted_at_a_question_asked_again_from_edit_keeps_the_order(bot, lang):
+    w = WORDS[lang]
+    user = await bot.onboarded_fast(1870 if lang == "en" else 1871, lang)
+    await order_until_confirmation(user)
+    menu = (await user.press(w["edit"])).last
+    await user.press(w["quantity_label"], message=menu)
+    balance_calls = bot.sim.requests.get("balance", 0)
+    reply = await user.send(FOREIGN_KEY)  # alone: at this step still not taken as a new key
+    assert w["deleted"] in reply.text and w["key_answer"] in reply.text
+    assert bot.sim.requests.get("balance", 0) == balance_calls
+    assert (await bot.db.active_account(user.id)).api_key == TEST_KEY
+    card = await user.send("2000")  # the same question: the answer is read
+    assert w["card"] in card.text and w["2000"] in card.text
 
 
 REFUSED = {

@@ -43,8 +43,6 @@ from bot.storage import Intent, IntentState, NewOrder, Order
 
 log = logging.getLogger(__name__)
 
-MAX_COMMENTS = 10_000
-
 
 class OrderKind(str, Enum):
     """The three simple kinds, for what still reads orders by them (mass orders, the snapshot's
@@ -140,15 +138,18 @@ class Draft:
         return answers
 
 
+_CHAT_STATE = ("prompt_id", "answered", "editing")  # Draft fields about the chat, not the order
+
+
 def order_snapshot(draft: Draft, service: Service, currency: str | None) -> dict[str, Any]:
     """What an order intent keeps of the order: enough to show it, to store it once its panel id
     is known (`order_of_snapshot`), or to order it again, without the catalogue."""
     form = form_for(service)
     values = draft.form_values()
     return {
-        # Not the chat message of its card: a draft made again from this would take that
-        # message's buttons (by then the order's own) for its own.
-        **{k: v for k, v in draft.as_dict().items() if k != "prompt_id"},
+        # Not where the chat stood (the card's message, the messages that answered, a question
+        # being asked again): a draft made again from this would act on those old messages.
+        **{k: v for k, v in draft.as_dict().items() if k not in _CHAT_STATE},
         "values": values,
         "kind": order_kind(service).value,
         "form": service.kind.value,
@@ -187,6 +188,22 @@ def order_details(snapshot: dict[str, Any]) -> list[CardRow]:
         except (TypeError, ValueError):  # a snapshot written by another version: leave the row out
             continue
     return rows
+
+
+async def answers_of_order(db: IntentStore, tg_id: int, order: Order, form: OrderForm) -> dict[str, Any]:
+    """The answers `order` was placed with, to order it again: its intent's snapshot (an order
+    placed through this bot, for the same service), else its link and quantity (the rest is
+    asked). Only the answers `form` has a question for."""
+    intent = await db.placed_intent(tg_id, order.account_id, order.panel_order_id)
+    values = intent.request.get("values") if intent is not None else None
+    if isinstance(values, dict) and intent is not None and intent.request.get("service_id") == order.service_id:
+        return {k: v for k, v in values.items() if form.field(k) is not None}
+    answers: dict[str, Any] = {}
+    if order.link and form.target == "link":
+        answers["link"] = order.link
+    if order.quantity and form.field("quantity") is not None:
+        answers["quantity"] = order.quantity
+    return answers
 
 
 def order_of_snapshot(snapshot: dict[str, Any], order_id: int) -> NewOrder:

@@ -88,6 +88,8 @@ class IntentStore(OrderStore, Protocol):
 
     async def get_order_by_pk(self, tg_id: int, order_pk: int) -> Order | None: ...
 
+    async def placed_intent(self, tg_id: int, account_id: int, panel_order_id: int) -> Intent | None: ...
+
 
 class RequestStore(OrderStore, Protocol):
     """Refill and cancel requests, claimed before they are sent (bot/storage/claims.py)."""

@@ -1,4 +1,5 @@
-"""The confirmation card's buttons: Confirm (placed exactly once), Edit, and Cancel.
+"""The confirmation card's Confirm (placed exactly once) and Cancel (also under each question);
+its Edit is bot.handlers.order_edit's.
 
 They are entry points of the order conversation as well as its CONFIRM step's: a card stays
 usable while it is the draft's current one, even after the user looked elsewhere meanwhile.
@@ -53,8 +54,8 @@ _OUTCOME_OF_INTENT = {
 async def confirm(update: Update, context: BotContext, pressed: Confirm) -> object:
     session = context.session
     tx = session.tx
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
+    draft = _card_draft(context, pressed.token)
+    if draft is None:
         return await _old_card(update, context, pressed.token)
     service = await service_of(update, context, draft.service_id)
     if service is None:
@@ -145,7 +146,8 @@ async def _old_card(update: Update, context: BotContext, token: str) -> object:
     return await _report(update, context, outcome, intent.panel_order_id)
 
 
-async def _card_draft(update: Update, context: BotContext, token: str) -> Draft | None:
+def _card_draft(context: BotContext, token: str) -> Draft | None:
+    """The current draft, if `token` (a button's) is its own."""
     draft = current_draft(context)
     return draft if draft is not None and draft.token == token else None
 
@@ -153,7 +155,7 @@ async def _card_draft(update: Update, context: BotContext, token: str) -> Draft 
 async def abort(update: Update, context: BotContext, pressed: AbortOrder) -> object:
     """Cancel on the card, or under a question of the form: nothing was sent."""
     tx = context.session.tx
-    draft = await _card_draft(update, context, pressed.token)
+    draft = _card_draft(context, pressed.token)
     if draft is None:
         return await _old_card(update, context, pressed.token)
     await answer(update, context)

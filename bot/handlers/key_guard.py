@@ -94,14 +94,14 @@ async def _private(update: Update, context: BotContext, message: Message, key_fl
     raise ApplicationHandlerStop
 
 
-# What the order waits for at each step (any other question: its answer).
+# What the order waits for at each step (any other question, or one asked again: its answer).
 _WAITING_FOR = {ordering.LINK: "key.deleted_order_link", ordering.CONFIRM: "key.deleted_order_card"}
 
 
 def _order_waiting(update: Update, context: BotContext, order_flow: Flow | None) -> Html | None:
     """The line for a key deleted at a step of an order: the order is kept, at that step."""
     step = order_flow.state_of(update) if order_flow is not None else None
-    draft = ordering.current_draft(context) if step in (*ordering.ASKING, ordering.CONFIRM) else None
+    draft = ordering.current_draft(context) if step in ordering.DRAFT_STEPS else None
     if draft is None:
         return None
     key = _WAITING_FOR.get(str(step), "key.deleted_order_answer")

@@ -1,20 +1,22 @@
 """Changing an order before Confirm (issue 18), every other answer kept:
 
 - text typed at the card: a number changes the quantity, a link the link, and for a service
-  whose quantity is counted from lines (comments, usernames) the text replaces those lines;
+  whose quantity is counted from lines (comments, usernames) the text replaces those lines (a
+  number alone there is told that the quantity is the number of lines);
 - the card's Edit: one button per question of the service's form; the chosen question alone is
   asked again (bot.handlers.ordering.ask_field), then the card comes back;
 - Order again on an order's card: the confirmation card with that order's answers, re-checked
   against the service as the panel sells it now;
 - a Telegram edit of the message that answered a question: that question answered again (then
-  the card, or the question pending). Other edits during the order are answered with "send it
-  as a new message"; edits elsewhere are ignored, and one holding a key is deleted before any of
-  this (bot.handlers.key_guard).
+  the card, or the question pending). Other edits at a question or the card are answered with
+  "send it as a new message"; edits elsewhere are ignored, and one holding a key is deleted
+  before any of this (bot.handlers.key_guard).
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from telegram import Update
 
@@ -23,7 +25,7 @@ from bot.context import BotContext
 from bot.core.forms import OrderForm, Problem, form_for, render
 from bot.core.forms.inputs import LinesInput, LinkInput
 from bot.core.forms.reading import clean_url
-from bot.core.ordering import Draft
+from bot.core.ordering import Draft, answers_of_order
 from bot.core.platforms import pasted_link
 from bot.handlers.common import answer, chat_of, message_of, panel_errors, show, stale_button
 from bot.handlers.confirm import _old_card
@@ -47,14 +49,21 @@ from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import Service
 from bot.presentation.ordering import edit_menu
-from bot.storage import Order
 
 # What reads as a number (1000, 1.000, 1,000, 1 000, 1k): tried as the quantity, refused with
 # the reason if it is not one (0, below the minimum).
 _NUMBER_RE = re.compile(r"(?=.*\d)[\d\s.,]+k?", re.IGNORECASE)
 
 
-async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Service, OrderForm] | object:
+class _Found(NamedTuple):
+    """The draft a message or tap acts on, with its service and form."""
+
+    draft: Draft
+    service: Service
+    form: OrderForm
+
+
+async def _card_state(update: Update, context: BotContext) -> _Found | object:
     """The draft at its card, its service and form; or, when there is none, what was answered."""
     draft = current_draft(context)
     if draft is None:
@@ -65,22 +74,29 @@ async def _card_state(update: Update, context: BotContext) -> tuple[Draft, Servi
     form = form_for(service)
     if form is None or draft.editing is not None or form.next_ask(service, draft.form_values()) is not None:
         return await draft_gone(update, context)  # not at its card: a crash between two writes
-    return draft, service, form
+    return _Found(draft, service, form)
 
 
-def _looks_like_a_number(text: str) -> bool:
-    """One line that reads as a number (2000, 1.000, 1k): a quantity, never a list of comments."""
-    return "\n" not in text.strip() and _NUMBER_RE.fullmatch(text.strip()) is not None
+async def _tapped(update: Update, context: BotContext, token: str) -> _Found | object:
+    """The draft a button of its card or of Edit (`token`) acts on; or, for another draft's
+    button or a service gone from the catalogue, what was answered."""
+    draft = current_draft(context)
+    if draft is None or draft.token != token:
+        return await _old_card(update, context, token)
+    service = await service_of(update, context, draft.service_id)
+    form = form_for(service) if service is not None else None
+    if service is None or form is None:
+        return await catalogue_changed(update, context)
+    return _Found(draft, service, form)
 
 
 def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
-    """The question text typed at the card answers: the link (a web address), the lines the
-    quantity is counted from (comments), or the quantity (a number); None for anything else."""
+    """The question text typed at the card answers: the quantity (a number), the link (a web
+    address), or the lines the quantity is counted from (comments); None for anything else."""
     quantity = form.field("quantity")
-    if _NUMBER_RE.fullmatch(text.strip()) and form.quantity_from is None:  # never a link ("3.000")
+    # A number is meant as a quantity: never a link ("3.000"), nor the comments (one line "5").
+    if _NUMBER_RE.fullmatch(text.strip()):
         return quantity.name if quantity is not None and quantity.applies(service, draft.form_values()) else None
-    if form.quantity_from is not None and _looks_like_a_number(text):
-        return None  # a quantity meant, not one comment: the list (the quantity's source) is kept
     target = form.field(form.target)
     # A bare address (shopee.vn) or one too long for the form is a link all the same, read as
     # outside an order: the form then takes it, or says why not.
@@ -95,7 +111,7 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
     """Text typed at the card changes the answer it reads as; anything else is told what can be
     typed there. The user stays at the card either way."""
     found = await _card_state(update, context)
-    if not isinstance(found, tuple):
+    if not isinstance(found, _Found):
         return found
     draft, service, form = found
     tx = context.session.tx
@@ -115,9 +131,11 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
         changed = "order.lines_joined" if joined else "order.changed"
         return await change_answer(update, context, draft, service, form, name, text, message.message_id, changed=changed)
     has_quantity = form.field("quantity") is not None
-    if form.quantity_from is not None and _looks_like_a_number(text):
-        hint = tx("order.lines_quantity")
-    elif not has_quantity and _NUMBER_RE.fullmatch(text.strip()):
+    number = _NUMBER_RE.fullmatch(text.strip()) is not None
+    lines = form.field(form.quantity_from) if form.quantity_from is not None else None
+    if number and lines is not None:  # its quantity is the number of lines sent
+        hint = tx("order.quantity_is_lines", label=tx.plain(lines.label))
+    elif number and not has_quantity:
         hint = tx("order.no_quantity")
     else:
         hint = tx("order.card_hint" if has_quantity else "order.card_hint_no_quantity")
@@ -150,13 +168,10 @@ async def change_answer(update: Update, context: BotContext, draft: Draft, servi
 @panel_errors
 async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
     """The card's Edit: which answer to change (one button per question of the form)."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
+    found = await _tapped(update, context, pressed.token)
+    if not isinstance(found, _Found):
+        return found
+    draft, service, form = found
     await answer(update, context)
     tx = context.session.tx
     values = draft.form_values()
@@ -170,13 +185,10 @@ async def edit(update: Update, context: BotContext, pressed: EditOrder) -> objec
 @panel_errors
 async def edit_field(update: Update, context: BotContext, pressed: EditField) -> object:
     """A question chosen under Edit: asked again alone."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
+    found = await _tapped(update, context, pressed.token)
+    if not isinstance(found, _Found):
+        return found
+    draft, service, form = found
     await answer(update, context)
     await show(update, context.session.tx("order.editing"), None)  # the menu is done with
     return await ask_field(update, context, draft, service, form, pressed.field)
@@ -186,13 +198,10 @@ async def edit_field(update: Update, context: BotContext, pressed: EditField) ->
 @panel_errors
 async def edit_back(update: Update, context: BotContext, pressed: EditBack) -> object:
     """Back to the card, unchanged: in place of Edit's menu, or after a question asked again."""
-    draft = current_draft(context)
-    if draft is None or draft.token != pressed.token:
-        return await _old_card(update, context, pressed.token)
-    service = await service_of(update, context, draft.service_id)
-    form = form_for(service) if service is not None else None
-    if service is None or form is None:
-        return await catalogue_changed(update, context)
+    found = await _tapped(update, context, pressed.token)
+    if not isinstance(found, _Found):
+        return found
+    draft, service, form = found
     await answer(update, context)
     if draft.editing is None:  # Edit's menu: it becomes the card again
         tx = context.session.tx
@@ -266,41 +275,30 @@ async def edit_not_read(update: Update, context: BotContext) -> object:
 
 # --- Order again -------------------------------------------------------------------------------------
 
-async def _answers_of(context: BotContext, order: Order, form: OrderForm) -> dict[str, object]:
-    """The answers `order` was placed with: its intent's snapshot (an order placed through this
-    bot), else its link and quantity (the rest is asked)."""
-    intent = await context.deps.db.placed_intent(context.session.tg_id, order.account_id, order.panel_order_id)
-    values = intent.request.get("values") if intent is not None else None
-    if isinstance(values, dict) and intent is not None and intent.request.get("service_id") == order.service_id:
-        return {k: v for k, v in values.items() if form.field(k) is not None}
-    answers: dict[str, object] = {}
-    if order.link and form.target == "link":
-        answers["link"] = order.link
-    if order.quantity and form.field("quantity") is not None:
-        answers["quantity"] = order.quantity
-    return answers
-
-
 @needs_account
 @panel_errors
 async def order_again(update: Update, context: BotContext, pressed: OrderAgain) -> object:
     """The confirmation card with the order's answers, each re-checked against the service as it
-    is now; an answer no longer valid (the minimum went up) is asked again, with the reason."""
+    is now; an answer no longer valid (the minimum went up) is asked again, with the reason. An
+    order of another of the user's panels: switch to it first (its text is Send again's)."""
     session = context.session
     order = await context.deps.db.get_order_by_pk(session.tg_id, pressed.order)
     if order is None or not order.service_id:
         return await stale_button(update, context)
+    account = session.active_account()
+    if order.account_id != account.id:  # service ids are each panel's own: not this panel's service
+        await answer(update, context, session.tx("send_again.other_panel"), alert=True)
+        return None
     service = await service_of(update, context, order.service_id)
     form = form_for(service) if service is not None else None
-    account = session.active_account()
-    if service is None and order.account_id == account.id:
+    if service is None:
         # Said on the tap: the order's card keeps its buttons (Refresh, Refill), and an order in
         # progress stays at its step.
         await answer(update, context, session.tx("order.service_gone"), alert=True)
         return None
-    if service is None or form is None or order.account_id != account.id:
-        return await start_order(update, context, order.service_id)  # says why, or asks from the start
-    values = await _answers_of(context, order, form)
+    if form is None:
+        return await start_order(update, context, order.service_id)  # says why
+    values = await answers_of_order(context.deps.db, session.tg_id, order, form)
     await answer(update, context)
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=account.id)
     found = form.first_problem(service, values)

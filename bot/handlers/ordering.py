@@ -8,8 +8,9 @@ its answer, gives the confirmation card's rows. The steps, states of the "order"
     QUANTITY      ... the quantity (or a quick button)
     COMMENTS      ... the comments, one per line
     FIELD         ... any other question (usernames, runs, delay, expiry...)
-    CONFIRM       the card is shown (bot.handlers.confirm); text typed at it changes the order
-                  (a number the quantity, a link the link: bot.handlers.order_edit)
+    CONFIRM       the card is shown (its Confirm and Cancel: bot.handlers.confirm); its Edit,
+                  and text typed at it, change the order (a number the quantity, a link the
+                  link, lines the comments: bot.handlers.order_edit)
     EDIT_FIELD    one question asked again from the card's Edit, the other answers kept
     UNCERTAIN_ID  the panel's id of an order whose outcome is unknown (bot.handlers.uncertain)
 
@@ -68,6 +69,8 @@ EDIT_FIELD = "edit_field"
 # The steps named after their question (kept from the flow before forms: stored states).
 _STATE_OF_FIELD = {"link": LINK, "quantity": QUANTITY, "comments": COMMENTS}
 ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
+# Every step at which the draft waits for the user: a question, one asked again from Edit, the card.
+DRAFT_STEPS = (*ASKING, EDIT_FIELD, CONFIRM)
 # user_data: token -> the service and link of a draft given up for a newer order, so that a tap
 # on its card can say so (bot.handlers.confirm); the last few only.
 DROPPED = "dropped_drafts"
@@ -406,17 +409,17 @@ async def quantity_button(update: Update, context: BotContext, pressed: Quantity
 
 
 def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decimal | None, currency: str | None,
-                 note: str | None = None) -> tuple[Html, Keyboard]:
+                 note: Html | None = None) -> tuple[Html, Keyboard]:
     """The confirmation card of `draft` (see bot.presentation.ordering.confirmation_card)."""
     form = form_for(service)
-    if form is None:  # a draft exists only for a service with a form (see order_service)
+    if form is None:  # a draft exists only for a service with a form (see start_order)
         raise RuntimeError(f"no order form for service type {service.type!r}")
     card = form.card(service, draft.form_values(), currency)
     return views.confirmation_card(tx, service, card, balance, currency, draft.token, note)
 
 
 async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service,
-                            note: str | None = None) -> str:
+                            note: Html | None = None) -> str:
     """The confirmation card, with a new token: the card's buttons act on this draft only."""
     session = context.session
     tx = session.tx

@@ -24,7 +24,8 @@ B = TypeVar("B", bound=Button)
 # What PTB's handlers take: a coroutine function (an async def).
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
-# New messages (edits go no further than bot.handlers.key_guard) from a user in a private chat.
+# New messages (not edits: only the order conversation reads those, EDITED_TEXT) from a user in
+# a private chat.
 PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.USER
 PLAIN_TEXT = PRIVATE & filters.TEXT & ~filters.COMMAND
 # A user's edit of a text message of theirs (not a command) in the private chat: the key guard

@@ -25,6 +25,7 @@ from bot.callback_data import (
 from bot.context import BotContext
 from bot.core.forms import form_for
 from bot.core.ids import parse_id
+from bot.core.panels import read_balance
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
 from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, show, stale_button, user_data
@@ -39,7 +40,7 @@ from bot.handlers.orders import card_of
 from bot.handlers.session import needs_account
 from bot.panel import PanelAccountApi, PanelError, UnknownOrder
 from bot.presentation import Html, Texts
-from bot.storage import Intent, IntentState
+from bot.storage import Account, Intent, IntentState
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +79,14 @@ async def settled_elsewhere(update: Update, context: BotContext, intent: Intent 
     return None
 
 
-async def _api(context: BotContext, account_id: int) -> PanelAccountApi | None:
-    """The panel as seen with the key the order was sent with (the user may have changed keys)."""
+async def _account_api(context: BotContext, account_id: int) -> tuple[Account, PanelAccountApi] | None:
+    """The account the order was sent with, and the panel as seen with its key (the user may have
+    changed keys); None when that account was removed."""
     session = context.session
     if session.account is not None and session.account.id == account_id:
-        return session.api()
+        return session.account, session.api()
     account = await context.deps.db.get_account(session.tg_id, account_id)
-    return None if account is None else context.deps.panel.account(account.panel_url, account.api_key)
+    return None if account is None else (account, context.deps.panel.account(account.panel_url, account.api_key))
 
 
 @needs_account
@@ -105,10 +107,10 @@ async def open_card(update: Update, context: BotContext, pressed: UncertainCard)
         return await settled_elsewhere(update, context, intent)
     await answer(update, context, tx("orders.refreshing"))
     balance, failed = None, False
-    api = await _api(context, intent.account_id)
+    found = await _account_api(context, intent.account_id)
     try:
-        if api is not None:
-            result = await api.balance()
+        if found is not None:  # read through core, which also remembers it
+            result = await read_balance(context.deps.db, found[1], found[0])
             balance = (result.amount, result.currency)
     except PanelError as error:
         log.info("balance for an unknown order of user %s: %s", context.session.tg_id, error.code)
@@ -152,9 +154,10 @@ async def receive_order_id(update: Update, context: BotContext) -> object:
     if known is not None and known.service_id is not None:  # another order the bot placed or settled
         await chat.send_message(tx("uncertain.id_taken", id=order_id), reply_markup=back)
         return None
-    api = await _api(context, intent.account_id)
-    if api is None:  # the account was removed (and its intents with it) meanwhile
+    found = await _account_api(context, intent.account_id)
+    if found is None:  # the account was removed (and its intents with it) meanwhile
         return await _no_longer_unknown(update, context, None)
+    _, api = found
     await chat.send_chat_action("typing")
     try:
         order, _ = await settle_placed(db, api, session.tg_id, intent, order_id)

@@ -1,4 +1,5 @@
-"""Placing an order: the questions of its form, and the confirmation card."""
+"""Placing an order: the questions of its form, the confirmation card, Edit's menu and a question
+asked again from it, and what a refusal of the panel means for the order (with add-funds)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def form_prompt(tx: Texts, service: Service, ask: Ask, token: str, problem: Prob
 
 
 def confirmation_card(tx: Texts, service: Service, card: Card, balance: Decimal | None, currency: str | None,
-                      token: str, note: str | None = None) -> tuple[Html, Keyboard]:
+                      token: str, note: Html | None = None) -> tuple[Html, Keyboard]:
     """The order as the form shows it (every value given, escaped), the balance, and whether
     it is enough when the charge is known in advance (not per post)."""
     parts: list[str] = [tx("confirm.title"), tx("confirm.service", id=service.id, name=shorten(service.name, 200)), *card.lines(tx)]

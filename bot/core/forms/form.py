@@ -138,9 +138,6 @@ class DripFeed:
         """Minutes from placing the order until the last run should start."""
         return self.interval * (self.runs - 1)
 
-    def last_run_at(self, now: datetime) -> datetime:
-        return now + timedelta(minutes=self.last_run_after)
-
 
 # (form, service, values, currency, rows of the given values) -> (rows, notes) of the card.
 CardExtras = Callable[["OrderForm", Service, Values, "str | None", list[CardRow]], tuple[list[CardRow], list[Msg]]]

@@ -63,7 +63,7 @@ PROBLEM_CODES = (
 )  # fmt: skip
 # Keys of the values shown on cards and buttons.
 VALUE_KEYS = (
-    "form.value.lines", "form.value.days", "form.value.hours", "form.value.minutes", "form.value.now",
+    "form.value.line_one", "form.value.lines", "form.value.days", "form.value.hours", "form.value.minutes", "form.value.now",
     "form.value.username", "form.value.hashtag", "form.value.range", "form.progress",
 )  # fmt: skip
 
@@ -311,7 +311,10 @@ class LinesInput(Input):
 
     def display(self, value: Any, ctx: Context) -> Value:
         items = [("@" + i if self.item is USERNAME else i) for i in value]
-        return Msg("form.value.lines", {"count": len(items), "items": shorten(" | ".join(items), VALUE_PREVIEW)})
+        shown = shorten(" | ".join(items), VALUE_PREVIEW)
+        if len(items) == 1:  # no plural forms in the texts: "1 line", not "1 lines"
+            return Msg("form.value.line_one", {"items": shown})
+        return Msg("form.value.lines", {"count": len(items), "items": shown})
 
     def prompt_values(self, ctx: Context) -> dict[str, Value]:
         low, high = self._bounds(ctx.service)
