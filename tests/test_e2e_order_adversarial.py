@@ -510,8 +510,10 @@ def _values_on(text: str, lang: str) -> tuple[str, int] | None:
     if title(lang) not in text:
         return None
     link = next((line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Link: ")), None)
-    prefix = label(lang, "form.label.quantity") + ": "
-    shown = next((line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)), None)
+    shown = None
+    for field in ("total_quantity", "quantity"):  # drip-feed: the total is what the panel counts
+        prefix = label(lang, f"form.label.{field}") + ": "
+        shown = shown or next((line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)), None)
     if link is None or shown is None:
         return None
     return link, int(shown.replace(",", "").replace(".", ""))
@@ -537,7 +539,7 @@ async def test_a_day_of_random_taps_and_typing_never_places_what_the_card_did_no
     async def act() -> object:
         roll = rng.random()
         if roll < 0.12 or not seen:
-            service = rng.choice((1, 101))
+            service = rng.choice((1, 101, 104, 504))  # plain, plain, drip-feed (Skip), poll (choices)
             log.append(f"/order {service}")
             return await user.send(f"/order {service}")
         if roll < 0.30:
