@@ -687,3 +687,18 @@ async def test_a_cut_list_whose_first_part_is_under_the_minimum_is_joined(bot, l
     assert title(lang) in reply.text
     await user.press(label(lang, "button.confirm"), message=new(reply))
     assert [o.quantity for o in placed(bot)] == [150]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_double_tap_on_order_again_places_one_order(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 29), lang)
+    await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000")
+    order_card = (await user.press(label(lang, "button.confirm"))).last
+    bot.sim.complete_order(max(bot.sim.orders))  # the panel takes one running order per link
+    again = taps(order_card)[label(lang, "button.again")]
+    first, second = await asyncio.gather(user.press_data(order_card, again), user.press_data(order_card, again))
+    assert first.answer.answer is not None and second.answer.answer is not None
+    cards = [m for m in user.messages() if label(lang, "button.confirm") in m.buttons]
+    assert len(cards) == 1  # one card to confirm: the other one's buttons are taken off
+    await user.press(label(lang, "button.confirm"), message=cards[0])
+    assert adds(bot) == 2 and [o.quantity for o in placed(bot)] == [1000, 1000]
