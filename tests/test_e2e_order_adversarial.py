@@ -702,3 +702,19 @@ async def test_a_double_tap_on_order_again_places_one_order(bot, lang):
     assert len(cards) == 1  # one card to confirm: the other one's buttons are taken off
     await user.press(label(lang, "button.confirm"), message=cards[0])
     assert adds(bot) == 2 and [o.quantity for o in placed(bot)] == [1000, 1000]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_quantity_edited_in_telegram_while_the_link_is_asked_again(bot, lang):
+    user = await bot.onboarded_fast(uid(lang, 31), lang)
+    card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
+    quantity_message = typed(user)
+    menu = (await user.press(label(lang, "button.edit"), message=card)).last
+    await user.press(label(lang, "form.label.link"), message=menu)
+    reply = await user.edit(quantity_message, "3000", expect_reply=True)
+    assert say(lang, "order.changed", label=label(lang, "form.label.quantity")) in reply.text
+    assert say(lang, "order.edit_current", value="https://facebook.com/post/1") in reply.text  # still asked
+    reply = await user.send("https://facebook.com/post/3")
+    assert row(lang, "quantity", 3000) in reply.text and "https://facebook.com/post/3" in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/3", 3000)]
