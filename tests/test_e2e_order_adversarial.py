@@ -718,3 +718,27 @@ async def test_the_quantity_edited_in_telegram_while_the_link_is_asked_again(bot
     assert row(lang, "quantity", 3000) in reply.text and "https://facebook.com/post/3" in reply.text
     await user.press(label(lang, "button.confirm"), message=new(reply))
     assert [(o.link, o.quantity) for o in placed(bot)] == [("https://facebook.com/post/3", 3000)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_cut_list_of_emoji_comments_is_joined(bot, lang):
+    """Telegram cuts at 4096 UTF-16 units: a part full of emoji is far shorter in characters."""
+    user = await bot.onboarded_fast(uid(lang, 32), lang)
+    await user.send("/order 205")
+    await user.send("https://www.tiktok.com/@a/video/1")
+    line = "Đẹp quá 😍😍😍🔥🔥🔥👍👍👍💯💯💯 shop ơi"  # 12 emoji: 24 units
+    lines = [f"{line} {i}" for i in range(120)]
+    parts, part = [], ""
+    for item in lines:
+        candidate = f"{part}\n{item}" if part else item
+        if part and len(candidate.encode("utf-16-le")) // 2 > 4096:
+            parts.append(part)
+            candidate = item
+        part = candidate
+    parts.append(part)
+    assert len(parts) == 2 and len(parts[0]) < 3500  # in characters, under the threshold
+    for part in parts:
+        reply = await user.send(part)
+    assert say(lang, "order.lines_joined", label=label(lang, "form.label.comments")) in reply.text
+    await user.press(label(lang, "button.confirm"), message=new(reply))
+    assert [o.quantity for o in placed(bot)] == [120]

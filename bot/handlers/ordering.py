@@ -78,7 +78,7 @@ _DROPPED_KEPT = 5
 # user_data: the last answer long enough to be the first part of a message Telegram cut (it sends
 # a text over 4096 characters as several messages): {"field", "message_id", "at"}.
 LONG_ANSWER = "long_answer"
-TELEGRAM_PART = 3500  # characters: a part Telegram cut is close to its 4096
+TELEGRAM_PART = 3500  # UTF-16 units: a part Telegram cut is close to its 4096
 PART_GAP_SECONDS = 10  # the parts of one cut message arrive together
 
 
@@ -91,7 +91,7 @@ def note_answer(context: BotContext, name: str, message: Message, refused: str |
     paste Telegram cut: the next part then adds to it (at the card: order_edit). `refused`: the
     text of an answer refused for too few lines, kept to be joined with the next part."""
     text = message.text or ""
-    if len(text) >= TELEGRAM_PART:
+    if len(text.encode("utf-16-le")) // 2 >= TELEGRAM_PART:  # Telegram counts UTF-16 units (an emoji is 2)
         noted: dict[str, Any] = {"field": name, "message_id": message.message_id, "at": message.date.timestamp()}
         if refused is not None:
             noted["refused"] = refused
