@@ -159,6 +159,7 @@ async def start_order(update: Update, context: BotContext, service_id: int, link
         await show(update, tx("order.unsupported", type=kind, panel=context.deps.settings.panel_site), views.menu_keyboard(tx))
         return END
     draft = Draft(service_id=service.id, service_name=service.name, service_type=service.type, account_id=session.active_account().id)
+    user_data(context).pop(LONG_ANSWER, None)  # a part of another order's answer is not this one's
     if link is not None:
         ask = form.next_ask(service, draft.form_values())
         if ask is not None and ask.field.name == "link":
