@@ -60,9 +60,17 @@ async def test_another_flow_or_a_menu_button_or_a_stale_button_ends_the_step(bot
     assert "Tiktok views" in reply.text
 
     await at_quantity(user)
-    await user.press_data(menu, "b")  # a menu button (Balance; the menu now shows the ids question)
+    await user.press_data(menu, "ol:0")  # a menu button (My orders; the menu now shows the ids question)
     reply = await user.send("tiktok")
     assert "Tiktok views" in reply.text
+
+    # A glance at the balance or the help keeps the step (bot.handlers.conversation.GLANCE_COMMANDS).
+    await at_quantity(user)
+    await user.press_data(menu, "b")
+    reply = await user.send("/help")
+    reply = await user.send("tiktok")
+    assert "Tiktok views" not in reply.text and "number" in reply.text.lower()
+    await user.send("/cancel")
 
     await at_quantity(user)
     reply = await user.press_data(menu, "xx:1")  # a button no kind reads

@@ -481,21 +481,18 @@ async def test_the_language_changed_in_the_middle_of_an_order(bot, lang):
     assert [o.quantity for o in placed(bot)] == [2000]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A command or a menu button ends the order's step (bot.handlers.conversation._leaving) but keeps "
-    "the draft and its card's live buttons (Confirm still places it, by design: bot.handlers.confirm). "
-    "A number typed next is then read as a service id ('There is no service 3000'), while the card "
-    "above still offers Confirm with the old quantity. Either the card should keep taking typed "
-    "changes while its buttons are live, or leaving should take its buttons off: a design choice "
-    "for the lead."))
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_number_typed_after_looking_elsewhere_changes_the_live_card(bot, lang):
     user = await bot.onboarded_fast(uid(lang, 23), lang)
     card = new(await order_until_confirmation(user, 1, "https://facebook.com/post/1", "1000"))
-    await user.send("/balance")
+    await user.send("/balance")  # a glance (bot.handlers.conversation.GLANCE_COMMANDS): the card stays open
     assert now(user, card).buttons  # still confirmable
     reply = await user.send("3000")
     assert row(lang, "quantity", 3000) in reply.text
+    # Going elsewhere (the catalogue) does leave the card's step: a number is then a service id.
+    await user.send("/services")
+    reply = await user.send("103")
+    assert row(lang, "quantity", 3000) not in reply.text and "103" in reply.text
 
 
 # --- A day of random use: every button ever shown tapped at random, typed answers, edits ----------

@@ -6,7 +6,8 @@ persistent under its name (the rows of `ptb_conversations`), keyed by chat and u
 
 A user is in one flow at most. Each flow has a handler group of its own and no flow stops an
 update, so every flow sees every update: a flow in a state that gets a command, a button not of
-its current step, or text its step does not read, leaves (ends) and lets it go on. So entering
+its current step, or text its step does not read, leaves (ends) and lets it go on. A glance at
+the balance or the help (GLANCE_COMMANDS, GLANCE_BUTTONS) is answered without leaving the step. So entering
 one flow ends any other, and /cancel, the menu's buttons and stale buttons end them all. After
 the flows' groups, `checkpoint()` stops an update a flow took; the menu's handlers get the rest.
 
@@ -33,6 +34,7 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
+    CommandHandler,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -40,6 +42,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.callback_data import Balance, Help
 from bot.context import BotContext
 from bot.handlers.routing import PRIVATE
 
@@ -87,10 +90,22 @@ async def _leave(update: Update, context: BotContext) -> int:
     return END
 
 
+async def _stay(update: Update, context: BotContext) -> None:
+    return None  # the step stays open; the update goes on to the handler that answers it
+
+
+# A look at the balance or the help is no reason to lose one's place: a step (an order's card
+# waiting for a new quantity, a mass order's lines...) stays open across it.
+GLANCE_COMMANDS = ("balance", "help")
+GLANCE_BUTTONS = (Balance, Help)
+
+
 def _leaving() -> list[BaseHandler]:
     # Commands and text messages (both are TEXT) and every button; not photos or stickers, which
     # are answered "text only" by the menu and leave the user at their step.
-    return [MessageHandler(PRIVATE & filters.TEXT, _leave), CallbackQueryHandler(_leave)]
+    glances: list[BaseHandler] = [CommandHandler(GLANCE_COMMANDS, _stay, filters=PRIVATE)]
+    glances += [CallbackQueryHandler(_stay, pattern=kind.pattern) for kind in GLANCE_BUTTONS]
+    return [*glances, MessageHandler(PRIVATE & filters.TEXT, _leave), CallbackQueryHandler(_leave)]
 
 
 async def _stop_if_taken(update: object, context: BotContext) -> None:
