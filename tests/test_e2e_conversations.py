@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.app import PERSISTENCE_INTERVAL_SECONDS
-from bot.handlers import ordering
+from bot.handlers import order_draft
 from bot.handlers.common import answer
 from bot.handlers.conversation import Flow
 from bot.storage import Database, SqlitePersistence
@@ -189,9 +189,9 @@ async def test_a_flows_state_is_read_where_ptb_keeps_it(bot):
     user = await bot.onboarded(1507, "en")
     assert order_flow.state_of(private_text(bot, user, "x")) is None
     await user.send("/order 1")
-    assert order_flow.state_of(private_text(bot, user, "x")) == ordering.LINK
+    assert order_flow.state_of(private_text(bot, user, "x")) == order_draft.LINK
     await user.send("https://facebook.com/post/1")
-    assert order_flow.state_of(private_text(bot, user, "x")) == ordering.QUANTITY
+    assert order_flow.state_of(private_text(bot, user, "x")) == order_draft.QUANTITY
     await user.send("/cancel")
     assert order_flow.state_of(private_text(bot, user, "x")) is None
 

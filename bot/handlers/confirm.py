@@ -27,15 +27,9 @@ from bot.handlers.common import (
     show,
     user_data,
 )
-from bot.handlers.ordering import (
-    CONFIRM,
-    catalogue_changed,
-    confirmation,
-    current_draft,
-    old_step,
-    service_of,
-    tell_dropped,
-)
+from bot.handlers.order_draft import CONFIRM, current_draft
+from bot.handlers.order_prompts import old_step, tell_dropped
+from bot.handlers.ordering import catalogue_changed, confirmation, service_of
 from bot.handlers.orders import card_of
 from bot.handlers.session import needs_account
 from bot.panel import NotEnoughFunds, PanelError, Service

@@ -34,7 +34,7 @@ from bot.callback_data import (
     UncertainAgain,
     UncertainPlaced,
 )
-from bot.handlers import account, admin, confirm, history, ids, mass, order_edit, ordering, panels, timezone, uncertain
+from bot.handlers import account, admin, confirm, history, ids, mass, order_draft, order_edit, ordering, panels, timezone, uncertain
 from bot.handlers.conversation import Flow
 from bot.handlers.routing import button, command, edited_text, text
 
@@ -95,11 +95,11 @@ def order() -> Flow:
             # Each question's step reads its text; its buttons are entry points, like the card's.
             # A Telegram edit of an earlier answer answers it again (any other edit is not read).
             **{step: [text(ordering.receive_answer(step)), edited_text(order_edit.edited_answer)]
-               for step in ordering.ASKING},
+               for step in order_draft.ASKING},
             # Text typed at the card changes the order.
-            ordering.CONFIRM: [text(order_edit.typed_at_card), edited_text(order_edit.edited_answer)],
-            ordering.EDIT_FIELD: [text(order_edit.receive_edit), edited_text(order_edit.edited_answer)],
-            ordering.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
+            order_draft.CONFIRM: [text(order_edit.typed_at_card), edited_text(order_edit.edited_answer)],
+            order_draft.EDIT_FIELD: [text(order_edit.receive_edit), edited_text(order_edit.edited_answer)],
+            order_draft.UNCERTAIN_ID: [text(uncertain.receive_order_id)],
         },
     )
 

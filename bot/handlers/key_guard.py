@@ -28,7 +28,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.core.secrets import choose_key, find_keys, is_well_formed_key
-from bot.handlers import account, ordering, panels
+from bot.handlers import account, order_draft, panels
 from bot.handlers.common import chat_of, delete_message, is_private, user_of
 from bot.handlers.conversation import Flow
 from bot.handlers.session import language_of, load_session
@@ -95,13 +95,13 @@ async def _private(update: Update, context: BotContext, message: Message, key_fl
 
 
 # What the order waits for at each step (any other question, or one asked again: its answer).
-_WAITING_FOR = {ordering.LINK: "key.deleted_order_link", ordering.CONFIRM: "key.deleted_order_card"}
+_WAITING_FOR = {order_draft.LINK: "key.deleted_order_link", order_draft.CONFIRM: "key.deleted_order_card"}
 
 
 def _order_waiting(update: Update, context: BotContext, order_flow: Flow | None) -> Html | None:
     """The line for a key deleted at a step of an order: the order is kept, at that step."""
     step = order_flow.state_of(update) if order_flow is not None else None
-    draft = ordering.current_draft(context) if step in ordering.DRAFT_STEPS else None
+    draft = order_draft.current_draft(context) if step in order_draft.DRAFT_STEPS else None
     if draft is None:
         return None
     key = _WAITING_FOR.get(str(step), "key.deleted_order_answer")

@@ -12,7 +12,7 @@ import logging
 
 from telegram.ext import BasePersistence
 
-from bot.handlers import account, ids, ordering
+from bot.handlers import account, ids, order_draft
 from bot.handlers.flows import IDS_FLOW, KEY_FLOW, ORDER_FLOW
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,8 @@ _FLOW_OF_STEP = {
     account.KEY: KEY_FLOW,
     ids.STATUS: IDS_FLOW,
     ids.REFILL: IDS_FLOW,
-    **{step: ORDER_FLOW for step in (ordering.LINK, ordering.QUANTITY, ordering.COMMENTS, ordering.CONFIRM, ordering.UNCERTAIN_ID)},
+    **{step: ORDER_FLOW for step in (order_draft.LINK, order_draft.QUANTITY, order_draft.COMMENTS, order_draft.CONFIRM,
+                                     order_draft.UNCERTAIN_ID)},
 }
 
 

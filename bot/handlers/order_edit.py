@@ -29,22 +29,19 @@ from bot.core.ordering import Draft, answers_of_order
 from bot.core.platforms import pasted_link
 from bot.handlers.common import answer, chat_of, message_of, panel_errors, show, stale_button
 from bot.handlers.confirm import _old_card
+from bot.handlers.long_answers import continues_answer, note_answer
+from bot.handlers.order_draft import CONFIRM, current_draft, keep_draft
 from bot.handlers.ordering import (
-    CONFIRM,
     ask_field,
     ask_next,
     catalogue_changed,
     confirmation,
-    continues_answer,
-    current_draft,
-    keep_draft,
-    note_answer,
+    draft_gone,
     service_of,
     show_confirmation,
     start_order,
+    take,
 )
-from bot.handlers.ordering import _draft_gone as draft_gone
-from bot.handlers.ordering import _take as take
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import Service

@@ -3,7 +3,7 @@
 Every order type is asked the same way (bot.core.forms): the form says which question comes
 next, reads the answer (or a Skip, or a button among its choices) and, once every question has
 its answer, gives the confirmation card's rows. The steps, states of the "order" conversation
-(bot.handlers.flows):
+(bot.handlers.flows; their names in bot.handlers.order_draft):
     LINK          the form's next question is the link
     QUANTITY      ... the quantity (or a quick button)
     COMMENTS      ... the comments, one per line
@@ -18,18 +18,18 @@ The order being prepared is the draft in user_data (DRAFT): the conversation say
 user is, the draft what they answered. A step whose draft is elsewhere (a crash between the
 writes of the two) reads the text as a search rather than as the answer to another question.
 Every button of the draft's messages carries its token, so a button of an older draft is told
-apart from the current one's.
+apart from the current one's. Its messages in the chat (only the current step keeps buttons):
+bot.handlers.order_prompts; answers Telegram cut in parts: bot.handlers.long_answers.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
 from telegram import InlineKeyboardMarkup as Keyboard
-from telegram import Message, Update
+from telegram import Update
 
 from bot import presentation as views
 from bot.callback_data import FormChoice, FormSkip, LinkService, OrderService, Quantity
@@ -53,88 +53,21 @@ from bot.handlers.common import (
     stale_button,
     user_data,
 )
+from bot.handlers.long_answers import LONG_ANSWER, joined_answer
+from bot.handlers.order_draft import (
+    CONFIRM,
+    EDIT_FIELD,
+    current_draft,
+    keep_draft,
+    state_of_field,
+)
+from bot.handlers.order_prompts import old_step, outgoing_prompt, send_prompt, tell_dropped
 from bot.handlers.session import needs_account
 from bot.i18n import Html
 from bot.panel import Service
-from bot.presentation import shorten
 from bot.presentation.catalogue import service_type_label
 from bot.presentation.history import duplicate_warning
 from bot.presentation.ordering import edit_prompt
-
-log = logging.getLogger(__name__)
-
-LINK, QUANTITY, COMMENTS, CONFIRM, UNCERTAIN_ID = "link", "quantity", "comments", "confirm", "uncertain_id"
-FIELD = "field"
-EDIT_FIELD = "edit_field"
-# The steps named after their question (kept from the flow before forms: stored states).
-_STATE_OF_FIELD = {"link": LINK, "quantity": QUANTITY, "comments": COMMENTS}
-ASKING = (LINK, QUANTITY, COMMENTS, FIELD)
-# Every step at which the draft waits for the user: a question, one asked again from Edit, the card.
-DRAFT_STEPS = (*ASKING, EDIT_FIELD, CONFIRM)
-# user_data: token -> the service and link of a draft given up for a newer order, so that a tap
-# on its card can say so (bot.handlers.confirm); the last few only.
-DROPPED = "dropped_drafts"
-_DROPPED_KEPT = 5
-# user_data: the last answer long enough to be the first part of a message Telegram cut (it sends
-# a text over 4096 characters as several messages): {"field", "message_id", "at"}.
-LONG_ANSWER = "long_answer"
-TELEGRAM_PART = 3500  # UTF-16 units: a part Telegram cut is close to its 4096
-PART_GAP_SECONDS = 10  # the parts of one cut message arrive together
-
-
-def state_of_field(name: str) -> str:
-    return _STATE_OF_FIELD.get(name, FIELD)
-
-
-def note_answer(context: BotContext, name: str, message: Message, refused: str | None = None) -> None:
-    """Remember `message`, the answer to question `name`, if it may be the first part of a long
-    paste Telegram cut: the next part then adds to it (at the card: order_edit). `refused`: the
-    text of an answer refused for too few lines, kept to be joined with the next part."""
-    text = message.text or ""
-    if len(text.encode("utf-16-le")) // 2 >= TELEGRAM_PART:  # Telegram counts UTF-16 units (an emoji is 2)
-        noted: dict[str, Any] = {"field": name, "message_id": message.message_id, "at": message.date.timestamp()}
-        if refused is not None:
-            noted["refused"] = refused
-        user_data(context)[LONG_ANSWER] = noted
-    else:
-        user_data(context).pop(LONG_ANSWER, None)
-
-
-def _next_part(context: BotContext, name: str, message: Message) -> dict[str, Any] | None:
-    noted = user_data(context).get(LONG_ANSWER)
-    if not isinstance(noted, dict) or noted.get("field") != name:
-        return None
-    gap = message.date.timestamp() - float(noted.get("at") or 0)
-    return noted if 0 <= gap <= PART_GAP_SECONDS else None
-
-
-def continues_answer(context: BotContext, draft: Draft, name: str, message: Message) -> bool:
-    """Whether `message` is the next part of the long answer to `name` (see note_answer)."""
-    noted = _next_part(context, name, message)
-    return noted is not None and noted.get("message_id") == draft.answered.get(name)
-
-
-def _joined_answer(context: BotContext, form: OrderForm, service: Service, draft: Draft, name: str,
-                   message: Message) -> str:
-    """The text answering `name`: the message's, after the parts of it refused for too few lines
-    (a long list Telegram cut: the first part alone may be under the service's minimum)."""
-    text = message.text or ""
-    noted = _next_part(context, name, message)
-    if noted is not None and isinstance(noted.get("refused"), str):
-        text = noted["refused"] + "\n" + text
-    result = form.answer(service, draft.form_values(), name, text)
-    too_few = isinstance(result, Problem) and result.code == "too_few_lines"
-    note_answer(context, name, message, refused=text if too_few else None)
-    return text
-
-
-def current_draft(context: BotContext) -> Draft | None:
-    data = user_data(context).get(DRAFT)
-    return Draft.from_dict(data) if data else None
-
-
-def keep_draft(context: BotContext, draft: Draft) -> None:
-    user_data(context)[DRAFT] = draft.as_dict()
 
 
 async def service_of(update: Update, context: BotContext, service_id: int) -> Service | None:
@@ -163,7 +96,7 @@ async def start_order(update: Update, context: BotContext, service_id: int, link
     if link is not None:
         ask = form.next_ask(service, draft.form_values())
         if ask is not None and ask.field.name == "link":
-            return await _take(update, context, draft, service, form, "link", link)
+            return await take(update, context, draft, service, form, "link", link)
     return await ask_next(update, context, draft, service, form)
 
 
@@ -173,11 +106,11 @@ async def ask_next(update: Update, context: BotContext, draft: Draft, service: S
     ask = form.next_ask(service, draft.form_values())
     if ask is None:
         return await show_confirmation(update, context, draft, service)
-    previous = _outgoing_prompt(context, draft)
+    previous = outgoing_prompt(context, draft)
     draft.renew_token()  # the buttons of an earlier question (or of an older draft) are stale now
     keep_draft(context, draft)
     text, keyboard = views.form_prompt(context.session.tx, service, ask, draft.token, problem)
-    await _send_prompt(update, context, draft, previous, text, keyboard)
+    await send_prompt(update, context, draft, previous, text, keyboard)
     return state_of_field(ask.field.name)
 
 
@@ -200,82 +133,14 @@ async def ask_field(update: Update, context: BotContext, draft: Draft, service: 
     if ask is None:  # no longer asked (an answer it depended on changed): the card as it is
         draft.editing = None
         return await ask_next(update, context, draft, service, form)
-    previous = _outgoing_prompt(context, draft)
+    previous = outgoing_prompt(context, draft)
     draft.editing = name
     draft.renew_token()  # the card's buttons, and an earlier question's, are stale now
     keep_draft(context, draft)
     current = form.display(service, values, name)
     text, keyboard = edit_prompt(tx, service, ask, draft.token, render(current, tx) if current is not None else None, problem)
-    await _send_prompt(update, context, draft, previous, text, keyboard)
+    await send_prompt(update, context, draft, previous, text, keyboard)
     return EDIT_FIELD
-
-
-def _outgoing_prompt(context: BotContext, draft: Draft) -> int | None:
-    """The message whose keyboard goes once `draft`'s next message is sent: its own last one;
-    for a new draft, the last one of the draft it replaces (noted as dropped)."""
-    if draft.prompt_id is not None:
-        return draft.prompt_id
-    replaced = current_draft(context)
-    if replaced is None or replaced.prompt_id is None:  # none, or stored before prompts were kept
-        return None
-    dropped: dict[str, dict[str, Any]] = user_data(context).setdefault(DROPPED, {})
-    dropped[replaced.token] = {"service": replaced.service_name, "link": replaced.link}
-    for token in list(dropped)[:-_DROPPED_KEPT]:
-        del dropped[token]
-    return replaced.prompt_id
-
-
-async def tell_dropped(update: Update, context: BotContext, token: str) -> bool:
-    """A tap on a button (card or question) of a draft given up when another order was started:
-    the tap says which order that was, and that nothing was sent; its message keeps its text,
-    loses its buttons. False when `token` is no such draft's."""
-    dropped = user_data(context).get(DROPPED, {}).get(token)
-    if not isinstance(dropped, dict):
-        return False
-    tx = context.session.tx
-    # An alert holds 200 characters: the sentence must fit whole with both values.
-    service, link = shorten(str(dropped.get("service") or "?"), 40), dropped.get("link")
-    if link:
-        text = tx("order.dropped_link", service=service, link=shorten(str(link), 40))
-    else:
-        text = tx("order.dropped", service=service)
-    await answer(update, context, text, alert=True)
-    await remove_buttons(update)
-    return True
-
-
-async def old_step(update: Update, context: BotContext) -> object:
-    """A button of an earlier step (a question answered, a card shown again after a change) of the
-    order in progress, or of an order that is over: said on the tap, never acted on. With an
-    order in progress the user stays at its step, so that what they type next still changes it
-    (a fresh menu would end the order, and a number typed at its card would open a service)."""
-    if current_draft(context) is None:
-        return await stale_button(update, context)
-    await answer(update, context, context.session.tx("order.old_step"), alert=True)
-    await remove_buttons(update)
-    return None
-
-
-async def _send_prompt(update: Update, context: BotContext, draft: Draft, previous: int | None,
-                       text: str, keyboard: Keyboard) -> None:
-    """Send the draft's next question or card; the previous one keeps its text, not its buttons."""
-    message = await chat_of(update).send_message(text, reply_markup=keyboard)
-    await retire_prompt(update, context, previous)
-    draft.prompt_id = message.message_id
-    keep_draft(context, draft)
-
-
-async def retire_prompt(update: Update, context: BotContext, message_id: int | None) -> None:
-    """Take the keyboard off message `message_id`, an earlier step of the order. Best effort: a
-    message too old to edit keeps its buttons (a tap on them is told they are old), and the
-    order goes on either way."""
-    query = update.callback_query
-    if message_id is None or (query is not None and query.message is not None and query.message.message_id == message_id):
-        return  # nothing to take off, or the tapped message: the tap's handler already changed it
-    try:
-        await context.bot.edit_message_reply_markup(chat_id=chat_of(update).id, message_id=message_id, reply_markup=None)
-    except Exception as exc:
-        log.info("could not remove the buttons of an earlier order step: %s", type(exc).__name__)
 
 
 @needs_account
@@ -309,7 +174,7 @@ async def order_for_link(update: Update, context: BotContext, pressed: LinkServi
     return await start_order(update, context, pressed.service, link=str(link))
 
 
-async def _draft_gone(update: Update, context: BotContext) -> object:
+async def draft_gone(update: Update, context: BotContext) -> object:
     """A step whose draft is gone, or elsewhere (the quantity step of a draft without its link: a
     crash between the writes of the two, see bot.handlers.conversation): the text is read as if
     no step were pending."""
@@ -338,23 +203,23 @@ def receive_answer(state: str) -> Step:
     async def receive(update: Update, context: BotContext) -> object:
         draft = current_draft(context)
         if draft is None:
-            return await _draft_gone(update, context)
+            return await draft_gone(update, context)
         service = await service_of(update, context, draft.service_id)
         if service is None:
             return await catalogue_changed(update, context)
         form = form_for(service)
         ask = form.next_ask(service, draft.form_values()) if form is not None else None
         if form is None or ask is None or state_of_field(ask.field.name) != state:
-            return await _draft_gone(update, context)
+            return await draft_gone(update, context)
         message = message_of(update)
-        text = _joined_answer(context, form, service, draft, ask.field.name, message)
-        return await _take(update, context, draft, service, form, ask.field.name, text, message.message_id)
+        text = joined_answer(context, form, service, draft, ask.field.name, message)
+        return await take(update, context, draft, service, form, ask.field.name, text, message.message_id)
 
     receive.__name__ = receive.__qualname__ = f"receive_{state}"
     return receive
 
 
-async def _take(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
+async def take(update: Update, context: BotContext, draft: Draft, service: Service, form: OrderForm,
                 name: str, text: str | None, message_id: int | None = None) -> object:
     """Answer (or skip, when `text` is None) question `name`; then the next one, or the card.
     `message_id`: the message that held the answer (a Telegram edit of it answers again)."""
@@ -387,7 +252,7 @@ async def _pressed(update: Update, context: BotContext, token: str, text: str | 
         return await stale_button(update, context)
     await answer(update, context)
     await remove_buttons(update)  # the question is answered: its buttons are done
-    return await _take(update, context, draft, service, form, ask.field.name, text)
+    return await take(update, context, draft, service, form, ask.field.name, text)
 
 
 @needs_account
@@ -424,7 +289,7 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     """The confirmation card, with a new token: the card's buttons act on this draft only."""
     session = context.session
     tx = session.tx
-    previous = _outgoing_prompt(context, draft)
+    previous = outgoing_prompt(context, draft)
     draft.renew_token()
     # The card is still useful without the balance (the panel checks funds at `add`).
     balance, currency = await balance_if_known(context.deps.db, session.api(), session.active_account())
@@ -438,5 +303,5 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     if note:  # what just changed, or why a change was refused (bot.handlers.order_edit)
         warning = Html(note + ("\n" + warning if warning else ""))
     text, keyboard = confirmation(tx, service, draft, balance, currency, warning)
-    await _send_prompt(update, context, draft, previous, text, keyboard)
+    await send_prompt(update, context, draft, previous, text, keyboard)
     return CONFIRM

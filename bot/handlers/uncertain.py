@@ -29,13 +29,8 @@ from bot.core.panels import read_balance
 from bot.core.uncertain import UncertainOrder, draft_again, settle_placed
 from bot.handlers import keyboards
 from bot.handlers.common import DRAFT, END, answer, chat_of, message_of, panel_errors, show, stale_button, user_data
-from bot.handlers.ordering import (
-    UNCERTAIN_ID,
-    catalogue_changed,
-    service_of,
-    show_confirmation,
-    start_order,
-)
+from bot.handlers.order_draft import UNCERTAIN_ID
+from bot.handlers.ordering import catalogue_changed, service_of, show_confirmation, start_order
 from bot.handlers.orders import card_of
 from bot.handlers.session import needs_account
 from bot.panel import PanelAccountApi, PanelError, UnknownOrder
