@@ -57,7 +57,7 @@ async def test_too_large_answers_are_refused_with_a_clear_message(bot_runner):
     assert "far larger than any panel should" in reply.text and "1,000,000" not in reply.text
 
     reply = await user.send("/services")  # the panel behaves again: so does everything
-    assert f"Services: {len(bot.sim.services)} in" in reply.text
+    assert f"The panel has {len(bot.sim.services)} services in" in reply.text
     await bot_runner.stop()
     bot.fake.assert_clean()
 
