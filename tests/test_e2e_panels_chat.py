@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, order_until_confirmation
 from tests.panels_support import KEY_B, second_simulator  # noqa: F401 - a fixture
 from tests.test_e2e_orders import place_through_bot
 from tests.test_tracker_support import notifications
@@ -30,7 +30,9 @@ async def test_two_panels_ordered_on_with_both_balances_and_each_completion_name
     bot = await bot_runner.start(allow_private_panel_urls=True)
     sim_a, sim_b = bot.sim, second_simulator
     user = await bot.onboarded(1501, "en")
-    reply = await place_through_bot(user)  # on the first panel
+    card = await order_until_confirmation(user)  # on the first panel
+    assert "Panel:" not in card.text  # one panel: texts as before
+    reply = await user.press("✅ Confirm")
     order_a = max(sim_a.orders)
     assert f"Order #{order_a}" in reply.text and "Panel:" not in reply.text  # one panel: texts as before
 
@@ -55,8 +57,11 @@ async def test_two_panels_ordered_on_with_both_balances_and_each_completion_name
     reply = await user.send("Bravo <shop>")
     assert "Renamed to Bravo shop." in reply.text
 
-    # The order goes to the active panel, the second one, and its card says so.
-    reply = await place_through_bot(user, quantity="200")
+    # The order goes to the active panel, the second one: its confirmation card and its order
+    # card say so (service numbers are each panel's own).
+    card = await order_until_confirmation(user, quantity="200")
+    assert "Panel: Bravo shop" in card.text.splitlines()[1]
+    reply = await user.press("✅ Confirm")
     order_b = max(sim_b.orders)
     assert f"Order #{order_b}" in reply.text and "Panel: Bravo shop" in reply.text
     assert sim_b.requests["add"] == 1 and sim_a.requests["add"] == 1

@@ -102,6 +102,8 @@ class Draft:
     # The chat message holding the draft's live keyboard (its current question, or its card):
     # taken off when the next one is sent, so that only the current step has buttons.
     prompt_id: int | None = None
+    # The name of the panel the order goes to, on its card: for users of several panels only.
+    panel: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

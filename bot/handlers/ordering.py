@@ -38,7 +38,7 @@ from bot.core.forms import Ask, OrderForm, Problem, form_for, render
 from bot.core.history import running_duplicate
 from bot.core.ids import parse_id
 from bot.core.ordering import Draft
-from bot.core.panels import balance_if_known
+from bot.core.panels import balance_if_known, panel_names
 from bot.handlers.catalogue import PASTED_LINKS, load_catalogue, search, show_categories
 from bot.handlers.common import (
     DRAFT,
@@ -281,7 +281,7 @@ def confirmation(tx: views.Texts, service: Service, draft: Draft, balance: Decim
     if form is None:  # a draft exists only for a service with a form (see start_order)
         raise RuntimeError(f"no order form for service type {service.type!r}")
     card = form.card(service, draft.form_values(), currency)
-    return views.confirmation_card(tx, service, card, balance, currency, draft.token, note)
+    return views.confirmation_card(tx, service, card, balance, currency, draft.token, note, draft.panel)
 
 
 async def show_confirmation(update: Update, context: BotContext, draft: Draft, service: Service,
@@ -291,6 +291,7 @@ async def show_confirmation(update: Update, context: BotContext, draft: Draft, s
     tx = session.tx
     previous = outgoing_prompt(context, draft)
     draft.renew_token()
+    draft.panel = (await panel_names(context.deps.db, session.tg_id)).get(draft.account_id)
     # The card is still useful without the balance (the panel checks funds at `add`).
     balance, currency = await balance_if_known(context.deps.db, session.api(), session.active_account())
     # Kept with the order: should its outcome be unknown, the user compares it with the balance then.

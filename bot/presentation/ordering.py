@@ -38,10 +38,14 @@ def form_prompt(tx: Texts, service: Service, ask: Ask, token: str, problem: Prob
 
 
 def confirmation_card(tx: Texts, service: Service, card: Card, balance: Decimal | None, currency: str | None,
-                      token: str, note: Html | None = None) -> tuple[Html, Keyboard]:
+                      token: str, note: Html | None = None, panel: str | None = None) -> tuple[Html, Keyboard]:
     """The order as the form shows it (every value given, escaped), the balance, and whether
-    it is enough when the charge is known in advance (not per post)."""
-    parts: list[str] = [tx("confirm.title"), tx("confirm.service", id=service.id, name=shorten(service.name, 200)), *card.lines(tx)]
+    it is enough when the charge is known in advance (not per post). `panel`: the name of the
+    panel it goes to, for users of several (service numbers are each panel's own)."""
+    parts: list[str] = [tx("confirm.title")]
+    if panel:
+        parts.append(tx("order.panel", panel=panel))
+    parts += [tx("confirm.service", id=service.id, name=shorten(service.name, 200)), *card.lines(tx)]
     if balance is not None:
         parts.append(tx("confirm.balance", balance=tx.money(balance, currency)))
         if card.charge is not None and balance < card.charge:
