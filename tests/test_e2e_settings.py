@@ -28,7 +28,7 @@ async def test_change_key(bot):
     reply = await user.press("🔑 Change API key")
     assert "Send me the new API key" in reply.text
     reply = await user.send("not-valid-key-00000")
-    assert "invalid" in reply.text
+    assert "invalid" in reply.text and "/cancel" in reply.text  # the key step: /cancel leaves it
     reply = await user.send(other)
     assert "5,000.00 USD" in reply.text
     assert (await bot.db.active_account(1202)).currency == "USD"

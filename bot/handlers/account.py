@@ -69,21 +69,23 @@ async def take_key(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop(END if saved else None)
 
 
-async def receive_key(update: Update, context: BotContext, key: str) -> bool:
+async def receive_key(update: Update, context: BotContext, key: str, *, cancellable: bool = True) -> bool:
     """`key`, taken from the message: delete the message at once, check the key with a balance
-    call, store it. True once stored."""
+    call, store it. True once stored. `cancellable`: the user is at the key step, which /cancel
+    leaves (a refusal says so only then)."""
     tx = context.session.tx
+    suffix = "" if cancellable else "_no_cancel"
     chat = chat_of(update)
     await delete_message(message_of(update), "the message holding a key")
     if not is_well_formed_key(key):
-        await chat.send_message(tx("key.malformed"))
+        await chat.send_message(tx("key.malformed" + suffix))
         return False
     panel_url = context.deps.settings.panel_api_url
     await chat_action(update)
     try:
         added = await save_checked_key(context.deps.db, context.deps.panel, context.session.tg_id, panel_url, key)
     except InvalidKey:
-        await chat.send_message(tx("key.invalid"))
+        await chat.send_message(tx("key.invalid" + suffix))
         return False
     except PanelError as error:
         await chat.send_message(tx("key.unchecked", reason=panel_error_text(context, error)))

@@ -84,7 +84,7 @@ async def _private(update: Update, context: BotContext, message: Message, key_fl
         found.append(text.strip())  # a caption or edit in the key step may be a key of any shape
     waiting = _order_waiting(update, context, order_flow) if found and not key_step else None
     if plain and (key_step or (text.strip() in found and waiting is None)):
-        await account.receive_key(update, context, choose_key(text, found))
+        await account.receive_key(update, context, choose_key(text, found), cancellable=asked)
         raise ApplicationHandlerStop
     if not found:
         return
