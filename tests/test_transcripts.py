@@ -62,56 +62,86 @@ SCRIPTS = {
                  order_again="🔁 Order again", cancel="✖️ Cancel"),
 }
 TITLES = {
-    "vi": "One full order, in Vietnamese",
+    "vi": "Một đơn hàng trọn vẹn, bằng tiếng Việt",
     "en": "One full order, in English",
 }
-INTRO = (
-    "A new user (Telegram language `{language}`) orders Facebook likes. Written by "
-    "`tests/test_transcripts.py` from what the bot really did (see README.md here); "
-    "do not edit by hand. `#n` is a message's number in the chat."
-)
+INTRO = {
+    "vi": ("Một người dùng mới (ngôn ngữ Telegram `vi`) đặt like Facebook. Tệp này do "
+           "`tests/test_transcripts.py` ghi lại từ đúng những gì bot đã làm (xem README.md ở đây); "
+           "đừng sửa tay. `#n` là số thứ tự của tin nhắn trong cuộc trò chuyện."),
+    "en": ("A new user (Telegram language `en`) orders Facebook likes. Written by "
+           "`tests/test_transcripts.py` from what the bot really did (see README.md here); "
+           "do not edit by hand. `#n` is a message's number in the chat."),
+}
+PASTED_KEY = {"vi": "(API key, được dán vào)", "en": "(the API key, pasted)"}
+# Each section's title and what happens in it, in the transcript's language.
+SECTIONS = {
+    "vi": {
+        "onboarding": ("Bắt đầu", "Người dùng mở bot và dán API key lấy từ website của panel."),
+        "browse": ("Xem danh mục", "Danh mục được nhóm theo nền tảng; người dùng chọn một danh mục, rồi một dịch vụ."),
+        "order": ("Đặt đơn", "Gửi link, rồi số lượng; bot hiện đơn để xác nhận."),
+        "change": ("Đổi số lượng", "Người dùng muốn 2.000 thay vì 1.000: gõ số mới ngay tại đơn."),
+        "confirm": ("Xác nhận", ""),
+        "notification": ("Thông báo", ""),
+        "again": ("Đặt lại", "Đặt thêm đơn y hệt: đơn hiện ra đã điền sẵn; người dùng xác nhận."),
+        "live": ("Các nút còn bấm được ở cuối", "Những tin nhắn vẫn còn nút (nút cũ vẫn bấm được)."),
+        "meanwhile": "Panel hoàn thành đơn, và bot kiểm tra trạng thái.",
+    },
+    "en": {
+        "onboarding": ("Onboarding", "The user opens the bot and pastes the API key from the panel's website."),
+        "browse": ("Browse the catalogue", "Categories are grouped by platform; the user picks one, then a service."),
+        "order": ("Order", "The link, then the quantity; the bot shows the order to confirm."),
+        "change": ("Change the quantity", "The user wants 2,000 instead of 1,000: they type it at the card."),
+        "confirm": ("Confirm", ""),
+        "notification": ("Notification", ""),
+        "again": ("Order again", "The same order once more: the card comes filled in; the user confirms it."),
+        "live": ("Buttons still live at the end", "Messages that still show buttons (old ones can still be tapped)."),
+        "meanwhile": "The panel completes the order, and the tracker checks it.",
+    },
+}
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 async def test_transcript_of_one_full_order(bot: RunningBot, language: str) -> None:
     script = SCRIPTS[language]
     user = bot.user(18_900 + list(SCRIPTS).index(language), language, first_name=script.first_name)
-    rec = TranscriptRecorder(user, patterns=NORMALISE)
+    rec = TranscriptRecorder(user, patterns=NORMALISE, language=language)
+    sections = SECTIONS[language]
 
-    rec.heading("Onboarding", "The user opens the bot and pastes the API key from the panel's website.")
+    rec.heading(*sections["onboarding"])
     await rec.send("/start")
-    await rec.send(TEST_KEY, shown="(the API key, pasted)")
+    await rec.send(TEST_KEY, shown=PASTED_KEY[language])
 
-    rec.heading("Browse the catalogue", "Categories are grouped by platform; the user picks one, then a service.")
+    rec.heading(*sections["browse"])
     await rec.press(script.new_order)
     await rec.press(CATEGORY)
     await rec.press(SERVICE)
 
-    rec.heading("Order", "The link, then the quantity; the bot shows the order to confirm.")
+    rec.heading(*sections["order"])
     await rec.press(script.order)
     await rec.send(script.link)
     await rec.send("1000")
 
-    rec.heading("Change the quantity", "The user wants 2,000 instead of 1,000.")
+    rec.heading(*sections["change"])
     await change_quantity(rec, script, "2000")
 
-    rec.heading("Confirm")
+    rec.heading(*sections["confirm"])
     await rec.press(script.confirm)
     [first] = bot.sim.orders.values()
     assert (first.link, first.quantity) == (script.link, 2000)  # what the panel received
 
-    rec.heading("Notification")
+    rec.heading(*sections["notification"])
     bot.sim.complete_order(first.id)
-    await rec.meanwhile("The panel completes the order, and the tracker checks it.", bot.tracker.cycle())
+    await rec.meanwhile(sections["meanwhile"], bot.tracker.cycle())
 
-    rec.heading("Order again", "The same order once more: the card comes filled in; the user confirms it.")
+    rec.heading(*sections["again"])
     await order_again(rec, script)
     await rec.press(script.confirm)
     assert [(o.link, o.quantity) for o in bot.sim.orders.values()] == [(script.link, 2000)] * 2
 
-    rec.live_buttons("Buttons still live at the end", "Messages that still show buttons (old ones can still be tapped).")
+    rec.live_buttons(*sections["live"])
 
-    text = rec.render(TITLES[language], INTRO.format(language=language))
+    text = rec.render(TITLES[language], INTRO[language])
     check_or_update(TRANSCRIPTS / f"order.{language}.md", text)
 
 

@@ -27,6 +27,20 @@ from tests.fakebot.html import Entity
 from tests.fakebot.model import ApiCall, ChatMessage
 from tests.fakebot.text import prepare_text
 
+# The transcript's own words (who did what), in the language of the chat it records.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"you": "You", "bot": "Bot", "tap": "tap [{button}] on #{id}", "edits": "✏️ edits #{id}",
+           "no_buttons": "(no buttons)", "changes_buttons": "✏️ changes the buttons of #{id}",
+           "removes_buttons": "✏️ removes the buttons of #{id}", "deletes_yours": "🗑 deletes your message #{id}",
+           "deletes_its": "🗑 deletes its message #{id}", "alert": "alert (a box to close)",
+           "toast": "toast (disappears by itself)", "picture": "a picture", "file": "a file, {name}"},
+    "vi": {"you": "Bạn", "bot": "Bot", "tap": "bấm [{button}] ở #{id}", "edits": "✏️ sửa #{id}",
+           "no_buttons": "(không còn nút)", "changes_buttons": "✏️ đổi các nút của #{id}",
+           "removes_buttons": "✏️ gỡ các nút của #{id}", "deletes_yours": "🗑 xoá tin nhắn #{id} của bạn",
+           "deletes_its": "🗑 xoá tin nhắn #{id} của bot", "alert": "hộp thông báo (phải bấm đóng)",
+           "toast": "thông báo nhanh (tự ẩn)", "picture": "một ảnh", "file": "một tệp, {name}"},
+}
+
 # Markdown-style marks for the entities a reader should notice; others are shown plain.
 _MARKS = {"bold": "**", "italic": "_", "code": "`", "underline": "__", "strikethrough": "~~", "spoiler": "||"}
 
@@ -40,8 +54,9 @@ class TranscriptRecorder:
     """
 
     def __init__(self, user: FakeUser, *, replacements: Mapping[str, str] | None = None,
-                 patterns: Iterable[tuple[str, str]] = ()) -> None:
+                 patterns: Iterable[tuple[str, str]] = (), language: str = "en") -> None:
         self.user = user
+        self.words = WORDS[language]
         self.fake = user.fake
         self.replacements = dict(replacements or {})
         self.patterns = [(re.compile(pattern), replacement) for pattern, replacement in patterns]
@@ -69,7 +84,7 @@ class TranscriptRecorder:
         target = message if message is not None else self._last_keyboard_message()
         button = find_button(target, button_text)
         start = len(self.fake.calls)
-        self._user_line(f"tap [{self._clean(button['text'])}] on #{target.message_id}")
+        self._user_line(self.words["tap"].format(button=self._clean(button["text"]), id=target.message_id))
         reply = await self.user.press(button["text"], message=target, **options)
         self._record_calls(start)
         return reply
@@ -108,41 +123,43 @@ class TranscriptRecorder:
                 self._record_call(call)
 
     def _record_call(self, call: ApiCall) -> None:
-        params, method = call.params, call.method
+        params, method, w = call.params, call.method, self.words
+        bot = f"**{w['bot']}**"
         if method == "sendMessage":
             body = self._text(params.get("text"), params.get("parse_mode"), params.get("entities"))
-            self._bot_block(f"**Bot** #{call.result['message_id']}:", body, params.get("reply_markup"))
+            self._bot_block(f"{bot} #{call.result['message_id']}:", body, params.get("reply_markup"))
         elif method in ("sendPhoto", "sendDocument"):
-            what = "a picture" if method == "sendPhoto" else f"a file, {call.result['document'].get('file_name', '')}"
+            what = w["picture"] if method == "sendPhoto" else w["file"].format(name=call.result["document"].get("file_name", ""))
             body = self._text(params.get("caption"), params.get("parse_mode"), params.get("caption_entities"))
-            self._bot_block(f"**Bot** #{call.result['message_id']} ({what}):", body, params.get("reply_markup"))
+            self._bot_block(f"{bot} #{call.result['message_id']} ({what}):", body, params.get("reply_markup"))
         elif method == "editMessageText":
             body = self._text(params.get("text"), params.get("parse_mode"), params.get("entities"))
-            self._bot_block(f"**Bot** ✏️ edits #{params['message_id']}:", body, params.get("reply_markup"),
-                            no_keyboard="(no buttons)")
+            self._bot_block(f"{bot} {w['edits'].format(id=params['message_id'])}:", body, params.get("reply_markup"),
+                            no_keyboard=w["no_buttons"])
         elif method == "editMessageReplyMarkup":
             markup = params.get("reply_markup")
             if _inline_rows(markup):
-                self._bot_block(f"**Bot** ✏️ changes the buttons of #{params['message_id']}:", "", markup)
+                self._bot_block(f"{bot} {w['changes_buttons'].format(id=params['message_id'])}:", "", markup)
             else:
-                self.lines += [f"**Bot** ✏️ removes the buttons of #{params['message_id']}", ""]
+                self.lines += [f"{bot} {w['removes_buttons'].format(id=params['message_id'])}", ""]
         elif method == "deleteMessage":
             message = self.user.chat.find(int(params["message_id"]))
-            whose = "your message" if message is not None and not message.is_bot else "its message"
-            self.lines += [f"**Bot** 🗑 deletes {whose} #{params['message_id']}", ""]
+            whose = "deletes_yours" if message is not None and not message.is_bot else "deletes_its"
+            self.lines += [f"{bot} {w[whose].format(id=params['message_id'])}", ""]
         elif method == "answerCallbackQuery" and params.get("text"):
-            kind = "alert (a box to close)" if params.get("show_alert") else "toast (disappears by itself)"
-            self.lines += [f"**Bot** 💬 {kind}: “{self._clean(str(params['text']))}”", ""]
+            kind = w["alert"] if params.get("show_alert") else w["toast"]
+            self.lines += [f"{bot} 💬 {kind}: “{self._clean(str(params['text']))}”", ""]
 
     # ---- rendering -------------------------------------------------------------------------------
 
     def _user_line(self, what: str, text: str | None = None) -> None:
+        you = f"**{self.words['you']}**"
         if text is None:
-            self.lines += [f"**You** {what}", ""]
+            self.lines += [f"{you} {what}", ""]
         elif "\n" in text or "`" in text:
-            self.lines += [f"**You** {what}:", "", *_fence(text), ""]
+            self.lines += [f"{you} {what}:", "", *_fence(text), ""]
         else:
-            self.lines += [f"**You** {what}: `{text}`", ""]
+            self.lines += [f"{you} {what}: `{text}`", ""]
 
     def _bot_block(self, head: str, body: str, markup: Any, no_keyboard: str = "") -> None:
         shown = body.splitlines() if body else []
