@@ -27,6 +27,7 @@ from cryptography.fernet import Fernet
 
 from bot.simulator import PanelSimulator
 from tests.fakebot.server import FakeBotApi
+from tests.fakebot.methods import MARKUP_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as in tests/conftest.py
@@ -69,7 +70,8 @@ class BenchFake(FakeBotApi):
         super()._record_event(chat_id, kind, message_id, detail=detail, reply=reply)
         now = asyncio.get_running_loop().time()
         self.events.append(Event(now, chat_id, kind, detail))
-        if kind in ("sent", "edited") or (kind == "rejected" and reply):
+        # Taking an earlier step's buttons off (a markup-only edit) is not the answer to a step.
+        if kind == "sent" or (kind == "edited" and detail != MARKUP_ONLY) or (kind == "rejected" and reply):
             waiter = self._reply_waiters.pop(chat_id, None)
             if waiter is not None and not waiter.done():
                 if kind == "rejected":  # refused for good (a 429 is retried: reply=False)

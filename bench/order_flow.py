@@ -139,7 +139,8 @@ Flow = Callable[[Driver, UserRecord, ChatRecord, Service, int, int], Awaitable[N
 
 
 async def drive(env: Environment, users: int, rounds: int, flow: Flow, process: BotProcess, label: str) -> FlowResult:
-    services = [s for s in parse_services(env.panel.catalogue) if s.type == "Default"]
+    # Default services without drip-feed: link, quantity, card (drip-feed asks for runs too).
+    services = [s for s in parse_services(env.panel.catalogue) if s.type == "Default" and not s.dripfeed]
     people = [env.fake.register_user(FIRST_USER_ID + i, first_name=f"U{i}", last_name=None, username=None,
                                      language_code="en", chat_type="private", chat_id=None, title=None)
               for i in range(users)]
