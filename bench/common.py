@@ -134,6 +134,9 @@ class Environment:
             "LOG_LEVEL": "INFO",
             "TRACK_INTERVAL_SECONDS": 3600,
             "TRACK_FIRST_CHECK_SECONDS": 3600,
+            # The simulators listen on loopback: a second panel there is refused otherwise
+            # (bot.panel.urls), and its orders would go unchecked.
+            "ALLOW_PRIVATE_PANEL_URLS": "true",
         }
         values.update(settings)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "PANEL_", "TRACK_"))}
