@@ -50,7 +50,7 @@ async def confirm(update: Update, context: BotContext, pressed: Confirm) -> obje
     tx = session.tx
     draft = _card_draft(context, pressed.token)
     if draft is None:
-        return await _old_card(update, context, pressed.token)
+        return await old_card(update, context, pressed.token)
     service = await service_of(update, context, draft.service_id)
     if service is None:
         return await catalogue_changed(update, context)
@@ -129,7 +129,7 @@ async def _report(update: Update, context: BotContext, outcome: Outcome, order_i
     return None
 
 
-async def _old_card(update: Update, context: BotContext, token: str) -> object:
+async def old_card(update: Update, context: BotContext, token: str) -> object:
     """A tap on a confirmation card that is not the current draft's."""
     intent = await context.deps.db.get_intent(context.session.tg_id, token)
     outcome = _OUTCOME_OF_INTENT.get(intent.state) if intent is not None else None
@@ -151,7 +151,7 @@ async def abort(update: Update, context: BotContext, pressed: AbortOrder) -> obj
     tx = context.session.tx
     draft = _card_draft(context, pressed.token)
     if draft is None:
-        return await _old_card(update, context, pressed.token)
+        return await old_card(update, context, pressed.token)
     await answer(update, context)
     user_data(context).pop(DRAFT, None)
     await show(update, *views.main_menu(tx, tx("order.aborted")))

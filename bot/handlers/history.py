@@ -165,12 +165,20 @@ async def cancel_typed(update: Update, context: BotContext, text: str) -> object
             reply_markup=views.menu_keyboard(tx))
         return END
     await chat_action(update)
-    results = await cancel_by_ids(context.deps.db, session.api(), session.tg_id, session.account, typed.ids)
+    await cancel_ids_now(update, context, typed.ids, not_ids)
+    return END
+
+
+async def cancel_ids_now(update: Update, context: BotContext, ids: list[int], not_ids: list[Html] | None = None) -> None:
+    """Cancel `ids` of the active account (one panel request, each claimed: core.history) and
+    report a line per id; `not_ids`: lines for words that were no ids. See ids.refill_ids."""
+    session = context.session
+    tx = session.tx
+    results = await cancel_by_ids(context.deps.db, session.api(), session.tg_id, session.active_account(), ids)
     if any(r.outcome is RequestOutcome.SENT for r in results):
         context.deps.track_soon()
-    report = cancel_report(tx, results, lambda r: panel_reason(context, r), not_ids)
+    report = cancel_report(tx, results, lambda r: panel_reason(context, r), not_ids or [])
     await send_report(update, [report], with_send_again(tx, results))
-    return END
 
 
 # --- /spending and /export ------------------------------------------------------------------

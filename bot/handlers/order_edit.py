@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from telegram import Update
 
@@ -28,15 +27,17 @@ from bot.core.forms.reading import clean_url
 from bot.core.ordering import Draft, answers_of_order
 from bot.core.platforms import pasted_link
 from bot.handlers.common import answer, chat_of, message_of, panel_errors, show, stale_button
-from bot.handlers.confirm import _old_card
+from bot.handlers.confirm import old_card
 from bot.handlers.long_answers import continues_answer, note_answer
 from bot.handlers.order_draft import CONFIRM, current_draft, keep_draft
 from bot.handlers.ordering import (
+    Drafted,
     ask_field,
     ask_next,
     catalogue_changed,
     confirmation,
     draft_gone,
+    drafted,
     service_of,
     show_confirmation,
     start_order,
@@ -52,39 +53,27 @@ from bot.presentation.ordering import edit_menu
 _NUMBER_RE = re.compile(r"(?=.*\d)[\d\s.,]+k?", re.IGNORECASE)
 
 
-class _Found(NamedTuple):
-    """The draft a message or tap acts on, with its service and form."""
-
-    draft: Draft
-    service: Service
-    form: OrderForm
-
-
-async def _card_state(update: Update, context: BotContext) -> _Found | object:
+async def _card_state(update: Update, context: BotContext) -> Drafted | object:
     """The draft at its card, its service and form; or, when there is none, what was answered."""
-    draft = current_draft(context)
-    if draft is None:
-        return await draft_gone(update, context)
-    service = await service_of(update, context, draft.service_id)
-    if service is None:
-        return await catalogue_changed(update, context)
-    form = form_for(service)
-    if form is None or draft.editing is not None or form.next_ask(service, draft.form_values()) is not None:
+    found = await drafted(update, context)
+    if not isinstance(found, Drafted):
+        return found
+    if found.draft.editing is not None or found.form.next_ask(found.service, found.draft.form_values()) is not None:
         return await draft_gone(update, context)  # not at its card: a crash between two writes
-    return _Found(draft, service, form)
+    return found
 
 
-async def _tapped(update: Update, context: BotContext, token: str) -> _Found | object:
+async def _tapped(update: Update, context: BotContext, token: str) -> Drafted | object:
     """The draft a button of its card or of Edit (`token`) acts on; or, for another draft's
     button or a service gone from the catalogue, what was answered."""
     draft = current_draft(context)
     if draft is None or draft.token != token:
-        return await _old_card(update, context, token)
+        return await old_card(update, context, token)
     service = await service_of(update, context, draft.service_id)
     form = form_for(service) if service is not None else None
     if service is None or form is None:
         return await catalogue_changed(update, context)
-    return _Found(draft, service, form)
+    return Drafted(draft, service, form)
 
 
 def _changed_by(form: OrderForm, service: Service, draft: Draft, text: str) -> str | None:
@@ -108,7 +97,7 @@ async def typed_at_card(update: Update, context: BotContext) -> object:
     """Text typed at the card changes the answer it reads as; anything else is told what can be
     typed there. The user stays at the card either way."""
     found = await _card_state(update, context)
-    if not isinstance(found, _Found):
+    if not isinstance(found, Drafted):
         return found
     draft, service, form = found
     tx = context.session.tx
@@ -166,7 +155,7 @@ async def change_answer(update: Update, context: BotContext, draft: Draft, servi
 async def edit(update: Update, context: BotContext, pressed: EditOrder) -> object:
     """The card's Edit: which answer to change (one button per question of the form)."""
     found = await _tapped(update, context, pressed.token)
-    if not isinstance(found, _Found):
+    if not isinstance(found, Drafted):
         return found
     draft, service, form = found
     await answer(update, context)
@@ -183,7 +172,7 @@ async def edit(update: Update, context: BotContext, pressed: EditOrder) -> objec
 async def edit_field(update: Update, context: BotContext, pressed: EditField) -> object:
     """A question chosen under Edit: asked again alone."""
     found = await _tapped(update, context, pressed.token)
-    if not isinstance(found, _Found):
+    if not isinstance(found, Drafted):
         return found
     draft, service, form = found
     await answer(update, context)
@@ -196,7 +185,7 @@ async def edit_field(update: Update, context: BotContext, pressed: EditField) ->
 async def edit_back(update: Update, context: BotContext, pressed: EditBack) -> object:
     """Back to the card, unchanged: in place of Edit's menu, or after a question asked again."""
     found = await _tapped(update, context, pressed.token)
-    if not isinstance(found, _Found):
+    if not isinstance(found, Drafted):
         return found
     draft, service, form = found
     await answer(update, context)

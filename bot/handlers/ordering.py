@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import InlineKeyboardMarkup as Keyboard
 from telegram import Update
@@ -194,6 +194,30 @@ async def catalogue_changed(update: Update, context: BotContext) -> object:
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
+class Drafted(NamedTuple):
+    """The draft a message or tap acts on, with its service and form."""
+
+    draft: Draft
+    service: Service
+    form: OrderForm
+
+
+async def drafted(update: Update, context: BotContext) -> Drafted | object:
+    """The current draft with its service and form; when there is none (or no form for it), the
+    text read as outside any step (draft_gone); when its service left the catalogue, the order
+    ended (catalogue_changed). Callers check the step the draft is at themselves."""
+    draft = current_draft(context)
+    if draft is None:
+        return await draft_gone(update, context)
+    service = await service_of(update, context, draft.service_id)
+    if service is None:
+        return await catalogue_changed(update, context)
+    form = form_for(service)
+    if form is None:
+        return await draft_gone(update, context)
+    return Drafted(draft, service, form)
+
+
 def receive_answer(state: str) -> Step:
     """The text handler of step `state`: the answer to the form's next question, if that question
     is this step's."""
@@ -201,15 +225,12 @@ def receive_answer(state: str) -> Step:
     @needs_account
     @panel_errors
     async def receive(update: Update, context: BotContext) -> object:
-        draft = current_draft(context)
-        if draft is None:
-            return await draft_gone(update, context)
-        service = await service_of(update, context, draft.service_id)
-        if service is None:
-            return await catalogue_changed(update, context)
-        form = form_for(service)
-        ask = form.next_ask(service, draft.form_values()) if form is not None else None
-        if form is None or ask is None or state_of_field(ask.field.name) != state:
+        found = await drafted(update, context)
+        if not isinstance(found, Drafted):
+            return found
+        draft, service, form = found
+        ask = form.next_ask(service, draft.form_values())
+        if ask is None or state_of_field(ask.field.name) != state:
             return await draft_gone(update, context)
         message = message_of(update)
         text = joined_answer(context, form, service, draft, ask.field.name, message)

@@ -19,14 +19,12 @@ from bot.callback_data import (
 from bot.context import BotContext
 from bot.core.ordering import order_details
 from bot.core.tracking import (
-    RequestOutcome,
     cancel_refusal,
     refresh_order,
     refresh_orders,
     releasable,
     release_request,
     request_cancel,
-    request_cancels,
 )
 from bot.handlers import keyboards
 from bot.handlers.common import (
@@ -38,11 +36,11 @@ from bot.handlers.common import (
     stale_button,
     user_data,
 )
-from bot.handlers.ids import panel_reason, refill_ids, send_report, with_send_again
+from bot.handlers.history import cancel_ids_now
+from bot.handlers.ids import panel_reason, refill_ids
 from bot.handlers.panels import order_panel
 from bot.handlers.session import needs_account
 from bot.i18n import Html
-from bot.presentation.history import cancel_report
 from bot.storage import NewOrder, Order
 from bot.storage.models import RequestKind
 
@@ -156,10 +154,7 @@ async def request_again(update: Update, context: BotContext, pressed: RequestAga
     if request.kind is RequestKind.REFILL:
         await refill_ids(update, context, [request.panel_order_id])
         return None
-    results = await request_cancels(db, session.api(), session.tg_id, request.account_id, [request.panel_order_id])
-    if any(r.outcome is RequestOutcome.SENT for r in results):
-        context.deps.track_soon()
-    await send_report(update, [cancel_report(tx, results, lambda r: panel_reason(context, r))], with_send_again(tx, results))
+    await cancel_ids_now(update, context, [request.panel_order_id])  # the active account's: checked above
     return None
 
 
